@@ -1,0 +1,140 @@
+"""Source documents: a directory of .txt/.md files (optional manifest.jsonl) or a JSONL file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from factdesk.errors import FactdeskError
+
+TEXT_SUFFIXES = (".txt", ".md")
+
+
+class CorpusError(FactdeskError, ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    title: str | None = None
+    publisher: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    url: str | None = None
+    language: str | None = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    # Sentences given by the source (SciFact lists them); segmentation then keeps them as units.
+    sentences: tuple[str, ...] | None = None
+
+
+_KNOWN = {"id", "text", "title", "publisher", "authors", "published", "url", "language", "file"}
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _document(doc_id: str, text: str, meta: dict[str, object]) -> Document:
+    authors = meta.get("authors") or ()
+    if isinstance(authors, str):
+        authors = (authors,)
+    if not isinstance(authors, (list, tuple)):
+        raise CorpusError(f"document {doc_id!r}: 'authors' must be a list of names")
+    sentences = meta.get("sentences")
+    return Document(
+        id=doc_id,
+        text=text,
+        title=_optional_str(meta.get("title")),
+        publisher=_optional_str(meta.get("publisher")),
+        authors=tuple(str(a) for a in authors),
+        published=_optional_str(meta.get("published")),
+        url=_optional_str(meta.get("url")),
+        language=_optional_str(meta.get("language")),
+        extra={k: v for k, v in meta.items() if k not in _KNOWN and k != "sentences"},
+        sentences=tuple(str(s) for s in sentences) if isinstance(sentences, list) else None,
+    )
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, object]]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise CorpusError(f"{path}:{number}: expected a JSON object")
+            yield number, row
+
+
+def load_directory(directory: Path) -> list[Document]:
+    """Every .txt/.md file of ``directory``; ids and metadata from manifest.jsonl if present."""
+    if not directory.is_dir():
+        raise CorpusError(f"corpus directory {directory} does not exist")
+    by_file: dict[str, dict[str, object]] = {}
+    manifest = directory / "manifest.jsonl"
+    if manifest.exists():
+        for number, row in _read_jsonl(manifest):
+            name = row.get("file") or f"{row.get('id')}.txt"
+            by_file[str(name)] = row
+            if "id" not in row:
+                raise CorpusError(f"{manifest}:{number}: every entry needs an 'id'")
+    documents: list[Document] = []
+    for path in sorted(p for p in directory.iterdir() if p.suffix in TEXT_SUFFIXES):
+        meta = by_file.get(path.name, {})
+        text = path.read_text(encoding="utf-8")
+        documents.append(_document(str(meta.get("id") or path.stem), text, meta))
+    return _checked(documents, directory)
+
+
+def load_jsonl(path: Path) -> list[Document]:
+    """One document per line: ``{"id", "text", ...metadata}``."""
+    documents: list[Document] = []
+    for number, row in _read_jsonl(path):
+        if not isinstance(row.get("id"), (str, int)) or not isinstance(row.get("text"), str):
+            raise CorpusError(f"{path}:{number}: needs 'id' and a string 'text'")
+        documents.append(_document(str(row["id"]), str(row["text"]), row))
+    return _checked(documents, path)
+
+
+def load_corpus(path: Path) -> list[Document]:
+    if path.is_dir():
+        return load_directory(path)
+    if path.suffix == ".jsonl":
+        return load_jsonl(path)
+    raise CorpusError(f"{path}: a corpus is a directory of .txt/.md files or a .jsonl file")
+
+
+def _checked(documents: list[Document], origin: Path) -> list[Document]:
+    if not documents:
+        raise CorpusError(f"{origin}: no documents")
+    seen: set[str] = set()
+    for document in documents:
+        if document.id in seen:
+            raise CorpusError(f"{origin}: duplicate document id {document.id!r}")
+        seen.add(document.id)
+    return documents
+
+
+def corpus_fingerprint(documents: Iterable[Document]) -> str:
+    """Digest of ids, texts and metadata: changes whenever the indexed content would."""
+    digest = hashlib.sha256()
+    for document in sorted(documents, key=lambda d: d.id):
+        meta = [
+            document.title,
+            document.publisher,
+            list(document.authors),
+            document.published,
+            document.url,
+            document.language,
+            list(document.sentences or ()),
+        ]
+        digest.update(json.dumps([document.id, document.text, meta], ensure_ascii=False).encode())
+    return digest.hexdigest()

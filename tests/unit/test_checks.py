@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from tests.conftest import FakeStanceModel
+from verify.checks import CheckedStanceModel, apply_checks, conflicts
+from verify.labels import Stance
+from verify.stance_model import StancePair
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("Trade fell to 140 billion dollars.", "Trade reached a record 240 billion dollars."),
+        ("Trade rose 26 percent.", "Trade rose 60% on the prewar level."),
+        ("The summit took place in March 2024.", "Putin visited Beijing on 16 May 2024."),
+        ("The visit was in 2023.", "The visit took place in 2024."),
+        ("Sales hit $3.5 billion.", "Sales hit $4.1 billion."),
+    ],
+)
+def test_detects_number_and_date_conflicts(claim: str, evidence: str) -> None:
+    assert conflicts(claim, evidence)
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("Trade rose 60 percent.", "Trade reached $240 billion, a 60 percent increase."),
+        ("Trade was $240 billion.", "Trade reached $240bn last year."),
+        ("Trade was 1,200 tonnes.", "Trade was 1200 tonnes."),
+        ("Russia may sell more gas.", "In March, Russia sold gas."),  # modal "may", not May
+        ("The visit was in 2024.", "Trade rose 26 percent."),  # nothing of the same kind
+        ("Putin met Xi.", "The visit took place on 16 May 2024."),
+    ],
+)
+def test_no_conflict_without_a_differing_value_of_the_same_kind(claim: str, evidence: str) -> None:
+    assert conflicts(claim, evidence) == []
+
+
+def test_checks_only_move_supports_to_refutes() -> None:
+    pairs = [
+        StancePair("Trade reached 240 billion dollars.", "Trade reached 140 billion dollars."),
+        StancePair("Trade reached 240 billion dollars.", "Trade reached 240 billion dollars."),
+    ]
+    probabilities = np.array([[0.7, 0.1, 0.2], [0.7, 0.1, 0.2]], dtype=np.float32)
+    adjusted = apply_checks(pairs, probabilities)
+    assert adjusted[0].tolist() == pytest.approx([0.0, 0.8, 0.2])
+    assert adjusted[1].tolist() == pytest.approx([0.7, 0.1, 0.2])
+    assert probabilities[0, 0] == pytest.approx(0.7)  # input untouched
+
+
+def test_checked_model_wraps_any_stance_model() -> None:
+    model = CheckedStanceModel(FakeStanceModel({"reached": Stance.SUPPORTS}))
+    out = model.predict(
+        [StancePair("It reached 240 billion dollars.", "It reached 9 billion dollars.")]
+    )
+    assert out[0].argmax() == 1
+    assert model.identity["checks"] == "numbers,dates"

@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from index.segment import split_sentences
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "sample"
+
+
+def texts(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+def test_splits_on_sentence_ends_and_keeps_abbreviations() -> None:
+    text = (
+        "U.S. Secretary Blinken met Mr. Wang. He said no. "
+        "Then (e.g. here) it ended! “Quote.” No. 34 is next"
+    )
+    assert texts(text) == [
+        "U.S. Secretary Blinken met Mr. Wang.",
+        "He said no.",
+        "Then (e.g. here) it ended!",
+        "“Quote.”",
+        "No. 34 is next",
+    ]
+
+
+def test_line_breaks_end_headings_and_bylines() -> None:
+    assert texts("KEY TAKEAWAYS\n• First point.\n\nBody text here.") == [
+        "KEY TAKEAWAYS",
+        "• First point.",
+        "Body text here.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("", []), ("   \n\n  ", []), ("  no terminal punctuation ", ["no terminal punctuation"])],
+)
+def test_degenerate_inputs(text: str, expected: list[str]) -> None:
+    assert texts(text) == expected
+
+
+def test_offsets_are_exact_on_the_sample_corpus() -> None:
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        spans = split_sentences(text)
+        assert spans, path
+        previous_end = 0
+        for span in spans:
+            piece = text[span.start : span.end]
+            assert piece and piece == piece.strip()
+            assert span.start >= previous_end
+            # nothing but whitespace is dropped between sentences
+            assert text[previous_end : span.start].strip() == ""
+            previous_end = span.end
+        assert text[previous_end:].strip() == ""

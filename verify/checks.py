@@ -1,0 +1,123 @@
+"""Explicit checks of numbers and dates between a claim and its evidence.
+
+A small cross-encoder reads "rose to 140 billion" and "rose to a record 240 billion" as the
+same statement: the words overlap and the model has little sense of quantity. When the
+evidence states a quantity of the same kind (same scale word and unit, or a year, or a month)
+as the claim but never the claim's value, the evidence contradicts the claim on that point,
+so the probability the model gave to SUPPORTS is moved to REFUTES. Nothing else is touched:
+the checks only ever veto a "supports".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from verify.stance_model import Probabilities, StanceModel, StancePair
+
+_SCALES = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
+_PERCENT_WORDS = {"percent", "per cent", "%", "percentage points"}
+_QUANTITY = re.compile(
+    r"(?<![\w.\-/])(?P<currency>[$€£¥])?\s?(?P<number>\d+(?:,\d{3})*(?:\.\d+)?)(?![\w\-/])"
+    r"\s?(?P<scale>thousand|million|mln|billion|bn|trillion|tn|m\b|b\b)?"
+    r"\s?(?P<unit>%|per cent|percent|percentage points|[a-z]+)?",
+    re.IGNORECASE,
+)
+# "May" is a month only when a day or year stands beside it; otherwise it is the modal verb.
+_MONTH = re.compile(
+    r"\b(?P<month>January|February|March|April|June|July|August|September|October|November|December"
+    r"|May(?=\s+\d)|(?<=\d\s)May)\b"
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    kind: str  # what is counted: "percent", "year", or the unit word ("dollars", "people")
+
+
+def _quantities(text: str) -> list[Quantity]:
+    found: list[Quantity] = []
+    for match in _QUANTITY.finditer(text):
+        value = float(match.group("number").replace(",", ""))
+        scale = (match.group("scale") or "").lower()
+        unit = (match.group("unit") or "").lower()
+        if scale:
+            value *= _SCALES[scale]
+        if unit in _PERCENT_WORDS:
+            kind = "percent"
+        elif match.group("currency"):
+            kind = "money"
+        elif not scale and not unit and 1900 <= value <= 2100 and "." not in match.group("number"):
+            kind = "year"
+        elif unit and unit not in {"and", "or", "to", "in", "of", "the", "a", "from"}:
+            kind = unit
+        else:
+            continue  # a bare number: too little context to say what it counts
+        found.append(Quantity(value, kind))
+    return found
+
+
+def _months(text: str) -> set[str]:
+    return {m.group("month").lower() for m in _MONTH.finditer(text)}
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1.0)
+
+
+def conflicts(claim: str, evidence: str) -> list[str]:
+    """Why the evidence contradicts the claim on a number or date; empty when it does not."""
+    reasons: list[str] = []
+    evidence_quantities = _quantities(evidence)
+    for quantity in _quantities(claim):
+        same_kind = [q for q in evidence_quantities if q.kind == quantity.kind]
+        if same_kind and not any(_same(q.value, quantity.value) for q in same_kind):
+            reasons.append(
+                f"claim says {quantity.value:g} ({quantity.kind}); evidence says "
+                + ", ".join(f"{q.value:g}" for q in same_kind)
+            )
+    claim_months, evidence_months = _months(claim), _months(evidence)
+    if claim_months and evidence_months and not claim_months & evidence_months:
+        reasons.append(
+            f"claim says {', '.join(sorted(claim_months))}; evidence says "
+            f"{', '.join(sorted(evidence_months))}"
+        )
+    return reasons
+
+
+def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> Probabilities:
+    """Move SUPPORTS mass to REFUTES where a number or date conflicts (columns S, R, N)."""
+    adjusted = probabilities.copy()
+    for row, pair in enumerate(pairs):
+        if conflicts(pair.claim, pair.evidence):
+            adjusted[row, 1] += adjusted[row, 0]
+            adjusted[row, 0] = 0.0
+    return adjusted.astype(np.float32)
+
+
+class CheckedStanceModel:
+    """A stance model followed by the explicit checks; same interface as the model."""
+
+    def __init__(self, model: StanceModel) -> None:
+        self._model = model
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {**self._model.identity, "checks": "numbers,dates"}
+
+    def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
+        return apply_checks(pairs, self._model.predict(pairs))

@@ -1,0 +1,129 @@
+"""``factdesk stance eval``: score a stance model on labelled evidence/claim pairs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from factdesk.errors import FactdeskError
+from factdesk.settings import Settings
+from verify.labels import STANCES, Stance, is_binary_gold, parse_gold_label
+from verify.metrics import ClassificationReport, classification_report
+from verify.stance_model import StanceModel, StancePair, stance_of
+
+# Field names accepted for each role, so FEVER-style files work unconverted.
+_PREMISE_FIELDS = ("premise", "evidence", "sentence1")
+_HYPOTHESIS_FIELDS = ("hypothesis", "claim", "sentence2")
+_LABEL_FIELDS = ("label", "gold_label")
+BINARY_LABELS = ("entailment", "not_entailment")
+
+
+class EvalFileError(FactdeskError, ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    pair: StancePair
+    allowed: frozenset[Stance]
+
+
+def _field(row: dict[str, object], names: Sequence[str], line: int) -> str:
+    for name in names:
+        value = row.get(name)
+        if isinstance(value, str):
+            return value
+    raise EvalFileError(f"line {line}: needs one of the fields {list(names)}")
+
+
+def read_eval_rows(path: Path, limit: int | None = None) -> list[EvalRow]:
+    rows: list[EvalRow] = []
+    with path.open(encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalFileError(f"line {line_number}: not JSON ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise EvalFileError(f"line {line_number}: expected a JSON object")
+            try:
+                allowed = parse_gold_label(_field(row, _LABEL_FIELDS, line_number))
+            except ValueError as exc:
+                raise EvalFileError(f"line {line_number}: {exc}") from exc
+            pair = StancePair(
+                evidence=_field(row, _PREMISE_FIELDS, line_number),
+                claim=_field(row, _HYPOTHESIS_FIELDS, line_number),
+            )
+            rows.append(EvalRow(pair, allowed))
+            if limit is not None and len(rows) >= limit:
+                break
+    if not rows:
+        raise EvalFileError(f"{path}: no rows")
+    return rows
+
+
+@dataclass(frozen=True)
+class StanceEvalResult:
+    mode: str  # "3-way" or "binary"
+    report: ClassificationReport
+    pairs_per_second: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "pairs_per_second": self.pairs_per_second,
+            **self.report.as_dict(),
+        }
+
+
+def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalResult:
+    """3-way scores, or entailment-vs-not when any gold label in the file is binary."""
+    started = time.perf_counter()
+    probabilities = model.predict([row.pair for row in rows])
+    elapsed = time.perf_counter() - started
+    predicted = [stance_of(p) for p in probabilities]
+    if any(is_binary_gold(row.allowed) for row in rows):
+        gold = [
+            BINARY_LABELS[0] if Stance.SUPPORTS in r.allowed else BINARY_LABELS[1] for r in rows
+        ]
+        guess = [BINARY_LABELS[0] if s is Stance.SUPPORTS else BINARY_LABELS[1] for s in predicted]
+        report = classification_report(gold, guess, BINARY_LABELS)
+        mode = "binary"
+    else:
+        gold = [next(iter(row.allowed)).value for row in rows]
+        report = classification_report(
+            gold, [s.value for s in predicted], [s.value for s in STANCES]
+        )
+        mode = "3-way"
+    return StanceEvalResult(mode, report, len(rows) / elapsed if elapsed > 0 else 0.0)
+
+
+def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from verify.checks import CheckedStanceModel
+    from verify.stance_model import StanceModelConfig, load_stance_model
+
+    rows = read_eval_rows(args.file, limit=args.limit)
+    loaded = load_stance_model(
+        StanceModelConfig(
+            reference=args.model or settings.stance_model,
+            threads=settings.stance_threads,
+            batch_size=settings.stance_batch_size,
+            max_length=settings.stance_max_length,
+        )
+    )
+    model: StanceModel = loaded if args.no_checks else CheckedStanceModel(loaded)
+    result = evaluate_stance(model, rows)
+    checks = "off" if args.no_checks else "on"
+    print(f"{args.file} ({result.mode}, number/date checks {checks})")
+    print(result.report.format())
+    print(f"\n{result.pairs_per_second:.1f} pairs/s")
+    if args.json_out:
+        payload = {"file": str(args.file), "model": model.identity, **result.as_dict()}
+        args.json_out.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    return 0

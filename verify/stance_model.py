@@ -1,0 +1,128 @@
+"""The stance model: per (evidence, claim) pair, probabilities of SUPPORTS, REFUTES, NEUTRAL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from verify.labels import STANCES, LabelMappingError, Stance, map_id2label
+
+Probabilities = npt.NDArray[np.float32]
+"""Shape (n, 3); columns in ``STANCES`` order: SUPPORTS, REFUTES, NEUTRAL."""
+
+
+class StancePair(NamedTuple):
+    evidence: str  # the NLI premise
+    claim: str  # the NLI hypothesis
+
+
+class StanceModel(Protocol):
+    """Anything that judges evidence/claim pairs; tests use fakes behind this."""
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """What an auditor needs to know which model answered (name, revision, checksum)."""
+        ...
+
+    def predict(self, pairs: Sequence[StancePair]) -> Probabilities: ...
+
+
+def stance_of(row: Probabilities) -> Stance:
+    return STANCES[int(np.argmax(row))]
+
+
+@dataclass(frozen=True)
+class StanceModelConfig:
+    reference: str
+    threads: int = 2
+    batch_size: int = 16
+    max_length: int = 256
+
+
+def _model_checksum(path: Path) -> str:
+    """Content digest of the weight files: names the exact weights in the audit trail."""
+    digest = hashlib.sha256()
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        with weights.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class TransformersStanceModel:
+    """A Hugging Face sequence-classification NLI model, run on the CPU in batches.
+
+    The output order is read from the model's ``id2label``; a model whose labels do not map
+    one-to-one onto supports/refutes/neutral is refused at load time.
+    """
+
+    def __init__(self, config: StanceModelConfig, resolved_path: str) -> None:
+        import torch
+        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+        hf_config = AutoConfig.from_pretrained(resolved_path)
+        try:
+            self._stances = map_id2label(hf_config.id2label)
+        except LabelMappingError as exc:
+            raise LabelMappingError(f"stance model {config.reference!r}: {exc}") from exc
+        # Columns of the model's output, reordered into STANCES order.
+        self._column_order = [self._stances.index(stance) for stance in STANCES]
+        self._torch = torch
+        self._threads = config.threads
+        self._batch_size = config.batch_size
+        self._max_length = config.max_length
+        self._tokenizer = AutoTokenizer.from_pretrained(resolved_path)
+        # Shipped weights are fp16 to halve their size; fp32 is faster and exact on the CPU.
+        self._model = AutoModelForSequenceClassification.from_pretrained(
+            resolved_path, dtype=torch.float32
+        )
+        self._model.eval()
+        path = Path(resolved_path)
+        self._identity = {
+            "name": config.reference,
+            "labels": ",".join(s.value for s in self._stances),
+            "checksum": _model_checksum(path) if path.is_dir() else "hub",
+        }
+        training = path / "training.json"
+        if training.exists():
+            meta = json.loads(training.read_text(encoding="utf-8"))
+            self._identity["backbone"] = str(meta.get("backbone", ""))
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return dict(self._identity)
+
+    def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
+        torch = self._torch
+        if not pairs:
+            return np.zeros((0, len(STANCES)), dtype=np.float32)
+        torch.set_num_threads(self._threads)
+        out: list[Probabilities] = []
+        with torch.inference_mode():
+            for start in range(0, len(pairs), self._batch_size):
+                batch = pairs[start : start + self._batch_size]
+                encoded = self._tokenizer(
+                    [p.evidence for p in batch],
+                    [p.claim for p in batch],
+                    truncation="longest_first",
+                    max_length=self._max_length,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                logits = self._model(**encoded).logits.float()
+                probabilities = torch.softmax(logits, dim=-1).numpy()
+                out.append(probabilities[:, self._column_order].astype(np.float32))
+        return np.concatenate(out, axis=0)
+
+
+def load_stance_model(config: StanceModelConfig) -> TransformersStanceModel:
+    from factdesk.model_refs import resolve_model_ref
+
+    return TransformersStanceModel(config, resolve_model_ref(config.reference))

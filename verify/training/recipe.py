@@ -1,0 +1,105 @@
+"""The default recipe: the data mix and hyper-parameters of the shipped stance model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verify.training.data import Source
+
+_UNSTATED = "not stated by the publisher"
+
+# Non-commercial sets (SICK, IMPPRES) are left out so the shipped weights carry no NC term.
+# Binary sets (entailment / not_entailment) are trained with a marginal loss on the 3-way
+# head (see train.py), so "not entailed" never has to be guessed as neutral or contradiction.
+DEFAULT_SOURCES: tuple[Source, ...] = (
+    # 3-way NLI, MultiNLI/SNLI style
+    Source("snli_dev", "nli/snli_dev.jsonl", licence="CC BY-SA 4.0"),
+    Source("snli_test", "nli/snli_test.jsonl", licence="CC BY-SA 4.0"),
+    Source(
+        "mnli_dev_matched", "nli/mnli_dev_matched.jsonl", licence="OANC / CC BY-SA 3.0 / CC BY 3.0"
+    ),
+    Source("lingnli_train", "more/lingnli/train.jsonl", licence=_UNSTATED),
+    Source("lingnli_val", "more/lingnli/val.jsonl", licence=_UNSTATED),
+    Source("mpe_train", "nli/mpe_train.jsonl", cap=2500, licence=_UNSTATED),
+    Source("joci_train", "nli/joci_train.jsonl", cap=2500, licence=_UNSTATED),
+    Source("commitment_bank", "nli/commitment_bank_train.jsonl", licence=_UNSTATED),
+    Source("fracas", "nli/fracas_train.jsonl", licence=_UNSTATED),
+    Source("cad_snli_train", "more/cad_snli/train.jsonl", licence="Apache-2.0; SNLI CC BY-SA 4.0"),
+    Source("cad_snli_dev", "more/cad_snli/dev.jsonl", licence="Apache-2.0; SNLI CC BY-SA 4.0"),
+    Source("cad_snli_test", "more/cad_snli/test.jsonl", licence="Apache-2.0; SNLI CC BY-SA 4.0"),
+    Source("conjnli_adv", "more/conjnli/adversarial_train.jsonl", licence="MIT"),
+    Source("conjnli_dev", "more/conjnli/dev.jsonl", licence="MIT"),
+    Source("ambient_dev", "more/ambient/dev.jsonl", licence="CC BY 4.0"),
+    Source("ambient_test", "more/ambient/test.jsonl", licence="CC BY 4.0"),
+    Source("nope_adv", "more/nope_presupposition/adv.jsonl", licence=_UNSTATED),
+    Source("nope_main", "more/nope_presupposition/main.jsonl", licence=_UNSTATED),
+    Source("negation_mnli", "more/negation_nli/mnli.jsonl", licence="MIT"),
+    Source("negation_snli", "more/negation_nli/snli.jsonl", licence="MIT"),
+    Source("folio_train", "more/folio/train.jsonl", licence="CC BY-SA 4.0"),
+    Source("folio_val", "more/folio/validation.jsonl", licence="CC BY-SA 4.0"),
+    Source("breaking_nli", "more/breaking_nli/all.jsonl", cap=3000, licence="CC BY-SA 4.0"),
+    Source("dnc_function_words", "more/dnc_function_words/all.jsonl", licence="MNLI-derived"),
+    Source("snli_train_sample", "more/snli_train_sample/train.jsonl", licence="CC BY-SA 4.0"),
+    # claim / evidence (fact verification), closest to what factdesk judges
+    Source("scifact_train", "scifact", reader="scifact", repeat=2, licence="CC BY-NC 2.0"),
+    Source(
+        "healthver_dev",
+        "factver/healthver_dev.csv",
+        reader="healthver_csv",
+        repeat=2,
+        licence=_UNSTATED,
+    ),
+    Source("check_covid_train", "more/check_covid/train.jsonl", repeat=2, licence="MIT; CORD-19"),
+    Source("check_covid_dev", "more/check_covid/dev.jsonl", repeat=2, licence="MIT; CORD-19"),
+    Source("check_covid_test", "more/check_covid/test.jsonl", repeat=2, licence="MIT; CORD-19"),
+    Source("citation_integrity_train", "more/citation_integrity/train.jsonl", licence=_UNSTATED),
+    Source("citation_integrity_dev", "more/citation_integrity/dev.jsonl", licence=_UNSTATED),
+    Source("citation_integrity_test", "more/citation_integrity/test.jsonl", licence=_UNSTATED),
+    Source(
+        "fool_me_twice_dev",
+        "more/fool_me_twice/dev.jsonl",
+        repeat=2,
+        licence="Apache-2.0; Wikipedia CC BY-SA",
+    ),
+    Source(
+        "fool_me_twice_test",
+        "more/fool_me_twice/test.jsonl",
+        repeat=2,
+        licence="Apache-2.0; Wikipedia CC BY-SA",
+    ),
+    # binary: entailment / not_entailment
+    Source("fever_nli_dev", "nli/binary/fever_nli_dev.jsonl", repeat=2, licence="CC BY-SA 3.0"),
+    Source(
+        "covidfact_train", "factver/covidfact_train.tsv", reader="covidfact_tsv", licence=_UNSTATED
+    ),
+    Source("covidfact_dev", "factver/covidfact_dev.tsv", reader="covidfact_tsv", licence=_UNSTATED),
+    Source("wice_dev", "more/wice/dev.jsonl", licence="ODC-BY; Wikipedia CC BY-SA"),
+    Source("wice_test", "more/wice/test.jsonl", licence="ODC-BY; Wikipedia CC BY-SA"),
+    Source("rte_train", "nli/binary/rte_train.jsonl", licence="research use"),
+    Source("add_one_rte", "nli/binary/add_one_rte_train.jsonl", licence=_UNSTATED),
+    Source("scitail", "nli/binary/scitail.jsonl", licence="AI2"),
+    Source("negation_rte", "more/negation_nli/rte.jsonl", licence="MIT"),
+    Source(
+        "begin_dialog_dev", "more/begin_dialog/dev.jsonl", licence="CC BY 4.0 / CDLA-Sharing-1.0"
+    ),
+    Source("begin_dialog_test", "more/begin_dialog/test.jsonl", cap=1000, licence="CC BY 4.0"),
+    Source("faithdial_audit", "more/faithdial_audit/all.jsonl", licence="MIT"),
+    Source("dnc_recast_train", "more/dnc_recast/train.jsonl", cap=2000, licence="MIT"),
+    Source("dnc_recast_dev", "more/dnc_recast/dev.jsonl", cap=1000, licence="MIT / unstated"),
+)
+
+
+@dataclass(frozen=True)
+class HyperParameters:
+    seed: int = 20240516
+    epochs: float = 1.0
+    batch_size: int = 32
+    learning_rate: float = 6e-5
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    max_length: int = 128
+    freeze_word_embeddings: bool = True
+    bf16_autocast: bool = True
+    augment_limit: int = 5000
+    checkpoint_every: int = 400
+    length_bucket_batches: int = 50
