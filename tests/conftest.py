@@ -29,7 +29,8 @@ def shared_dir() -> Path:
 
 
 class FakeStanceModel:
-    """Returns a fixed stance per claim, chosen by a keyword table."""
+    """A fixed stance per pair, from a keyword table: a plain keyword is looked for in the
+    claim, an "evidence:" keyword in the evidence. First match wins."""
 
     def __init__(self, by_keyword: dict[str, Stance], default: Stance = Stance.NEUTRAL) -> None:
         self._by_keyword = by_keyword
@@ -40,14 +41,20 @@ class FakeStanceModel:
     def identity(self) -> dict[str, str]:
         return {"name": "fake", "checksum": "0"}
 
+    def _stance(self, pair: StancePair) -> Stance:
+        for keyword, stance in self._by_keyword.items():
+            if keyword.startswith("evidence:"):
+                if keyword.removeprefix("evidence:") in pair.evidence:
+                    return stance
+            elif keyword in pair.claim:
+                return stance
+        return self._default
+
     def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
         self.calls.append(len(pairs))
         out = np.full((len(pairs), 3), 0.05, dtype=np.float32)
         for row, pair in enumerate(pairs):
-            stance = next(
-                (s for k, s in self._by_keyword.items() if k in pair.claim), self._default
-            )
-            out[row, STANCES.index(stance)] = 0.9
+            out[row, STANCES.index(self._stance(pair))] = 0.9
         return out
 
 

@@ -103,3 +103,6 @@ class HyperParameters:
     augment_limit: int = 5000
     checkpoint_every: int = 400
     length_bucket_batches: int = 50
+    # "marginal": binary not_entailment rows train p(neutral) + p(contradiction);
+    # "drop": binary rows are left out (the ablation that justifies "marginal").
+    binary_rows: str = "marginal"

@@ -97,6 +97,10 @@ def train(
 
     mix = DataMix(list(sources), training_root, benchmarks_root, hp.seed)
     pairs = build_mix(mix, limit_per_source=limit_per_source)
+    if hp.binary_rows == "drop":
+        pairs = [p for p in pairs if len(p.allowed) == 1]
+    elif hp.binary_rows != "marginal":
+        raise ValueError(f"binary_rows must be 'marginal' or 'drop', not {hp.binary_rows!r}")
     augmented = counterfactual_contradictions(pairs, hp.augment_limit, hp.seed)
     pairs.extend(augmented)
     log(f"data: {len(pairs)} pairs from {len(mix.sources)} sources, {len(augmented)} augmented")

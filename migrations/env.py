@@ -1,0 +1,38 @@
+"""Alembic environment: factdesk's metadata and database URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from service.audit.models import Base
+from service.db import make_engine
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+if not url:
+    from factdesk.settings import Settings
+
+    url = Settings().database_url
+
+target_metadata = Base.metadata
+
+
+def run_offline() -> None:
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

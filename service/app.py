@@ -1,0 +1,85 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from factdesk import __version__
+from factdesk.settings import Settings
+from service.components import Components, build_components
+from service.middleware import RequestContextMiddleware
+from service.openapi import install_openapi
+from service.problems import install_problem_handlers
+from service.routes import documents, health, queries, verify
+
+DESCRIPTION = """\
+Checks a claim against the configured corpus: retrieves the passages that bear on it, judges
+each one's stance, and returns a verdict (SUPPORTED, REFUTED, NOT_ENOUGH_INFO, CONFLICTING)
+with a confidence and citations that give the exact character span of the evidence.
+Every answer is recorded in an audit trail before it is sent (`/v1/queries`).
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def _swagger_assets() -> Path:
+    spec = importlib.util.find_spec("fastapi_offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("fastapi-offline (Swagger UI assets) is not installed")
+    return Path(spec.origin).parent / "static"
+
+
+ComponentsFactory = Callable[[Settings], Components]
+
+
+def create_app(
+    settings: Settings | None = None,
+    components_factory: ComponentsFactory = build_components,
+) -> FastAPI:
+    """Build the app; models, index and database are loaded in ``lifespan``, not here."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        components = await run_in_threadpool(components_factory, settings)
+        app.state.components = components
+        try:
+            yield
+        finally:
+            components.close()
+
+    app = FastAPI(
+        title="factdesk",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    install_openapi(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    for router in (verify.router, queries.router, documents.router, health.router):
+        app.include_router(router)
+
+    app.mount("/static/docs", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="factdesk API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+
+    return app

@@ -1,0 +1,1 @@
+"""The audit trail: every answered verification, stored before the answer is sent."""

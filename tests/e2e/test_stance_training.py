@@ -1,0 +1,56 @@
+"""The training recipe end to end on a tiny slice, so it cannot rot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factdesk.cli import main
+from verify.labels import STANCES
+from verify.stance_model import StanceModelConfig, StancePair, load_stance_model
+
+pytestmark = pytest.mark.slow
+
+
+def test_tiny_training_run_writes_a_loadable_model_and_resumes(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    args = [
+        "stance",
+        "train",
+        "--out",
+        str(out),
+        "--limit-per-source",
+        "2",
+        "--checkpoint-every",
+        "1",
+        "--threads",
+        "1",
+        "--max-steps",
+        "2",
+    ]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert "data: " in first and "resuming" not in first
+    assert (out / "checkpoint" / "state.pt").exists()  # saved after step 1 of 2
+
+    # As if the run had been killed after its checkpoint: the same command resumes it.
+    (out / "model").rename(out / "first-model")
+    assert main(args) == 0
+    assert "resuming at step 1/2" in capsys.readouterr().out
+    assert (out / "model" / "config.json").exists()
+
+    training = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    assert training["hyper_parameters"]["seed"] == 20240516
+    assert training["limit_per_source"] == 2
+    mix = training["data_mix"]
+    assert "sick_train_NONCOMMERCIAL" not in json.dumps(mix)
+    assert mix["fever_nli_dev"]["used"] == 2 and len(mix["fever_nli_dev"]["sha256"]) == 64
+    assert mix["scifact_train"]["used"] == 2
+
+    model = load_stance_model(StanceModelConfig(reference=str(out / "first-model"), threads=1))
+    probabilities = model.predict([StancePair("A man sleeps.", "A person rests.")])
+    assert probabilities.shape == (1, len(STANCES))

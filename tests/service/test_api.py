@@ -1,0 +1,203 @@
+"""The HTTP API with fake models, a real FAISS index and a real database."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from index.corpus import Document
+from service.components import Components
+
+CONTRACT_FIELDS = {
+    "id",
+    "claim",
+    "verdict",
+    "confidence",
+    "citations",
+    "index",
+    "models",
+    "took_ms",
+}
+CITATION_FIELDS = {
+    "document_id", "title", "publisher", "url", "passage_id", "text", "start", "end",
+    "stance", "stance_probabilities", "score",
+}  # fmt: skip
+
+
+def verify(client: TestClient, claim: str, **extra: Any) -> dict[str, Any]:
+    response = client.post("/v1/verify", json={"claim": claim, **extra})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= set(body)
+    return body
+
+
+def test_verify_answers_with_the_contract_and_exact_spans(
+    client: TestClient, sample_documents: list[Document]
+) -> None:
+    body = verify(client, "Putin and Xi signed a joint statement in Beijing.", top_k=3)
+    assert set(body) == CONTRACT_FIELDS
+    assert body["verdict"] == "SUPPORTED"
+    assert 0.0 <= body["confidence"] <= 1.0
+    assert len(body["citations"]) == 3
+    texts = {d.id: d.text for d in sample_documents}
+    for citation in body["citations"]:
+        assert set(citation) == CITATION_FIELDS
+        assert (
+            texts[citation["document_id"]][citation["start"] : citation["end"]] == citation["text"]
+        )
+        assert set(citation["stance_probabilities"]) == {"SUPPORTS", "REFUTES", "NEUTRAL"}
+    assert body["index"]["checksum"] and body["index"]["count"] > 0
+    assert body["models"] == {
+        "embedding": "fake-hashing",
+        "stance": {"name": "fake", "checksum": "0"},
+    }
+
+
+def test_refuting_passage_is_cited_first(client: TestClient) -> None:
+    body = verify(client, "Power of Siberia 2 was agreed.")
+    assert body["verdict"] == "REFUTED"
+    assert "Power of Siberia 2" in body["citations"][0]["text"]
+    assert body["citations"][0]["stance"] == "REFUTES"
+
+
+def test_every_answer_is_audited_exactly_as_given(client: TestClient) -> None:
+    response = client.post(
+        "/v1/verify",
+        json={"claim": "  Power of Siberia 2 was agreed.  "},
+        headers={"User-Agent": "factcheck-bot/1.0", "X-Request-ID": "req-123"},
+    )
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "req-123"
+    answer = response.json()
+    assert answer["claim"] == "Power of Siberia 2 was agreed."
+    record = client.get(f"/v1/queries/{answer['id']}").json()
+    assert record["response"] == answer
+    assert record["claim"] == answer["claim"]
+    assert record["verdict"] == answer["verdict"]
+    assert record["confidence"] == answer["confidence"]
+    assert record["top_k"] == 5
+    assert record["user_agent"] == "factcheck-bot/1.0"
+    assert record["request_id"] == "req-123"
+    assert record["stance_model"] == "fake" and record["embedding_model"] == "fake-hashing"
+    assert record["index_checksum"] == answer["index"]["checksum"]
+    assert record["latency_ms"] == answer["took_ms"]
+
+
+def test_query_list_is_newest_first_paginated_and_filtered(client: TestClient) -> None:
+    ids = [verify(client, f"Putin signed deal number {i}.")["id"] for i in range(3)]
+    refuted = verify(client, "Power of Siberia 2 was agreed.")["id"]
+    page = client.get("/v1/queries", params={"limit": 2}).json()
+    assert [item["id"] for item in page["items"]] == [refuted, ids[2]]
+    rest = client.get("/v1/queries", params={"limit": 2, "cursor": page["next_cursor"]}).json()
+    assert [item["id"] for item in rest["items"]] == [ids[1], ids[0]]
+    assert rest["next_cursor"] is None
+    only = client.get("/v1/queries", params={"verdict": "REFUTED"}).json()
+    assert [item["id"] for item in only["items"]] == [refuted]
+    created = client.get(f"/v1/queries/{refuted}").json()["created_at"]
+    before = client.get("/v1/queries", params={"until": created}).json()
+    assert refuted not in [item["id"] for item in before["items"]] and len(before["items"]) == 3
+    after = client.get("/v1/queries", params={"since": created}).json()
+    assert [item["id"] for item in after["items"]] == [refuted]
+
+
+def test_documents(client: TestClient, sample_documents: list[Document]) -> None:
+    listing = client.get("/v1/documents").json()
+    assert listing["total"] == len(sample_documents) == 5
+    assert all(item["passages"] > 0 for item in listing["items"])
+    one = client.get("/v1/documents/pism-spotlight-34-2024").json()
+    assert one["publisher"] and one["characters"] > 1000
+    assert_problem(client.get("/v1/documents/nope"), 404)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"claim": ""}, "body.claim"),
+        ({"claim": "   \n\t "}, "body.claim"),
+        ({"claim": "x" * 2001}, "body.claim"),
+        ({"claim": 123}, "body.claim"),
+        ({"claim": None}, "body.claim"),
+        ({"claim": ["a"]}, "body.claim"),
+        ({}, "body.claim"),
+        ({"claim": "ok", "top_k": 0}, "body.top_k"),
+        ({"claim": "ok", "top_k": 51}, "body.top_k"),
+        ({"claim": "ok", "top_k": "many"}, "body.top_k"),
+        ({"claim": "ok", "extra": 1}, "body.extra"),
+    ],
+)
+def test_bad_requests_are_422_problems_naming_the_field(
+    client: TestClient, payload: dict[str, Any], field: str
+) -> None:
+    body = assert_problem(client.post("/v1/verify", json=payload), 422)
+    assert field in [error["field"] for error in body["errors"]]
+    assert field in body["detail"]
+
+
+def test_malformed_json_is_a_422_problem(client: TestClient) -> None:
+    response = client.post(
+        "/v1/verify", content=b'{"claim": ', headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422)
+
+
+def test_oversized_body_is_413(client: TestClient) -> None:
+    body = json.dumps({"claim": "x" * 70_000}).encode()
+    problem = assert_problem(
+        client.post("/v1/verify", content=body, headers={"content-type": "application/json"}), 413
+    )
+    assert "65536" in problem["detail"]
+
+    def chunks() -> Any:
+        for _ in range(10):
+            yield b" " * 10_000
+
+    chunked = client.post(
+        "/v1/verify", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_problem(chunked, 413)
+
+
+def test_unknown_ids_and_routes_are_404_problems(client: TestClient) -> None:
+    assert_problem(client.get("/v1/queries/does-not-exist"), 404)
+    assert_problem(client.get("/v2/nothing"), 404)
+    assert_problem(client.get("/v1/queries", params={"cursor": "!!"}), 422)
+    assert_problem(client.get("/v1/queries", params={"limit": 0}), 422)
+    assert_problem(client.get("/v1/queries", params={"verdict": "MAYBE"}), 422)
+
+
+def test_no_unlogged_answer_when_the_audit_write_fails(client: TestClient) -> None:
+    components: Components = client.app.state.components  # type: ignore[attr-defined]
+    assert components.engine is not None
+    with components.engine.begin() as connection:
+        connection.execute(text("DROP TABLE queries"))
+    problem = assert_problem(client.post("/v1/verify", json={"claim": "Putin signed it."}), 503)
+    assert "audit" in problem["title"].lower()
+    assert_problem(client.get("/v1/queries"), 503)
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready", "index": True, "database": True}
+
+
+def test_swagger_ui_is_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/static/docs/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    asset = client.get("/static/docs/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000
+    assert client.get("/openapi.json").json()["info"]["title"] == "factdesk"
