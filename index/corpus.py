@@ -105,6 +105,8 @@ def load_jsonl(path: Path) -> list[Document]:
 
 
 def load_corpus(path: Path) -> list[Document]:
+    if not path.exists():
+        raise CorpusError(f"corpus {path} does not exist")
     if path.is_dir():
         return load_directory(path)
     if path.suffix == ".jsonl":

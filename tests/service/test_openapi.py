@@ -1,0 +1,28 @@
+"""openapi.yaml is generated from the app: this fails when the two drift apart."""
+
+from __future__ import annotations
+
+import yaml
+
+from factdesk.settings import Settings
+from service.app import create_app
+from service.openapi import openapi_yaml
+from tests.conftest import REPO_ROOT
+
+
+def test_openapi_yaml_matches_the_app() -> None:
+    committed = (REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    assert committed == openapi_yaml(create_app(Settings())), (
+        "openapi.yaml is out of date: run `factdesk openapi`"
+    )
+
+
+def test_errors_are_declared_as_problem_json() -> None:
+    spec = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    verify = spec["paths"]["/v1/verify"]["post"]
+    for status in ("413", "422", "503"):
+        assert list(verify["responses"][status]["content"]) == ["application/problem+json"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    example = verify["requestBody"]["content"]["application/json"]["schema"]
+    assert example["$ref"].endswith("/VerifyRequest")
+    assert spec["components"]["schemas"]["VerifyRequest"]["examples"]

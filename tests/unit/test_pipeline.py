@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Document
+from index.store import IndexSpec, build_index, load_index
+from tests.conftest import FakeStanceModel
+from tests.fakes import HashingEmbedder
+from verify.labels import Stance
+from verify.pipeline import Verifier, VerifierConfig
+from verify.verdict import Verdict, VerdictRule
+
+DOCS = [
+    Document(
+        "gas",
+        "Leaders met in Beijing. The Power of Siberia 2 pipeline was not mentioned. "
+        "Gas prices stayed high.",
+        title="Gas",
+        publisher="Desk",
+    ),
+    Document("trade", "Trade reached a record. Leaders signed a statement in Beijing."),
+]
+
+
+@pytest.fixture
+def verifier(tmp_path: Path) -> tuple[Verifier, FakeStanceModel]:
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=2, passage_stride=1)
+    build_index(DOCS, embedder, spec, tmp_path / "idx")
+    index = load_index(
+        tmp_path / "idx", embedding_model=embedder.name, dimension=embedder.dimension
+    )
+    stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
+    config = VerifierConfig(default_top_k=3, rule=VerdictRule(min_relevance=0.0))
+    return Verifier(embedder, index, stance, config), stance
+
+
+def test_cites_the_decisive_sentence_with_its_exact_span(
+    verifier: tuple[Verifier, FakeStanceModel],
+) -> None:
+    engine, stance = verifier
+    result = engine.verify("Power of Siberia 2 pipeline was agreed.")
+    assert result.verdict is Verdict.REFUTED
+    first = result.citations[0]
+    assert first.text == "The Power of Siberia 2 pipeline was not mentioned."
+    assert DOCS[0].text[first.start : first.end] == first.text
+    assert (first.title, first.publisher, first.stance) == ("Gas", "Desk", Stance.REFUTES)
+    # The three windows hold 6 sentence slots but 5 distinct sentences: each judged once.
+    assert len(result.citations) == 3
+    assert stance.calls[-1] == 5
+
+
+def test_top_k_and_nothing_relevant(verifier: tuple[Verifier, FakeStanceModel]) -> None:
+    engine, _ = verifier
+    result = engine.verify("Completely unrelated words here.", top_k=1)
+    assert len(result.citations) == 1
+    assert result.verdict is Verdict.NOT_ENOUGH_INFO
+    assert result.took_ms >= 0
