@@ -46,12 +46,12 @@ class Settings(BaseSettings):
     index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         "auto", description="FAISS index: flat (exact) up to flat_max_passages, else HNSW."
     )
-    flat_max_passages: int = Field(50_000, ge=1)
-    hnsw_m: int = Field(32, ge=4)
-    hnsw_ef_construction: int = Field(80, ge=8)
-    hnsw_ef_search: int = Field(64, ge=8)
+    flat_max_passages: int = Field(50_000, ge=1, description="Largest corpus given a flat index.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
+    hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build-time search width.")
+    hnsw_ef_search: int = Field(64, ge=8, description="HNSW query-time search width.")
     ivf_nlist: int = Field(0, ge=0, description="0: 4 * sqrt(passages).")
-    ivf_nprobe: int = Field(16, ge=1)
+    ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query.")
 
     # --- stance model
     stance_model: str = Field(
@@ -70,9 +70,11 @@ class Settings(BaseSettings):
 
     # --- verdicts
     default_top_k: int = Field(5, ge=1, le=50, description="Passages judged per claim.")
-    support_threshold: float = Field(0.5, ge=0, le=1)
-    refute_threshold: float = Field(0.5, ge=0, le=1)
-    conflict_threshold: float = Field(0.8, ge=0, le=1)
+    support_threshold: float = Field(0.5, ge=0, le=1, description="SUPPORTED needs this.")
+    refute_threshold: float = Field(0.5, ge=0, le=1, description="REFUTED needs this.")
+    conflict_threshold: float = Field(
+        0.8, ge=0, le=1, description="CONFLICTING needs both sides at this."
+    )
     min_relevance: float = Field(0.25, ge=-1, le=1, description="Ignore passages below this.")
 
     # --- audit

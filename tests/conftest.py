@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from verify.labels import STANCES, Stance
 from verify.stance_model import Probabilities, StancePair
@@ -19,6 +23,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 SHIPPED_STANCE_MODEL = REPO_ROOT / "models" / "stance-minilm-l6"
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture
@@ -61,3 +66,34 @@ class FakeStanceModel:
 @pytest.fixture
 def fake_stance_model() -> FakeStanceModel:
     return FakeStanceModel({"agreed": Stance.REFUTES, "signed": Stance.SUPPORTS})
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh, throwaway PostgreSQL database; skipped (or failed in CI) without a server."""
+    admin_url = os.environ.get("FACTDESK_TEST_POSTGRES_URL", POSTGRES_ADMIN_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        connection = admin.connect()
+    except OperationalError as exc:
+        admin.dispose()
+        reason = f"no PostgreSQL server answers at {admin_url} ({exc.orig.__class__.__name__})"
+        if os.environ.get("FACTDESK_TEST_REQUIRE_POSTGRES"):
+            pytest.fail(reason + " but FACTDESK_TEST_REQUIRE_POSTGRES is set")
+        pytest.skip(reason)
+    name = f"factdesk_test_{uuid.uuid4().hex[:12]}"
+    connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.close()
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh audit database: a SQLite file, and a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'audit.db'}"
+    else:
+        yield from _postgres_database()

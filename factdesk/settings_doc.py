@@ -1,0 +1,36 @@
+"""The README's configuration table, generated from Settings (`python -m factdesk.settings_doc`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from factdesk.settings import REPO_ROOT, Settings
+
+START, END = "<!-- settings-table:start -->", "<!-- settings-table:end -->"
+
+
+def settings_table() -> str:
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = f"`{default}`" if default not in (None, "") else ""
+        rows.append(f"| `FACTDESK_{name.upper()}` | {shown} | {field.description or ''} |")
+    return "\n".join(rows)
+
+
+def with_table(readme: str) -> str:
+    head, _, rest = readme.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{settings_table()}\n{END}{tail}"
+
+
+def main() -> int:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "README.md"
+    path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated the settings table in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

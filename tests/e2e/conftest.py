@@ -1,0 +1,55 @@
+"""End-to-end fixtures: the real packaged models, a real index, real servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.server import Server
+from factdesk.settings import Settings
+from index.corpus import load_corpus
+from index.embedding import load_embedder
+from index.store import build_index
+from service.components import index_spec
+from tests.conftest import REPO_ROOT, SHIPPED_STANCE_MODEL
+
+
+@pytest.fixture(scope="session")
+def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus indexed with the packaged all-MiniLM-L6-v2."""
+    settings = Settings()
+    out = tmp_path_factory.mktemp("real-index") / "sample"
+    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    build_index(load_corpus(REPO_ROOT / "corpus" / "sample"), embedder, index_spec(settings), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> Path:
+    assert (SHIPPED_STANCE_MODEL / "config.json").exists(), "the stance model ships in the repo"
+    return SHIPPED_STANCE_MODEL
+
+
+@pytest.fixture
+def server_factory(
+    tmp_path: Path, real_index_dir: Path, shipped_model: Path
+) -> Iterator[Callable[[str], Server]]:
+    servers: list[Server] = []
+
+    def make(database_url: str) -> Server:
+        server = Server(
+            {
+                "FACTDESK_DATABASE_URL": database_url,
+                "FACTDESK_INDEX_DIR": str(real_index_dir),
+                "FACTDESK_STANCE_MODEL": str(shipped_model),
+            },
+            tmp_path / f"server-{len(servers)}.log",
+        )
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()

@@ -1,0 +1,54 @@
+"""The HTTP API with the real packaged models, real FAISS and a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from factdesk.settings import Settings
+from service.app import create_app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(
+    tmp_path_factory: pytest.TempPathFactory, real_index_dir: Path, shipped_model: Path
+) -> Iterator[TestClient]:
+    database = tmp_path_factory.mktemp("db") / "audit.db"
+    settings = Settings(
+        database_url=f"sqlite:///{database}",
+        index_dir=real_index_dir,
+        stance_model=str(shipped_model),
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_power_of_siberia_2_is_refuted_citing_the_pipeline_passage(client: TestClient) -> None:
+    body = client.post("/v1/verify", json={"claim": "Power of Siberia 2 was agreed."}).json()
+    assert body["verdict"] == "REFUTED", body
+    assert "Power of Siberia 2" in body["citations"][0]["text"]
+    assert body["citations"][0]["stance"] == "REFUTES"
+    assert body["models"]["stance"]["checksum"] and body["index"]["index_type"] == "flat"
+
+
+def test_supported_claim_cites_its_evidence(client: TestClient) -> None:
+    body = client.post(
+        "/v1/verify", json={"claim": "Putin and Xi signed a joint statement in Beijing."}
+    ).json()
+    assert body["verdict"] == "SUPPORTED", body
+    assert any("Joint Statement" in c["text"] for c in body["citations"][:2])
+
+
+def test_answer_is_audited_and_documents_listed(client: TestClient) -> None:
+    body = client.post(
+        "/v1/verify", json={"claim": "Putin visited a car factory in Harbin."}
+    ).json()
+    record = client.get(f"/v1/queries/{body['id']}").json()
+    assert record["response"] == body
+    assert client.get("/v1/documents").json()["total"] == 5
+    assert client.get("/readyz").status_code == 200
