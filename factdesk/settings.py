@@ -75,7 +75,12 @@ class Settings(BaseSettings):
     conflict_threshold: float = Field(
         0.8, ge=0, le=1, description="CONFLICTING needs both sides at this."
     )
-    min_relevance: float = Field(0.25, ge=-1, le=1, description="Ignore passages below this.")
+    min_relevance: float = Field(
+        0.25, ge=-1, le=1, description="Evidence sentences less similar to the claim are ignored."
+    )
+    max_judged_sentences: int = Field(
+        12, ge=1, description="Most relevant sentences judged by the stance model per claim."
+    )
 
     # --- audit
     database_url: str = Field(

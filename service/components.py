@@ -121,7 +121,11 @@ def assemble_components(
         embedder,
         index,
         stance,
-        VerifierConfig(default_top_k=settings.default_top_k, rule=verdict_rule(settings)),
+        VerifierConfig(
+            default_top_k=settings.default_top_k,
+            max_judged_sentences=settings.max_judged_sentences,
+            rule=verdict_rule(settings),
+        ),
     )
     return Components(
         verifier=verifier,

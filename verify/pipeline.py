@@ -44,7 +44,18 @@ class Verification:
 class VerifierConfig:
     default_top_k: int = 5
     max_top_k: int = 50
+    # Sentences judged by the stance model per claim: the most relevant ones, plus the most
+    # relevant sentence of every retrieved passage, so each citation has a judged sentence.
+    max_judged_sentences: int = 12
     rule: VerdictRule = field(default_factory=VerdictRule)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    document_id: str
+    span: Span
+    text: str
+    relevance: float  # cosine similarity of the sentence to the claim
 
 
 class Verifier:
@@ -72,25 +83,18 @@ class Verifier:
             for score, pos in zip(scores[0], positions[0], strict=True)
             if pos >= 0
         ]
-        # Overlapping windows share sentences: each sentence is judged once.
-        unique: dict[tuple[str, int, int], int] = {}
-        pairs: list[StancePair] = []
-        for passage, _ in hits:
-            text = self._index.documents[passage.document_id].text
-            for span in passage.sentences:
-                key = (passage.document_id, span.start, span.end)
-                if key not in unique:
-                    unique[key] = len(pairs)
-                    pairs.append(StancePair(text[span.start : span.end], claim))
-        probabilities = self._stance.predict(pairs)
+        sentences = self._candidate_sentences(hits, query)
+        judged = self._judge(claim, hits, sentences)
 
         citations: list[Citation] = []
         evidence: list[JudgedEvidence] = []
         for passage, score in hits:
-            span, row = self._best_sentence(passage, unique, probabilities)
-            citations.append(self._citation(passage, span, row, score))
+            sentence, row = self._best_sentence(passage, sentences, judged)
+            citations.append(self._citation(passage, sentence, row, score))
             evidence.append(
-                JudgedEvidence(passage.document_id, float(row[0]), float(row[1]), score)
+                JudgedEvidence(
+                    passage.document_id, float(row[0]), float(row[1]), sentence.relevance
+                )
             )
         decision = decide(evidence, self.config.rule)
         return Verification(
@@ -101,18 +105,58 @@ class Verifier:
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
+    def _candidate_sentences(
+        self, hits: list[tuple[Passage, float]], query: np.ndarray
+    ) -> dict[tuple[str, int, int], _Sentence]:
+        """The distinct sentences of the retrieved passages, with their relevance to the claim."""
+        keyed: dict[tuple[str, int, int], tuple[str, Span, str]] = {}
+        for passage, _ in hits:
+            text = self._index.documents[passage.document_id].text
+            for span in passage.sentences:
+                key = (passage.document_id, span.start, span.end)
+                keyed.setdefault(key, (passage.document_id, span, text[span.start : span.end]))
+        vectors = self._embedder.embed([text for _, _, text in keyed.values()])
+        relevance = vectors @ query[0]
+        return {
+            key: _Sentence(doc, span, text, float(rel))
+            for (key, (doc, span, text)), rel in zip(keyed.items(), relevance, strict=True)
+        }
+
+    def _judge(
+        self,
+        claim: str,
+        hits: list[tuple[Passage, float]],
+        sentences: dict[tuple[str, int, int], _Sentence],
+    ) -> dict[tuple[str, int, int], np.ndarray]:
+        """Stance of the sentences worth judging; the cross-encoder is the expensive step."""
+        chosen = sorted(sentences, key=lambda key: -sentences[key].relevance)
+        chosen = chosen[: self.config.max_judged_sentences]
+        for passage, _ in hits:  # every citation needs a judged sentence
+            keys = [(passage.document_id, s.start, s.end) for s in passage.sentences]
+            if not any(key in chosen for key in keys):
+                chosen.append(max(keys, key=lambda key: sentences[key].relevance))
+        probabilities = self._stance.predict(
+            [StancePair(sentences[key].text, claim) for key in chosen]
+        )
+        return dict(zip(chosen, probabilities, strict=True))
+
     @staticmethod
     def _best_sentence(
-        passage: Passage, unique: dict[tuple[str, int, int], int], probabilities: np.ndarray
-    ) -> tuple[Span, np.ndarray]:
-        """The passage's most decisive sentence: the one least likely to be neutral."""
-        rows = [
-            (s, probabilities[unique[(passage.document_id, s.start, s.end)]])
-            for s in passage.sentences
-        ]
-        return min(rows, key=lambda item: float(item[1][2]))
+        passage: Passage,
+        sentences: dict[tuple[str, int, int], _Sentence],
+        judged: dict[tuple[str, int, int], np.ndarray],
+    ) -> tuple[_Sentence, np.ndarray]:
+        """The passage's evidence: on topic and decisive (relevance x (1 - p_neutral))."""
+        keys = [(passage.document_id, s.start, s.end) for s in passage.sentences]
+        best = max(
+            (key for key in keys if key in judged),
+            key=lambda key: max(sentences[key].relevance, 0.0) * (1.0 - float(judged[key][2])),
+        )
+        return sentences[best], judged[best]
 
-    def _citation(self, passage: Passage, span: Span, row: np.ndarray, score: float) -> Citation:
+    def _citation(
+        self, passage: Passage, sentence: _Sentence, row: np.ndarray, score: float
+    ) -> Citation:
         document = self._index.documents[passage.document_id]
         return Citation(
             document_id=document.id,
@@ -120,9 +164,9 @@ class Verifier:
             publisher=document.publisher,
             url=document.url,
             passage_id=passage.id,
-            text=document.text[span.start : span.end],
-            start=span.start,
-            end=span.end,
+            text=sentence.text,
+            start=sentence.span.start,
+            end=sentence.span.end,
             stance=stance_of(row),
             stance_probabilities={
                 s.value: round(float(p), 4) for s, p in zip(STANCES, row, strict=True)

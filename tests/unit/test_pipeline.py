@@ -56,3 +56,19 @@ def test_top_k_and_nothing_relevant(verifier: tuple[Verifier, FakeStanceModel]) 
     assert len(result.citations) == 1
     assert result.verdict is Verdict.NOT_ENOUGH_INFO
     assert result.took_ms >= 0
+
+
+def test_only_the_most_relevant_sentences_reach_the_stance_model(tmp_path: Path) -> None:
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=3, passage_stride=3)
+    build_index(DOCS, embedder, spec, tmp_path / "idx")
+    index = load_index(
+        tmp_path / "idx", embedding_model=embedder.name, dimension=embedder.dimension
+    )
+    stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
+    config = VerifierConfig(max_judged_sentences=1, rule=VerdictRule(min_relevance=0.0))
+    result = Verifier(embedder, index, stance, config).verify("Power of Siberia 2 pipeline")
+    # one sentence overall, plus one for the other passage so that it can be cited
+    assert stance.calls == [2]
+    assert result.citations[0].text == "The Power of Siberia 2 pipeline was not mentioned."
+    assert result.verdict is Verdict.REFUTED
