@@ -6,10 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factdesk.errors import FactdeskError
 from factdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from verify.claim_pairs import LabelledClaim
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -153,12 +156,34 @@ def _eval_claims(args: argparse.Namespace, settings: Settings) -> int:
 
     claims = read_claims(args.file)
     documents = load_corpus(args.corpus or resolve_path(settings.corpus_dir))
+    if args.fit:
+        return _fit_verdict_rule(claims, settings)
     verify = _http_verifier(args.url) if args.url else _local_verifier(settings)
     result = evaluate_claims(claims, documents, verify)
     print(f"{args.file}: {len(claims)} claims" + (f" via {args.url}" if args.url else ""))
     print(result.format())
     if args.json_out:
         args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    return 0
+
+
+def _fit_verdict_rule(claims: Sequence[LabelledClaim], settings: Settings) -> int:
+    from service.components import build_components
+    from verify.fit import fit_rule
+
+    verifier = build_components(settings).verifier
+    cases = [(c.label, verifier.verify(c.claim).evidence) for c in claims]
+    result = fit_rule(cases)
+    rule = result.rule
+    print(
+        f"best macro-F1 {result.macro_f1:.4f} (accuracy {result.accuracy:.4f}) on "
+        f"{len(claims)} claims; {result.optimal_rules} of {result.rules_tried} rules tie, "
+        "the centre of that plateau is:"
+    )
+    print(f"FACTDESK_SUPPORT_THRESHOLD={rule.support_threshold}")
+    print(f"FACTDESK_REFUTE_THRESHOLD={rule.refute_threshold}")
+    print(f"FACTDESK_CONFLICT_THRESHOLD={rule.conflict_threshold}")
+    print(f"FACTDESK_MIN_RELEVANCE={rule.min_relevance}")
     return 0
 
 
@@ -258,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, help="Corpus of the gold quotes (default: settings)."
     )
     claims.add_argument("--json", type=Path, dest="json_out", help="Also write figures here.")
+    claims.add_argument(
+        "--fit", action="store_true", help="Fit the verdict thresholds to these claims instead."
+    )
     claims.set_defaults(handler=_eval_claims)
 
     openapi = commands.add_parser("openapi", help="Write (or --check) openapi.yaml from the app.")

@@ -38,6 +38,7 @@ class Verification:
     confidence: float
     citations: tuple[Citation, ...]
     took_ms: float
+    evidence: tuple[JudgedEvidence, ...] = ()  # what the verdict was decided on
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Verifier:
             confidence=round(decision.confidence, 4),
             citations=tuple(_ordered(citations, decision)),
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            evidence=tuple(evidence),
         )
 
     def _candidate_sentences(

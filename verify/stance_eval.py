@@ -13,7 +13,7 @@ from factdesk.errors import FactdeskError
 from factdesk.settings import Settings
 from verify.labels import STANCES, Stance, is_binary_gold, parse_gold_label
 from verify.metrics import ClassificationReport, classification_report
-from verify.stance_model import StanceModel, StancePair, stance_of
+from verify.stance_model import Probabilities, StanceModel, StancePair, stance_of
 
 # Field names accepted for each role, so FEVER-style files work unconverted.
 _PREMISE_FIELDS = ("premise", "evidence", "sentence1")
@@ -82,34 +82,42 @@ class StanceEvalResult:
         }
 
 
-def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalResult:
+def _report(
+    rows: Sequence[EvalRow], probabilities: Probabilities
+) -> tuple[str, ClassificationReport]:
     """3-way scores, or entailment-vs-not when any gold label in the file is binary."""
-    started = time.perf_counter()
-    probabilities = model.predict([row.pair for row in rows])
-    elapsed = time.perf_counter() - started
     predicted = [stance_of(p) for p in probabilities]
     if any(is_binary_gold(row.allowed) for row in rows):
         gold = [
             BINARY_LABELS[0] if Stance.SUPPORTS in r.allowed else BINARY_LABELS[1] for r in rows
         ]
         guess = [BINARY_LABELS[0] if s is Stance.SUPPORTS else BINARY_LABELS[1] for s in predicted]
-        report = classification_report(gold, guess, BINARY_LABELS)
-        mode = "binary"
-    else:
-        gold = [next(iter(row.allowed)).value for row in rows]
-        report = classification_report(
-            gold, [s.value for s in predicted], [s.value for s in STANCES]
-        )
-        mode = "3-way"
-    return StanceEvalResult(mode, report, len(rows) / elapsed if elapsed > 0 else 0.0)
+        return "binary", classification_report(gold, guess, BINARY_LABELS)
+    gold = [next(iter(row.allowed)).value for row in rows]
+    labels = [s.value for s in STANCES]
+    return "3-way", classification_report(gold, [s.value for s in predicted], labels)
+
+
+def _predict(model: StanceModel, rows: Sequence[EvalRow]) -> tuple[Probabilities, float]:
+    started = time.perf_counter()
+    probabilities = model.predict([row.pair for row in rows])
+    elapsed = time.perf_counter() - started
+    return probabilities, len(rows) / elapsed if elapsed > 0 else 0.0
+
+
+def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalResult:
+    probabilities, speed = _predict(model, rows)
+    mode, report = _report(rows, probabilities)
+    return StanceEvalResult(mode, report, speed)
 
 
 def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from verify.checks import CheckedStanceModel
+    """Model alone and model + explicit checks, from one pass of the model."""
+    from verify.checks import apply_checks
     from verify.stance_model import StanceModelConfig, load_stance_model
 
     rows = read_eval_rows(args.file, limit=args.limit)
-    loaded = load_stance_model(
+    model = load_stance_model(
         StanceModelConfig(
             reference=args.model or settings.stance_model,
             threads=settings.stance_threads,
@@ -117,13 +125,24 @@ def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
             max_length=settings.stance_max_length,
         )
     )
-    model: StanceModel = loaded if args.no_checks else CheckedStanceModel(loaded)
-    result = evaluate_stance(model, rows)
-    checks = "off" if args.no_checks else "on"
-    print(f"{args.file} ({result.mode}, number/date checks {checks})")
-    print(result.report.format())
-    print(f"\n{result.pairs_per_second:.1f} pairs/s")
+    probabilities, speed = _predict(model, rows)
+    mode, report = _report(rows, probabilities)
+    alone = StanceEvalResult(mode, report, speed)
+    results = {"model": alone}
+    if not args.no_checks:
+        checked = apply_checks([row.pair for row in rows], probabilities)
+        mode, report = _report(rows, checked)
+        results["model+checks"] = StanceEvalResult(mode, report, speed)
+    for name, result in results.items():
+        print(f"== {args.file} ({result.mode}): {name}")
+        print(result.report.format())
+        print()
+    print(f"{alone.pairs_per_second:.1f} pairs/s (model alone)")
     if args.json_out:
-        payload = {"file": str(args.file), "model": model.identity, **result.as_dict()}
+        payload = {
+            "file": str(args.file),
+            "model": model.identity,
+            **{name: result.as_dict() for name, result in results.items()},
+        }
         args.json_out.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0

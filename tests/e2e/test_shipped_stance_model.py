@@ -119,17 +119,21 @@ def test_stance_eval_cli_prints_the_figures(
         ["stance", "eval", str(path), "--model", str(SHIPPED_STANCE_MODEL), "--json", str(out_json)]
     )
     printed = capsys.readouterr().out
-    expected = evaluate_stance(CheckedStanceModel(model), read_eval_rows(path))
+    rows_read = read_eval_rows(path)
+    alone = evaluate_stance(model, rows_read)
+    checked = evaluate_stance(CheckedStanceModel(model), rows_read)
     assert code == 0
-    assert f"n=4  accuracy={expected.report.accuracy:.4f}" in printed
-    assert f"macro-F1={expected.report.macro_f1:.4f}" in printed
-    assert "confusion (rows: gold, columns: predicted)" in printed
+    model_part, checks_part = printed.split("model+checks")
+    assert f"n=4  accuracy={alone.report.accuracy:.4f}" in model_part
+    assert f"macro-F1={alone.report.macro_f1:.4f}" in model_part
+    assert f"n=4  accuracy={checked.report.accuracy:.4f}" in checks_part
+    assert "confusion (rows: gold, columns: predicted)" in checks_part
     figures = json.loads(out_json.read_text(encoding="utf-8"))
-    assert figures["mode"] == "3-way"
-    assert figures["confusion"] == expected.report.confusion
-    assert figures["accuracy"] == pytest.approx(expected.report.accuracy)
+    assert figures["model"]["mode"] == "3-way"
+    assert figures["model"]["confusion"] == alone.report.confusion
+    assert figures["model+checks"]["accuracy"] == pytest.approx(checked.report.accuracy)
     # the clear cases above are all right
-    assert expected.report.accuracy >= 0.75
+    assert checked.report.accuracy >= 0.75
 
 
 def test_cli_reports_a_bad_file_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,28 @@
+from verify.fit import fit_rule, score
+from verify.verdict import JudgedEvidence, VerdictRule
+
+
+def ev(supports: float, refutes: float, relevance: float, doc: str = "a") -> list[JudgedEvidence]:
+    return [JudgedEvidence(doc, supports, refutes, relevance)]
+
+
+def test_fit_separates_the_classes_and_returns_a_central_rule() -> None:
+    cases = [
+        ("SUPPORTED", ev(0.92, 0.02, 0.6)),
+        ("SUPPORTED", ev(0.80, 0.05, 0.5)),
+        ("REFUTED", ev(0.05, 0.90, 0.6)),
+        ("REFUTED", ev(0.10, 0.75, 0.4)),
+        ("NOT_ENOUGH_INFO", ev(0.55, 0.10, 0.5)),  # weak support: below a good threshold
+        ("NOT_ENOUGH_INFO", ev(0.95, 0.01, 0.12)),  # strong but off-topic sentence
+    ]
+    result = fit_rule(cases)
+    assert result.macro_f1 == 1.0
+    assert 0.55 < result.rule.support_threshold <= 0.80
+    assert 0.12 < result.rule.min_relevance <= 0.40
+    assert result.optimal_rules > 1 and result.rules_tried > result.optimal_rules
+    assert score(cases, result.rule) == (1.0, 1.0)
+
+
+def test_score_with_a_bad_rule_is_lower() -> None:
+    cases = [("SUPPORTED", ev(0.6, 0.0, 0.5)), ("NOT_ENOUGH_INFO", ev(0.3, 0.0, 0.5))]
+    assert score(cases, VerdictRule(support_threshold=0.9))[0] < 1.0

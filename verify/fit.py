@@ -1,0 +1,57 @@
+"""Fit the verdict rule's thresholds to labelled claims.
+
+The evidence of each claim is judged once; every rule of a grid is then applied to it. Many
+rules usually tie on a small claim set, so the one returned is the centre of the plateau of
+best macro-F1 (the optimal rule nearest to the mean of all optimal rules), not an edge of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from verify.metrics import classification_report
+from verify.verdict import VERDICTS, JudgedEvidence, VerdictRule, decide
+
+SUPPORT_GRID = tuple(round(x, 2) for x in np.arange(0.40, 0.951, 0.05))
+RELEVANCE_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.551, 0.05))
+CONFLICT_GRID = (0.7, 0.8, 0.9, 0.95)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    rule: VerdictRule
+    macro_f1: float
+    accuracy: float
+    optimal_rules: int
+    rules_tried: int
+
+
+def score(
+    cases: Sequence[tuple[str, Sequence[JudgedEvidence]]], rule: VerdictRule
+) -> tuple[float, float]:
+    predicted = [decide(evidence, rule).verdict.value for _, evidence in cases]
+    report = classification_report([g for g, _ in cases], predicted, [v.value for v in VERDICTS])
+    return report.macro_f1, report.accuracy
+
+
+def fit_rule(cases: Sequence[tuple[str, Sequence[JudgedEvidence]]]) -> FitResult:
+    if not cases:
+        raise ValueError("no labelled claims to fit on")
+    scored: list[tuple[float, float, tuple[float, float, float, float]]] = []
+    for support, refute, relevance, conflict in itertools.product(
+        SUPPORT_GRID, SUPPORT_GRID, RELEVANCE_GRID, CONFLICT_GRID
+    ):
+        rule = VerdictRule(support, refute, conflict, relevance)
+        macro_f1, accuracy = score(cases, rule)
+        scored.append((macro_f1, accuracy, (support, refute, conflict, relevance)))
+    best = max(f1 for f1, _, _ in scored)
+    optimal = [(acc, params) for f1, acc, params in scored if f1 == best]
+    centre = np.mean([params for _, params in optimal], axis=0)
+    accuracy, params = min(
+        optimal, key=lambda item: float(np.linalg.norm(np.array(item[1]) - centre))
+    )
+    return FitResult(VerdictRule(*params), best, accuracy, len(optimal), len(scored))
