@@ -82,7 +82,7 @@ class StanceEvalResult:
         }
 
 
-def _report(
+def stance_report(
     rows: Sequence[EvalRow], probabilities: Probabilities
 ) -> tuple[str, ClassificationReport]:
     """3-way scores, or entailment-vs-not when any gold label in the file is binary."""
@@ -107,7 +107,7 @@ def _predict(model: StanceModel, rows: Sequence[EvalRow]) -> tuple[Probabilities
 
 def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalResult:
     probabilities, speed = _predict(model, rows)
-    mode, report = _report(rows, probabilities)
+    mode, report = stance_report(rows, probabilities)
     return StanceEvalResult(mode, report, speed)
 
 
@@ -126,12 +126,12 @@ def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     probabilities, speed = _predict(model, rows)
-    mode, report = _report(rows, probabilities)
+    mode, report = stance_report(rows, probabilities)
     alone = StanceEvalResult(mode, report, speed)
     results = {"model": alone}
     if not args.no_checks:
         checked = apply_checks([row.pair for row in rows], probabilities)
-        mode, report = _report(rows, checked)
+        mode, report = stance_report(rows, checked)
         results["model+checks"] = StanceEvalResult(mode, report, speed)
     for name, result in results.items():
         print(f"== {args.file} ({result.mode}): {name}")
