@@ -44,7 +44,6 @@ class Verification:
 @dataclass(frozen=True)
 class VerifierConfig:
     default_top_k: int = 5
-    max_top_k: int = 50
     # Sentences judged by the stance model per claim: the most relevant ones, plus the most
     # relevant sentence of every retrieved passage, so each citation has a judged sentence.
     max_judged_sentences: int = 12

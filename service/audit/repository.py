@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -21,6 +21,11 @@ class AuditUnavailableError(FactdeskError):
 
 class InvalidCursorError(FactdeskError, ValueError):
     pass
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; naive values (SQLite returns them, clients may send them) are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,9 @@ class AuditRepository:
         if filters.verdict is not None:
             statement = statement.where(QueryRecord.verdict == filters.verdict)
         if filters.since is not None:
-            statement = statement.where(QueryRecord.created_at >= filters.since)
+            statement = statement.where(QueryRecord.created_at >= as_utc(filters.since))
         if filters.until is not None:
-            statement = statement.where(QueryRecord.created_at < filters.until)
+            statement = statement.where(QueryRecord.created_at < as_utc(filters.until))
         if cursor is not None:
             created, record_id = decode_cursor(cursor)
             statement = statement.where(
@@ -105,7 +110,7 @@ class AuditRepository:
 def record_fields(record: QueryRecord) -> dict[str, Any]:
     return {
         "id": record.id,
-        "created_at": record.created_at,
+        "created_at": as_utc(record.created_at),
         "claim": record.claim,
         "verdict": record.verdict,
         "confidence": record.confidence,

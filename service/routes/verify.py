@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from service.audit.models import QueryRecord
+from service.components import Components
 from service.dependencies import ComponentsDep
 from service.problems import problem_responses
 from service.schemas import CitationOut, IndexInfo, ModelsInfo, VerifyRequest, VerifyResponse
@@ -17,9 +18,7 @@ from verify.pipeline import Verification
 router = APIRouter(prefix="/v1", tags=["verify"])
 
 
-def _response(
-    record_id: str, verification: Verification, components: ComponentsDep
-) -> VerifyResponse:
+def _response(record_id: str, verification: Verification, components: Components) -> VerifyResponse:
     manifest = components.index.manifest
     return VerifyResponse(
         id=record_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -111,6 +112,12 @@ def test_query_list_is_newest_first_paginated_and_filtered(client: TestClient) -
     assert refuted not in [item["id"] for item in before["items"]] and len(before["items"]) == 3
     after = client.get("/v1/queries", params={"since": created}).json()
     assert [item["id"] for item in after["items"]] == [refuted]
+    # the same instant written with another offset selects the same records
+    moment = datetime.fromisoformat(created)
+    assert moment.utcoffset() == timedelta(0)
+    shifted = moment.astimezone(timezone(timedelta(hours=2))).isoformat()
+    again = client.get("/v1/queries", params={"since": shifted}).json()
+    assert [item["id"] for item in again["items"]] == [refuted]
 
 
 def test_documents(client: TestClient, sample_documents: list[Document]) -> None:

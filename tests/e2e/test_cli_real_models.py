@@ -1,0 +1,60 @@
+"""`factdesk verify` and `factdesk eval claims` in-process, with the real models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factdesk.cli import main
+
+pytestmark = pytest.mark.slow
+
+CLAIMS = [
+    {"id": "a", "claim": "Power of Siberia 2 was agreed.", "label": "REFUTED",
+     "evidence": [{"document_id": "qa-putin-xi-visit-outcomes-2024-05",
+                   "quote": "was not mentioned"}]},
+    {"id": "b", "claim": "Putin and Xi signed a joint statement in Beijing.", "label": "SUPPORTED",
+     "evidence": [{"document_id": "prospect-foundation-liou-2024-05",
+                   "quote": "They met in Beijing, and signed the Joint Statement"}]},
+    {"id": "c", "claim": "Putin promised to visit Taiwan.", "label": "NOT_ENOUGH_INFO",
+     "evidence": []},
+]  # fmt: skip
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, real_index_dir: Path,
+               shipped_model: Path) -> Path:  # fmt: skip
+    monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
+    monkeypatch.setenv("FACTDESK_STANCE_MODEL", str(shipped_model))
+    monkeypatch.setenv("FACTDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'audit.db'}")
+    return tmp_path
+
+
+def test_verify_prints_a_readable_verdict_and_json(
+    configured: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "Power of Siberia 2 was agreed."]) == 0
+    readable = capsys.readouterr().out
+    assert readable.startswith("REFUTED  (confidence ")
+    assert "Power of Siberia 2" in readable
+    assert main(["verify", "Power of Siberia 2 was agreed.", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["verdict"] == "REFUTED" and answer["citations"][0]["start"] >= 0
+
+
+def test_eval_claims_prints_the_figures_it_writes(
+    configured: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = configured / "claims.jsonl"
+    claims.write_text("".join(json.dumps(c) + "\n" for c in CLAIMS), encoding="utf-8")
+    out = configured / "figures.json"
+    assert main(["eval", "claims", str(claims), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["n"] == 3 and figures["citation_claims"] == 2
+    assert f"accuracy={figures['accuracy']:.4f}" in printed
+    assert f"citation hit rate: {figures['citation_hit_rate']:.4f}" in printed
+    assert f"p50 {figures['latency_ms']['p50']:.1f}" in printed
+    assert {c["id"]: c["verdict"] for c in figures["claims"]}["a"] == "REFUTED"
