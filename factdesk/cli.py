@@ -170,6 +170,40 @@ def _eval_claims(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval_scifact(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from factdesk.settings import resolve_path
+    from index.embedding import load_embedder
+    from index.store import build_index, load_index
+    from service.components import index_spec, load_stance, verdict_rule
+    from verify.pipeline import Verifier, VerifierConfig
+    from verify.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
+
+    documents = load_scifact_corpus(args.directory / "corpus.jsonl")
+    claims = load_scifact_claims(args.directory / f"claims_{args.split}.jsonl")
+    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    index_dir = args.index_dir or resolve_path(Path("var/index-scifact"))
+    if not (index_dir / "manifest.json").exists():
+        print(f"indexing {len(documents)} SciFact abstracts into {index_dir} ...", flush=True)
+        build_index(documents, embedder, index_spec(settings), index_dir)
+    index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
+    verifier = Verifier(
+        embedder,
+        index,
+        load_stance(settings),
+        VerifierConfig(
+            max_judged_sentences=settings.max_judged_sentences, rule=verdict_rule(settings)
+        ),
+    )
+    result = run_scifact(verifier, claims, index.documents, args.top_k)
+    print(f"SciFact {args.split}: {len(claims)} claims, {index.manifest.count} passages")
+    print(result.format())
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    return 0
+
+
 def _fit_verdict_rule(claims: Sequence[LabelledClaim], settings: Settings) -> int:
     from service.components import build_components
     from verify.fit import fit_rule
@@ -290,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--fit", action="store_true", help="Fit the verdict thresholds to these claims instead."
     )
     claims.set_defaults(handler=_eval_claims)
+
+    scifact = eval_commands.add_parser("scifact", help="SciFact end to end (own index).")
+    scifact.add_argument("directory", type=Path, help="Holds corpus.jsonl and claims_*.jsonl.")
+    scifact.add_argument("--split", default="dev", choices=["dev", "train"])
+    scifact.add_argument("--index-dir", type=Path, help="Default: var/index-scifact.")
+    scifact.add_argument("--top-k", type=int, default=10)
+    scifact.add_argument("--json", type=Path, dest="json_out", help="Also write figures here.")
+    scifact.set_defaults(handler=_eval_scifact)
 
     openapi = commands.add_parser("openapi", help="Write (or --check) openapi.yaml from the app.")
     openapi.add_argument("--out", type=Path, default=Path("openapi.yaml"))

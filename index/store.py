@@ -159,6 +159,7 @@ def _document_row(document: Document) -> dict[str, Any]:
         "published": document.published,
         "url": document.url,
         "language": document.language,
+        "sentences": list(document.sentences) if document.sentences is not None else None,
     }
 
 
@@ -255,6 +256,7 @@ def _read_documents(path: Path) -> dict[str, Document]:
                 published=row["published"],
                 url=row["url"],
                 language=row["language"],
+                sentences=tuple(row["sentences"]) if row.get("sentences") else None,
             )
     return documents
 

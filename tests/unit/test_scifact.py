@@ -1,0 +1,61 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from index.store import IndexSpec, build_index, load_index
+from tests.conftest import FakeStanceModel
+from tests.fakes import HashingEmbedder
+from verify.labels import Stance
+from verify.pipeline import Verifier, VerifierConfig
+from verify.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
+from verify.verdict import VerdictRule
+
+CORPUS = [
+    {"doc_id": 11, "title": "Vitamin D and bones", "abstract": [
+        "We studied vitamin D.", "Vitamin D increases bone density in adults.", "Funded."]},
+    {"doc_id": 22, "title": "Aspirin trial", "abstract": [
+        "Aspirin was given daily.", "Aspirin did not reduce stroke risk."]},
+    {"doc_id": 33, "title": "Unrelated", "abstract": ["Cats sleep a lot.", "Dogs bark."]},
+]  # fmt: skip
+CLAIMS = [
+    {"id": 1, "claim": "Vitamin D increases bone density.",
+     "evidence": {"11": [{"sentences": [1], "label": "SUPPORT"}]}, "cited_doc_ids": [11]},
+    {"id": 2, "claim": "Aspirin reduces stroke risk.",
+     "evidence": {"22": [{"sentences": [1], "label": "CONTRADICT"}]}, "cited_doc_ids": [22]},
+    {"id": 3, "claim": "Parrots can talk.", "evidence": {}, "cited_doc_ids": [33]},
+]  # fmt: skip
+
+
+def write(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_scifact_scoring_end_to_end_with_fakes(tmp_path: Path) -> None:
+    documents = load_scifact_corpus(write(tmp_path / "corpus.jsonl", CORPUS))
+    claims = load_scifact_claims(write(tmp_path / "claims.jsonl", CLAIMS))
+    assert documents[0].sentences is not None and documents[0].sentences[0] == "Vitamin D and bones"
+    assert claims[0].evidence["11"][1] == {2}  # abstract sentence 1 is our sentence 2
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=1, passage_stride=1)
+    build_index(documents, embedder, spec, tmp_path / "idx")
+    index = load_index(
+        tmp_path / "idx", embedding_model=embedder.name, dimension=embedder.dimension
+    )
+    stance = FakeStanceModel(
+        {
+            "evidence:increases bone density": Stance.SUPPORTS,
+            "evidence:did not reduce stroke": Stance.REFUTES,
+        }
+    )
+    verifier = Verifier(
+        embedder, index, stance, VerifierConfig(rule=VerdictRule(min_relevance=0.3))
+    )
+    result = run_scifact(verifier, claims, index.documents, top_k=3, recall_ks=(1, 3))
+    assert result.retrieval_recall == {1: 1.0, 3: 1.0}
+    assert result.abstract_label_only.precision == pytest.approx(1.0)
+    assert result.abstract_label_only.recall == pytest.approx(1.0)
+    assert result.sentence_selection_label.f1 == pytest.approx(1.0)
+    assert result.claim_level.accuracy == pytest.approx(1.0)
+    assert "abstract-level label-only: P 1.000" in result.format()
