@@ -19,7 +19,7 @@ from index.corpus import load_corpus
 from verify.checks import apply_checks
 from verify.claim_pairs import claim_stance_pairs, read_claims
 from verify.stance_eval import read_eval_rows, stance_report
-from verify.stance_model import StanceModelConfig, load_stance_model
+from verify.stance_model import load_stance_model, stance_config
 
 TARGETS = {
     "MultiNLI dev mismatched (3-way)": 0.75,
@@ -53,14 +53,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
     settings = Settings()
-    model = load_stance_model(
-        StanceModelConfig(
-            reference=args.model or settings.stance_model,
-            threads=settings.stance_threads,
-            batch_size=settings.stance_batch_size,
-            max_length=settings.stance_max_length,
-        )
-    )
+    model = load_stance_model(stance_config(settings, args.model))
     figures: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, path in benchmark_files(settings, Path(scratch)).items():

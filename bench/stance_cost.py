@@ -13,7 +13,7 @@ import time
 from factdesk.settings import Settings
 from index.corpus import load_corpus
 from index.segment import split_sentences
-from verify.stance_model import StanceModelConfig, StancePair, load_stance_model
+from verify.stance_model import StancePair, load_stance_model, stance_config
 
 
 def sixty_word_passages(count: int) -> list[str]:
@@ -38,14 +38,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
     settings = Settings()
-    model = load_stance_model(
-        StanceModelConfig(
-            reference=args.model or settings.stance_model,
-            threads=settings.stance_threads,
-            batch_size=8,
-            max_length=settings.stance_max_length,
-        )
-    )
+    model = load_stance_model(stance_config(settings, args.model, batch_size=8))
     claim = "Russia's trade with China reached a record 240 billion dollars last year."
     pairs = [StancePair(p, claim) for p in sixty_word_passages(8)]
     assert len(pairs) == 8, "sample corpus too small for 8 passages"

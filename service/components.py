@@ -19,7 +19,7 @@ from service.audit.repository import AuditRepository
 from service.db import make_engine, make_sessions, upgrade_database
 from verify.checks import CheckedStanceModel
 from verify.pipeline import Verifier, VerifierConfig
-from verify.stance_model import StanceModel, StanceModelConfig, load_stance_model
+from verify.stance_model import StanceModel, load_stance_model, stance_config
 from verify.verdict import VerdictRule
 
 log = logging.getLogger("factdesk")
@@ -81,14 +81,7 @@ def verdict_rule(settings: Settings) -> VerdictRule:
 
 
 def load_stance(settings: Settings) -> StanceModel:
-    model = load_stance_model(
-        StanceModelConfig(
-            reference=settings.stance_model,
-            threads=settings.stance_threads,
-            batch_size=settings.stance_batch_size,
-            max_length=settings.stance_max_length,
-        )
-    )
+    model = load_stance_model(stance_config(settings))
     return CheckedStanceModel(model) if settings.stance_checks else model
 
 

@@ -114,17 +114,10 @@ def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalRe
 def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Model alone and model + explicit checks, from one pass of the model."""
     from verify.checks import apply_checks
-    from verify.stance_model import StanceModelConfig, load_stance_model
+    from verify.stance_model import load_stance_model, stance_config
 
     rows = read_eval_rows(args.file, limit=args.limit)
-    model = load_stance_model(
-        StanceModelConfig(
-            reference=args.model or settings.stance_model,
-            threads=settings.stance_threads,
-            batch_size=settings.stance_batch_size,
-            max_length=settings.stance_max_length,
-        )
-    )
+    model = load_stance_model(stance_config(settings, args.model))
     probabilities, speed = _predict(model, rows)
     mode, report = stance_report(rows, probabilities)
     alone = StanceEvalResult(mode, report, speed)

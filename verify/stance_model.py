@@ -12,6 +12,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from factdesk.settings import Settings
 from verify.labels import STANCES, LabelMappingError, Stance, map_id2label
 
 Probabilities = npt.NDArray[np.float32]
@@ -120,6 +121,18 @@ class TransformersStanceModel:
                 probabilities = torch.softmax(logits, dim=-1).numpy()
                 out.append(probabilities[:, self._column_order].astype(np.float32))
         return np.concatenate(out, axis=0)
+
+
+def stance_config(
+    settings: Settings, reference: str | None = None, batch_size: int | None = None
+) -> StanceModelConfig:
+    """The configured stance model, optionally another model or batch size."""
+    return StanceModelConfig(
+        reference=reference or settings.stance_model,
+        threads=settings.stance_threads,
+        batch_size=batch_size or settings.stance_batch_size,
+        max_length=settings.stance_max_length,
+    )
 
 
 def load_stance_model(config: StanceModelConfig) -> TransformersStanceModel:
