@@ -1,4 +1,4 @@
-from verify.fit import fit_rule, score
+from verify.fit import fit_rule, leave_one_out, score
 from verify.verdict import JudgedEvidence, VerdictRule
 
 
@@ -26,3 +26,16 @@ def test_fit_separates_the_classes_and_returns_a_central_rule() -> None:
 def test_score_with_a_bad_rule_is_lower() -> None:
     cases = [("SUPPORTED", ev(0.6, 0.0, 0.5)), ("NOT_ENOUGH_INFO", ev(0.3, 0.0, 0.5))]
     assert score(cases, VerdictRule(support_threshold=0.9))[0] < 1.0
+
+
+def test_leave_one_out_is_at_most_the_in_sample_fit() -> None:
+    cases = [
+        ("SUPPORTED", ev(0.9, 0.0, 0.5)),
+        ("SUPPORTED", ev(0.7, 0.0, 0.5)),
+        ("NOT_ENOUGH_INFO", ev(0.6, 0.0, 0.5)),  # between the supported ones: cannot generalise
+        ("REFUTED", ev(0.0, 0.9, 0.5)),
+        ("REFUTED", ev(0.0, 0.8, 0.5)),
+    ]
+    in_sample = fit_rule(cases).macro_f1
+    held_out, _ = leave_one_out(cases)
+    assert held_out < in_sample
