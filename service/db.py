@@ -36,9 +36,12 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(url: str) -> Any:
+    import sys
+
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's default stdout is bound when it is first imported; pass the current one.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
