@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from index.corpus import CorpusError, Document
@@ -67,12 +67,3 @@ def passages_of(document: Document, window: int, stride: int) -> list[Passage]:
 
 def build_passages(documents: Iterable[Document], window: int, stride: int) -> list[Passage]:
     return [p for d in documents for p in passages_of(d, window, stride)]
-
-
-def sentence_text(document_text: str, span: Span) -> str:
-    return document_text[span.start : span.end]
-
-
-def covering_sentences(passage: Passage, spans: Sequence[Span]) -> list[Span]:
-    """The passage's sentences that overlap any of ``spans``."""
-    return [s for s in passage.sentences if any(s.start < o.end and s.end > o.start for o in spans)]

@@ -34,7 +34,6 @@ class Problem(BaseModel):
 class NotFoundError(Exception):
     def __init__(self, what: str, identifier: str) -> None:
         super().__init__(f"{what} {identifier!r} not found")
-        self.what = what
 
 
 def problem_response(

@@ -141,8 +141,12 @@ def claim_stance_pairs(
     claims: Sequence[LabelledClaim], documents: Sequence[Document], seed: int = 13
 ) -> list[dict[str, str]]:
     by_id = {d.id: d for d in documents}
+    spans = {d.id: split_sentences(d.text) for d in documents}
+    # Each corpus sentence with its content words, computed once for all claims.
     sentences = [
-        (d.id, d.text[s.start : s.end]) for d in documents for s in split_sentences(d.text)
+        (text, content_words(text))
+        for d in documents
+        for text in (d.text[s.start : s.end] for s in spans[d.id])
     ]
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []
@@ -155,17 +159,13 @@ def claim_stance_pairs(
             span = find_quote(document, quote)
             if span is None:
                 raise ClaimFileError(f"claim {claim.id}: quote not found in {document_id!r}")
-            covering = [
-                s for s in split_sentences(document.text) if s.start < span[1] and s.end > span[0]
-            ]
+            covering = [s for s in spans[document_id] if s.start < span[1] and s.end > span[0]]
             premise = document.text[covering[0].start : covering[-1].end]
             rows.append(
                 {"id": claim.id, "premise": premise, "hypothesis": claim.claim, "label": stance}
             )
         words = content_words(claim.claim)
-        unrelated = [
-            text for _, text in sentences if len(text) > 40 and not words & content_words(text)
-        ]
+        unrelated = [text for text, other in sentences if len(text) > 40 and not words & other]
         if unrelated:
             rows.append(
                 {

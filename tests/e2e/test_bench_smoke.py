@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,8 @@ def test_stance_benchmarks(shared_dir: object) -> None:
     assert "| MultiNLI dev mismatched (3-way) | 6 |" in out
 
 
-def test_latency() -> None:
+def test_latency(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path) -> None:
+    # The server it starts inherits this: no index is built inside the checkout.
+    monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
     out = run("bench.latency", "--requests", "3", "--warmup", "1")
     assert "latency ms: p50" in out
