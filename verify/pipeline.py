@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -9,8 +10,10 @@ import numpy as np
 
 from index.embedding import Embedder
 from index.passages import Passage
+from index.retrieval import DenseRetriever, Retriever
 from index.segment import Span
 from index.store import LoadedIndex
+from verify.answer_cache import AnswerCache, claim_key
 from verify.labels import STANCES, Stance
 from verify.stance_model import StanceModel, StancePair, stance_of
 from verify.verdict import Decision, JudgedEvidence, Verdict, VerdictRule, decide
@@ -28,7 +31,7 @@ class Citation:
     end: int
     stance: Stance
     stance_probabilities: dict[str, float]
-    score: float  # retrieval similarity of the passage to the claim
+    score: float  # retrieval score of the passage: cosine, BM25 or RRF (index.retrieval)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class VerifierConfig:
     # relevant sentence of every retrieved passage, so each citation has a judged sentence.
     max_judged_sentences: int = 12
     rule: VerdictRule = field(default_factory=VerdictRule)
+    answer_cache_size: int = 0  # repeated claims answered from memory (0: off)
 
 
 @dataclass(frozen=True)
@@ -67,24 +71,35 @@ class Verifier:
         index: LoadedIndex,
         stance_model: StanceModel,
         config: VerifierConfig,
+        retriever: Retriever | None = None,
     ) -> None:
         self._embedder = embedder
         self._index = index
+        self._retriever = retriever or DenseRetriever(index)
         self._stance = stance_model
         self.config = config
+        self.cache: AnswerCache[Verification] = AnswerCache(config.answer_cache_size)
 
     def verify(self, claim: str, top_k: int | None = None) -> Verification:
         started = time.perf_counter()
         k = top_k or self.config.default_top_k
+        key = claim_key(claim, k)
+        cached = self.cache.get(key)
+        if cached is not None:
+            took_ms = round((time.perf_counter() - started) * 1000, 2)
+            return dataclasses.replace(cached, claim=claim, took_ms=took_ms)
+        verification = self._verify(claim, k, started)
+        self.cache.put(key, verification)
+        return verification
+
+    def _verify(self, claim: str, k: int, started: float) -> Verification:
         query = self._embedder.embed([claim])
-        scores, positions = self._index.search(query, k)
         hits = [
-            (self._index.passages[int(pos)], float(score))
-            for score, pos in zip(scores[0], positions[0], strict=True)
-            if pos >= 0
+            (self._index.passages[hit.position], hit.score)
+            for hit in self._retriever.search(claim, query, k)
         ]
-        sentences = self._candidate_sentences(hits, query)
-        judged = self._judge(claim, hits, sentences)
+        sentences = self._candidate_sentences(hits, query) if hits else {}
+        judged = self._judge(claim, hits, sentences) if hits else {}
 
         citations: list[Citation] = []
         evidence: list[JudgedEvidence] = []

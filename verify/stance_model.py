@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,7 @@ class StanceModelConfig:
     threads: int = 2
     batch_size: int = 16
     max_length: int = 256
+    precision: str = "fp32"  # fp32 | int8 (dynamic int8 quantisation of the linear layers)
 
 
 def _model_checksum(path: Path) -> str:
@@ -55,6 +56,21 @@ def _model_checksum(path: Path) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def _int8(model: Any) -> Any:
+    """Linear layers with int8 weights and dynamically quantised activations (CPU)."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        # PyTorch marks its quantised tensor types deprecated; they still run, and this is
+        # the one int8 path that needs no export step or extra runtime.
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
 
 
 class TransformersStanceModel:
@@ -85,11 +101,16 @@ class TransformersStanceModel:
             resolved_path, dtype=torch.float32
         )
         self._model.eval()
+        if config.precision == "int8":
+            self._model = _int8(self._model)
+        elif config.precision != "fp32":
+            raise ValueError(f"stance precision must be fp32 or int8, not {config.precision!r}")
         path = Path(resolved_path)
         self._identity = {
             "name": config.reference,
             "labels": ",".join(s.value for s in self._stances),
             "checksum": _model_checksum(path) if path.is_dir() else "hub",
+            "precision": config.precision,
         }
         training = path / "training.json"
         if training.exists():
@@ -132,6 +153,7 @@ def stance_config(
         threads=settings.stance_threads,
         batch_size=batch_size or settings.stance_batch_size,
         max_length=settings.stance_max_length,
+        precision=settings.stance_precision,
     )
 
 

@@ -54,3 +54,24 @@ def test_tiny_training_run_writes_a_loadable_model_and_resumes(
     model = load_stance_model(StanceModelConfig(reference=str(out / "first-model"), threads=1))
     probabilities = model.predict([StancePair("A man sleeps.", "A person rests.")])
     assert probabilities.shape == (1, len(STANCES))
+
+
+def test_refine_recipe_continues_a_model_and_records_where_it_started(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tmp_path / "base"
+    tiny = ["--limit-per-source", "3", "--threads", "1", "--max-steps", "1"]
+    assert main(["stance", "train", "--out", str(base), *tiny]) == 0
+    refined = tmp_path / "refined"
+    refine = ["stance", "train", "--recipe", "refine", "--out", str(refined), *tiny]
+    assert main(refine) == 2  # refine continues a model: without --init it says so
+    assert "--init" in capsys.readouterr().err
+    assert main([*refine, "--init", str(base / "model")]) == 0
+    assert "unrelated-evidence neutrals" in capsys.readouterr().out
+
+    training = json.loads((refined / "model" / "training.json").read_text(encoding="utf-8"))
+    assert training["recipe"] == "refine"
+    assert training["unrelated_neutrals"] > 0
+    assert training["init"]["path"] == str(base / "model")
+    assert len(training["init"]["sha256"]) == 64
+    assert training["init"]["training"]["recipe"] == "base"

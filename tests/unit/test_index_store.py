@@ -87,7 +87,7 @@ def test_refuses_tampered_or_missing_files(tmp_path: Path) -> None:
         load_index(tmp_path / "none", embedding_model=embedder.name, dimension=256)
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+@pytest.mark.parametrize("kind", ["hnsw", "ivf", "ivf_sq8"])
 def test_approximate_index_types(tmp_path: Path, kind: str) -> None:
     out, embedder = built(
         tmp_path, index_type=kind, passage_window=1, passage_stride=1, ivf_nlist=2

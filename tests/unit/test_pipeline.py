@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from index.corpus import Document
-from index.store import IndexSpec, build_index, load_index
+from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from tests.conftest import FakeStanceModel
 from tests.fakes import HashingEmbedder
 from verify.labels import Stance
@@ -22,14 +22,19 @@ DOCS = [
 ]
 
 
-@pytest.fixture
-def verifier(tmp_path: Path) -> tuple[Verifier, FakeStanceModel]:
+def indexed(tmp_path: Path, window: int, stride: int) -> tuple[HashingEmbedder, LoadedIndex]:
     embedder = HashingEmbedder()
-    spec = IndexSpec(embedding_model=embedder.name, passage_window=2, passage_stride=1)
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=window, passage_stride=stride)
     build_index(DOCS, embedder, spec, tmp_path / "idx")
     index = load_index(
         tmp_path / "idx", embedding_model=embedder.name, dimension=embedder.dimension
     )
+    return embedder, index
+
+
+@pytest.fixture
+def verifier(tmp_path: Path) -> tuple[Verifier, FakeStanceModel]:
+    embedder, index = indexed(tmp_path, window=2, stride=1)
     stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
     config = VerifierConfig(default_top_k=3, rule=VerdictRule(min_relevance=0.0))
     return Verifier(embedder, index, stance, config), stance
@@ -59,12 +64,7 @@ def test_top_k_and_nothing_relevant(verifier: tuple[Verifier, FakeStanceModel]) 
 
 
 def test_only_the_most_relevant_sentences_reach_the_stance_model(tmp_path: Path) -> None:
-    embedder = HashingEmbedder()
-    spec = IndexSpec(embedding_model=embedder.name, passage_window=3, passage_stride=3)
-    build_index(DOCS, embedder, spec, tmp_path / "idx")
-    index = load_index(
-        tmp_path / "idx", embedding_model=embedder.name, dimension=embedder.dimension
-    )
+    embedder, index = indexed(tmp_path, window=3, stride=3)
     stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
     config = VerifierConfig(max_judged_sentences=1, rule=VerdictRule(min_relevance=0.0))
     result = Verifier(embedder, index, stance, config).verify("Power of Siberia 2 pipeline")
@@ -72,3 +72,39 @@ def test_only_the_most_relevant_sentences_reach_the_stance_model(tmp_path: Path)
     assert stance.calls == [2]
     assert result.citations[0].text == "The Power of Siberia 2 pipeline was not mentioned."
     assert result.verdict is Verdict.REFUTED
+
+
+def test_repeated_claims_are_answered_from_the_cache(tmp_path: Path) -> None:
+    embedder, index = indexed(tmp_path, window=2, stride=1)
+    stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
+    config = VerifierConfig(default_top_k=3, rule=VerdictRule(min_relevance=0.0))
+    cached = Verifier(
+        embedder,
+        index,
+        stance,
+        VerifierConfig(default_top_k=3, rule=config.rule, answer_cache_size=2),
+    )
+    first = cached.verify("Power of Siberia 2 pipeline was agreed.")
+    again = cached.verify("  Power of Siberia 2   pipeline was agreed. ")
+    assert len(stance.calls) == 1  # the second answer needed no model
+    assert (again.verdict, again.citations) == (first.verdict, first.citations)
+    assert again.claim == "  Power of Siberia 2   pipeline was agreed. "
+    assert cached.verify("Power of Siberia 2 pipeline was agreed.", top_k=1).citations != (
+        first.citations
+    )  # another top_k is another question
+    assert len(stance.calls) == 2 and cached.cache.hits == 1
+
+    uncached = Verifier(embedder, index, stance, config)
+    uncached.verify("Trade reached a record.")
+    uncached.verify("Trade reached a record.")
+    assert len(stance.calls) == 4 and len(uncached.cache) == 0
+
+
+def test_no_retrieved_passage_is_not_enough_info(tmp_path: Path) -> None:
+    from index.retrieval import Bm25Retriever
+
+    embedder, index = indexed(tmp_path, window=2, stride=1)
+    stance = FakeStanceModel({})
+    verifier = Verifier(embedder, index, stance, VerifierConfig(), Bm25Retriever(index))
+    result = verifier.verify("Zebras?")  # no word of it is in the corpus
+    assert (result.verdict, result.citations, stance.calls) == (Verdict.NOT_ENOUGH_INFO, (), [])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from verify.training.data import Source
 
@@ -106,3 +107,100 @@ class HyperParameters:
     # "marginal": binary not_entailment rows train p(neutral) + p(contradiction);
     # "drop": binary rows are left out (the ablation that justifies "marginal").
     binary_rows: str = "marginal"
+    # Claims of CLAIM_EVIDENCE_SOURCES paired with other claims' evidence, as NEUTRAL.
+    unrelated_neutrals: int = 0
+
+
+# Claim / evidence sets whose claims read like news claims: the ones that get unrelated
+# evidence pairs (verify/training/neutrals.py).
+CLAIM_EVIDENCE_SOURCES: frozenset[str] = frozenset(
+    {
+        "scifact_train",
+        "healthver_dev",
+        "check_covid_train",
+        "check_covid_dev",
+        "check_covid_test",
+        "citation_integrity_train",
+        "citation_integrity_dev",
+        "citation_integrity_test",
+        "fool_me_twice_dev",
+        "fool_me_twice_test",
+        "fever_nli_dev",
+        "covidfact_train",
+        "covidfact_dev",
+        "wice_dev",
+        "wice_test",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named data mix and its hyper-parameters; ``needs_init`` recipes continue a model."""
+
+    name: str
+    sources: tuple[Source, ...]
+    hyper_parameters: HyperParameters = field(default_factory=HyperParameters)
+    needs_init: bool = False
+    summary: str = ""
+
+
+def _resized(sources: tuple[Source, ...], changes: dict[str, dict[str, Any]]) -> tuple[Source, ...]:
+    """The sources named in ``changes`` with new caps/repeats; the others as they are."""
+    by_name = {s.name for s in sources}
+    unknown = set(changes) - by_name
+    if unknown:
+        raise ValueError(f"unknown sources: {sorted(unknown)}")
+    return tuple(replace(s, **changes[s.name]) if s.name in changes else s for s in sources)
+
+
+# Stage two continues a base model on the claim/evidence sets plus unrelated-evidence
+# neutrals, with a smaller slice of the NLI sets so the first stage is not forgotten.
+_REFINE_SOURCES = _resized(
+    DEFAULT_SOURCES,
+    {
+        "snli_dev": {"cap": 2000},
+        "snli_test": {"cap": 1000},
+        "lingnli_train": {"cap": 4000},
+        "lingnli_val": {"cap": 1000},
+        "mpe_train": {"cap": 500},
+        "joci_train": {"cap": 500},
+        "cad_snli_train": {"cap": 1500},
+        "cad_snli_dev": {"cap": 300},
+        "cad_snli_test": {"cap": 300},
+        "conjnli_adv": {"cap": 1500},
+        "ambient_test": {"cap": 500},
+        "nope_main": {"cap": 500},
+        "breaking_nli": {"cap": 1000},
+        "fever_nli_dev": {"repeat": 1},
+        "rte_train": {"cap": 1000},
+        "add_one_rte": {"cap": 1000},
+        "scitail": {"cap": 1000},
+        "begin_dialog_dev": {"cap": 500},
+        "begin_dialog_test": {"cap": 500},
+        "faithdial_audit": {"cap": 500},
+        "dnc_recast_train": {"cap": 500},
+        "dnc_recast_dev": {"cap": 300},
+    },
+)
+
+RECIPES: dict[str, Recipe] = {
+    "base": Recipe(
+        "base",
+        DEFAULT_SOURCES,
+        HyperParameters(),
+        summary="all sources, one epoch from the sentence-transformers backbone",
+    ),
+    "refine": Recipe(
+        "refine",
+        _REFINE_SOURCES,
+        HyperParameters(
+            learning_rate=3e-5, augment_limit=3000, unrelated_neutrals=8000, seed=20240517
+        ),
+        needs_init=True,
+        summary=(
+            "continues a base-recipe model on the claim/evidence sets with unrelated-evidence "
+            "neutrals and a slice of the NLI sets"
+        ),
+    ),
+}

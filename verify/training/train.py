@@ -27,7 +27,8 @@ from transformers import __version__ as transformers_version
 from verify.labels import Stance
 from verify.training.augment import counterfactual_contradictions
 from verify.training.data import DataMix, LabelledPair, Source, build_mix
-from verify.training.recipe import DEFAULT_SOURCES, HyperParameters
+from verify.training.neutrals import unrelated_neutrals
+from verify.training.recipe import CLAIM_EVIDENCE_SOURCES, DEFAULT_SOURCES, HyperParameters
 
 # The shipped model's output order; readers of the model take it from config.json.
 ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}
@@ -70,6 +71,24 @@ def batch_order(
     return batches
 
 
+def _init_record(init: Path | None) -> dict[str, Any] | None:
+    """What a continued run started from: enough to tell which model it was."""
+    if init is None:
+        return None
+    record: dict[str, Any] = {"path": str(init)}
+    weights = init / "model.safetensors"
+    if weights.exists():
+        import hashlib
+
+        record["sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    previous = init / "training.json"
+    if previous.exists():
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+        record["training"] = {k: v for k, v in earlier.items() if k != "data_mix"}
+        record["data_mix"] = earlier.get("data_mix")
+    return record
+
+
 def _save_atomic(obj: Any, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
@@ -87,8 +106,14 @@ def train(
     limit_per_source: int | None = None,
     max_steps: int | None = None,
     log: Callable[[str], None] = print,
+    recipe: str = "base",
+    init: Path | None = None,
 ) -> Path:
-    """Train (or resume) and return the directory of the finished model."""
+    """Train (or resume) and return the directory of the finished model.
+
+    With ``init`` the run continues that stance model (same label head) instead of starting
+    a fresh head on ``backbone``.
+    """
     torch.set_num_threads(threads)
     torch.manual_seed(hp.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -102,15 +127,22 @@ def train(
     elif hp.binary_rows != "marginal":
         raise ValueError(f"binary_rows must be 'marginal' or 'drop', not {hp.binary_rows!r}")
     augmented = counterfactual_contradictions(pairs, hp.augment_limit, hp.seed)
+    neutrals = unrelated_neutrals(pairs, CLAIM_EVIDENCE_SOURCES, hp.unrelated_neutrals, hp.seed)
     pairs.extend(augmented)
-    log(f"data: {len(pairs)} pairs from {len(mix.sources)} sources, {len(augmented)} augmented")
+    pairs.extend(neutrals)
+    log(
+        f"data: {len(pairs)} pairs from {len(mix.sources)} sources, {len(augmented)} augmented, "
+        f"{len(neutrals)} unrelated-evidence neutrals"
+    )
 
-    tokenizer = AutoTokenizer.from_pretrained(backbone)
+    start_from = str(init) if init is not None else backbone
+    tokenizer = AutoTokenizer.from_pretrained(start_from)
     model = AutoModelForSequenceClassification.from_pretrained(
-        backbone,
+        start_from,
         num_labels=len(ID2LABEL),
         id2label=ID2LABEL,
         label2id={v: k for k, v in ID2LABEL.items()},
+        dtype=torch.float32,
     )
     if hp.freeze_word_embeddings:
         # Fine-tuning the 30k x d vocabulary matrix costs a third of each step on the CPU
@@ -159,12 +191,15 @@ def train(
         log(f"resuming at step {start_step}/{total_steps}")
 
     config = {
+        "recipe": recipe,
         "backbone": backbone,
+        "init": _init_record(init),
         "hyper_parameters": dataclasses.asdict(hp),
         "threads": threads,
         "total_steps": total_steps,
         "pairs": len(pairs),
         "augmented": len(augmented),
+        "unrelated_neutrals": len(neutrals),
         "limit_per_source": limit_per_source,
         "data_mix": mix.stats,
         "torch": torch.__version__,

@@ -1,0 +1,153 @@
+"""FAISS at scale: query latency, memory per passage and recall@10 of approximate indexes.
+
+`python -m bench.scale [--sizes 10000 100000 1000000] [--json OUT]`
+
+Corpora are synthetic: unit vectors of the embedding model's dimension drawn around topic
+centres (one per ~200 passages, each passage at cosine ~0.58 to its centre), the shape real
+sentence embeddings have, and queries drawn the same way but not in the index. Embedding a
+million real passages would take this machine hours; search cost and recall depend on the
+vectors, not on the text. Indexes are built by the same code as `factdesk index build`
+(index.store), and recall@10 is measured against exact (flat) search of the same vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.store import IndexSpec, build_faiss_index
+
+DIMENSION = 384  # all-MiniLM-L6-v2
+_SPREAD = 1.4  # noise norm relative to the centre: cosine to the centre ~ 1 / sqrt(1 + 1.4^2)
+
+
+def synthetic_vectors(count: int, seed: int, centres: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(centres), size=count)
+    vectors = np.empty((count, centres.shape[1]), dtype=np.float32)
+    for start in range(0, count, 100_000):
+        stop = min(count, start + 100_000)
+        noise = rng.standard_normal((stop - start, centres.shape[1]), dtype=np.float32)
+        noise *= _SPREAD / np.sqrt(centres.shape[1])
+        block = centres[picks[start:stop]] + noise
+        vectors[start:stop] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return vectors
+
+
+def topic_centres(count: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((max(50, count // 200), DIMENSION), dtype=np.float32)
+    unit: np.ndarray = centres / np.linalg.norm(centres, axis=1, keepdims=True)
+    return unit
+
+
+@dataclass(frozen=True)
+class Row:
+    passages: int
+    index: str
+    parameters: dict[str, int]
+    build_s: float
+    bytes_per_passage: float
+    p50_ms: float
+    p99_ms: float
+    recall_at_10: float
+
+    def format(self) -> str:
+        params = ",".join(f"{k}={v}" for k, v in self.parameters.items()) or "-"
+        return (
+            f"{self.passages:>9,}  {self.index:<8} {params:<28} build {self.build_s:7.1f} s  "
+            f"{self.bytes_per_passage:7.0f} B/passage  p50 {self.p50_ms:6.2f} ms  "
+            f"p99 {self.p99_ms:6.2f} ms  recall@10 {self.recall_at_10:.3f}"
+        )
+
+
+def _latencies(index: Any, queries: np.ndarray, k: int) -> tuple[list[float], np.ndarray]:
+    samples: list[float] = []
+    found = np.empty((len(queries), k), dtype=np.int64)
+    for row, query in enumerate(queries):
+        started = time.perf_counter()
+        _, positions = index.search(query[None, :], k)
+        samples.append((time.perf_counter() - started) * 1000)
+        found[row] = positions[0]
+    return samples, found
+
+
+def _recall(found: np.ndarray, exact: np.ndarray) -> float:
+    hits = sum(len(set(f.tolist()) & set(e.tolist())) for f, e in zip(found, exact, strict=True))
+    return hits / exact.size
+
+
+def measure_size(count: int, queries: int, nprobes: list[int], seed: int) -> list[Row]:
+    import faiss
+
+    centres = topic_centres(count, seed)
+    vectors = synthetic_vectors(count, seed + 1, centres)
+    probe = synthetic_vectors(queries, seed + 2, centres)
+    rows: list[Row] = []
+
+    def add(kind: str, index: Any, params: dict[str, int], build_s: float) -> np.ndarray:
+        samples, found = _latencies(index, probe, 10)
+        size = len(faiss.serialize_index(index))
+        rows.append(
+            Row(
+                count,
+                kind,
+                params,
+                build_s,
+                size / count,
+                statistics.median(samples),
+                float(np.percentile(samples, 99)),
+                _recall(found, exact) if kind != "flat" else 1.0,
+            )
+        )
+        return found
+
+    started = time.perf_counter()
+    flat, _, _ = build_faiss_index(IndexSpec("synthetic", index_type="flat"), vectors)
+    flat_s = time.perf_counter() - started
+    _, exact = flat.search(probe, 10)
+    add("flat", flat, {}, flat_s)
+    del flat
+
+    started = time.perf_counter()
+    ivf, _, params = build_faiss_index(IndexSpec("synthetic", index_type="ivf_sq8"), vectors)
+    ivf_s = time.perf_counter() - started
+    for nprobe in nprobes:
+        ivf.nprobe = nprobe
+        add("ivf_sq8", ivf, {**params, "nprobe": nprobe}, ivf_s)
+    del ivf
+
+    if count <= 100_000:
+        started = time.perf_counter()
+        hnsw, _, params = build_faiss_index(IndexSpec("synthetic", index_type="hnsw"), vectors)
+        add("hnsw", hnsw, params, time.perf_counter() - started)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[8, 16, 32, 64])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, dest="json_out")
+    args = parser.parse_args()
+    print(f"synthetic {DIMENSION}-d corpora, {args.queries} single queries, top 10")
+    rows: list[Row] = []
+    for count in args.sizes:
+        for row in measure_size(count, args.queries, args.nprobe, args.seed):
+            print(row.format(), flush=True)
+            rows.append(row)
+    if args.json_out:
+        args.json_out.write_text(json.dumps([vars(r) for r in rows], indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Which passages bear on a claim: dense (FAISS), lexical (BM25) or both fused (RRF).
+
+Dense retrieval finds paraphrases; BM25 finds the rare names and numbers a claim turns on
+and that a small embedding model blurs. Reciprocal rank fusion combines the two rankings
+without calibrating their scores against each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from index.embedding import Vectors
+from index.store import LoadedIndex
+
+RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+_RRF_K = 60  # the constant of Cormack et al. (2009); ranks past ~60 barely count
+
+
+@dataclass(frozen=True)
+class Hit:
+    position: int  # into LoadedIndex.passages
+    score: float  # cosine (dense), BM25 score (bm25) or fused RRF score (hybrid)
+
+
+class Retriever(Protocol):
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]: ...
+
+
+class DenseRetriever:
+    def __init__(self, index: LoadedIndex) -> None:
+        self._index = index
+
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+        scores, positions = self._index.search(query, k)
+        return [
+            Hit(int(p), float(s)) for s, p in zip(scores[0], positions[0], strict=True) if p >= 0
+        ]
+
+
+class Bm25Retriever:
+    """BM25 over the passage texts, built in memory when the index loads."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        import bm25s
+
+        self._bm25s = bm25s
+        self._size = len(index.passages)
+        self._model = bm25s.BM25()
+        tokens = bm25s.tokenize(
+            [p.text for p in index.passages], stopwords="en", show_progress=False
+        )
+        self._model.index(tokens, show_progress=False)
+
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+        tokens = self._bm25s.tokenize([claim], stopwords="en", show_progress=False)
+        if not tokens.vocab:  # nothing but stopwords: no lexical evidence at all
+            return []
+        positions, scores = self._model.retrieve(
+            tokens, k=min(k, self._size), show_progress=False, n_threads=1
+        )
+        return [
+            Hit(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if s > 0
+        ]
+
+
+class HybridRetriever:
+    """Reciprocal rank fusion of a dense and a lexical ranking, each ``depth`` deep."""
+
+    def __init__(self, dense: Retriever, lexical: Retriever, depth: int = 50) -> None:
+        self._dense = dense
+        self._lexical = lexical
+        self._depth = depth
+
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+        depth = max(self._depth, k)
+        fused: dict[int, float] = {}
+        for ranking in (
+            self._dense.search(claim, query, depth),
+            self._lexical.search(claim, query, depth),
+        ):
+            for rank, hit in enumerate(ranking):
+                fused[hit.position] = fused.get(hit.position, 0.0) + 1.0 / (_RRF_K + rank + 1)
+        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [Hit(position, float(np.float32(score))) for position, score in best]
+
+
+def make_retriever(mode: str, index: LoadedIndex) -> Retriever:
+    if mode == "dense":
+        return DenseRetriever(index)
+    if mode == "bm25":
+        return Bm25Retriever(index)
+    if mode == "hybrid":
+        return HybridRetriever(DenseRetriever(index), Bm25Retriever(index))
+    raise ValueError(f"retrieval mode must be one of {RETRIEVAL_MODES}, not {mode!r}")

@@ -1,0 +1,45 @@
+from verify.labels import Stance
+from verify.training.data import LabelledPair
+from verify.training.neutrals import content_words, unrelated_neutrals
+
+_SUPPORTS = frozenset({Stance.SUPPORTS})
+
+
+def _rows(source: str, n: int) -> list[LabelledPair]:
+    return [
+        LabelledPair(
+            premise=f"Evidence sentence number {i} about topic{i} and harbour{i % 3}.",
+            hypothesis=f"Claim {i} says topic{i} matters for harbour{i % 3}.",
+            allowed=_SUPPORTS,
+            source=source,
+        )
+        for i in range(n)
+    ]
+
+
+def test_neutrals_pair_a_claim_with_another_claims_evidence_of_the_same_source() -> None:
+    pairs = _rows("fever", 40) + _rows("other", 40)
+    made = unrelated_neutrals(pairs, {"fever"}, limit=30, seed=1)
+    assert len(made) == 30
+    premises_of = {p.hypothesis: p.premise for p in pairs if p.source == "fever"}
+    fever_premises = set(premises_of.values())
+    for pair in made:
+        assert pair.allowed == frozenset({Stance.NEUTRAL})
+        assert pair.source == "unrelated:fever"
+        assert pair.premise in fever_premises
+        assert pair.premise != premises_of[pair.hypothesis]
+    assert len({(p.premise, p.hypothesis) for p in made}) == len(made)
+    assert made == unrelated_neutrals(pairs, {"fever"}, limit=30, seed=1)
+
+
+def test_on_topic_neutrals_share_words_with_the_claim() -> None:
+    made = unrelated_neutrals(_rows("fever", 60), {"fever"}, limit=40, seed=2)
+    overlapping = [p for p in made if content_words(p.premise) & content_words(p.hypothesis)]
+    # Every other pair is drawn on topic (sharing the harbour word); random ones may not.
+    assert len(overlapping) >= len(made) // 2
+
+
+def test_no_neutrals_without_sources_or_with_a_zero_limit() -> None:
+    pairs = _rows("fever", 10)
+    assert unrelated_neutrals(pairs, {"absent"}, limit=10, seed=1) == []
+    assert unrelated_neutrals(pairs, {"fever"}, limit=0, seed=1) == []

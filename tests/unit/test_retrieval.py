@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Document
+from index.embedding import Vectors
+from index.retrieval import (
+    Bm25Retriever,
+    DenseRetriever,
+    Hit,
+    HybridRetriever,
+    make_retriever,
+)
+from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from tests.fakes import HashingEmbedder
+
+DOCS = [
+    Document("gas", "Gazprom and CNPC did not sign the Power of Siberia 2 contract."),
+    Document("trade", "Bilateral trade reached 240 billion dollars in 2023."),
+    Document("expo", "The leaders opened the China-Russia Expo in Harbin."),
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> LoadedIndex:
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=1, passage_stride=1)
+    build_index(DOCS, embedder, spec, tmp_path / "idx")
+    return load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+
+
+def _doc(index: LoadedIndex, hits: list[Hit]) -> list[str]:
+    return [index.passages[h.position].document_id for h in hits]
+
+
+def test_bm25_finds_the_rare_term_and_ignores_stopword_only_claims(index: LoadedIndex) -> None:
+    query = HashingEmbedder().embed(["Gazprom"])
+    bm25 = Bm25Retriever(index)
+    assert _doc(index, bm25.search("Was Gazprom involved?", query, 2))[0] == "gas"
+    assert bm25.search("the of and", query, 2) == []
+    assert all(h.score > 0 for h in bm25.search("Harbin expo", query, 3))
+
+
+class _Fixed:
+    def __init__(self, positions: list[int]) -> None:
+        self._positions = positions
+
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+        return [Hit(p, 1.0) for p in self._positions[:k]]
+
+
+def test_hybrid_fuses_ranks_so_agreement_wins(index: LoadedIndex) -> None:
+    hybrid = HybridRetriever(_Fixed([0, 1, 2]), _Fixed([1, 2, 0]))
+    query = HashingEmbedder().embed(["x"])
+    hits = hybrid.search("x", query, 2)
+    assert [h.position for h in hits] == [1, 0]  # ranks 2+1 beat 1+3
+    assert hits[0].score == pytest.approx(1 / 62 + 1 / 61, rel=1e-6)
+
+
+def test_make_retriever_by_mode(index: LoadedIndex) -> None:
+    assert isinstance(make_retriever("dense", index), DenseRetriever)
+    assert isinstance(make_retriever("hybrid", index), HybridRetriever)
+    with pytest.raises(ValueError, match="retrieval mode"):
+        make_retriever("sparse", index)
+    dense = make_retriever("dense", index)
+    query = HashingEmbedder().embed([DOCS[1].text])
+    assert _doc(index, dense.search(DOCS[1].text, query, 1)) == ["trade"]

@@ -1,0 +1,52 @@
+"""Answers to repeated claims, kept in memory for the life of the process.
+
+A verification depends only on the claim, top_k, the index and the models; all but the
+first two are fixed for a process (the index is immutable, models load once), so a cached
+answer can never be stale. Every request is still audited on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+def claim_key(claim: str, top_k: int) -> tuple[str, int]:
+    """Claims that differ only in spacing are the same claim."""
+    return " ".join(claim.split()), top_k
+
+
+class AnswerCache(Generic[V]):
+    """A thread-safe LRU map; size 0 keeps nothing."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int], V] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[str, int]) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: tuple[str, int], value: V) -> None:
+        if self.size == 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,102 @@
+"""Neutral pairs made by pairing a claim with evidence that was written for another claim.
+
+The published claim/evidence sets pair each claim with evidence that bears on it, so a
+model trained on them alone never sees the commonest case of a retrieval pipeline: a
+sentence on the same subject that says nothing about the claim. Such a model learns
+"on topic, so supports or refutes" and calls unrelated evidence REFUTES. Half of the
+pairs made here take a premise of the same dataset that shares the claim's rarest words
+but at most half of its words (on topic, yet about something else: more overlap and it
+is likely evidence for a sibling claim); the other half take a random premise.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Collection, Sequence
+
+from verify.labels import Stance
+from verify.training.data import LabelledPair
+
+_WORD = re.compile(r"[a-z0-9]+")
+_NEUTRAL = frozenset({Stance.NEUTRAL})
+_CANDIDATES = 30
+_RAREST = 3
+_MAX_SHARED = 0.5
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.lower()) if len(w) > 3)
+
+
+def unrelated_neutrals(
+    pairs: Sequence[LabelledPair], sources: Collection[str], limit: int, seed: int
+) -> list[LabelledPair]:
+    """Up to ``limit`` NEUTRAL pairs: a claim of ``sources`` with another claim's premise."""
+    rng = random.Random(seed)
+    by_source: dict[str, list[LabelledPair]] = {}
+    seen_rows: set[tuple[str, str]] = set()
+    for pair in pairs:
+        if pair.source in sources and (pair.premise, pair.hypothesis) not in seen_rows:
+            seen_rows.add((pair.premise, pair.hypothesis))
+            by_source.setdefault(pair.source, []).append(pair)
+    # Premises that some row of the source pairs with this hypothesis: never reuse them.
+    evidence_of: dict[str, set[str]] = {}
+    for rows in by_source.values():
+        for row in rows:
+            evidence_of.setdefault(row.hypothesis, set()).add(row.premise)
+
+    postings: dict[str, dict[str, list[int]]] = {}
+    for name, rows in by_source.items():
+        words_at: dict[str, list[int]] = {}
+        for position, row in enumerate(rows):
+            for word in content_words(row.premise):
+                words_at.setdefault(word, []).append(position)
+        postings[name] = words_at
+
+    pool = [row for rows in by_source.values() for row in rows if len(rows) > 1]
+    rng.shuffle(pool)
+    made: list[LabelledPair] = []
+    used: set[tuple[str, str]] = set()
+    for index, row in enumerate(pool):
+        if len(made) >= limit:
+            break
+        rows = by_source[row.source]
+        if index % 2 == 0:
+            drawn = _on_topic(row, rows, postings[row.source], rng)
+        else:
+            drawn = [rng.choice(rows) for _ in range(_CANDIDATES)]
+        candidates = [
+            c
+            for c in drawn
+            if c.premise not in evidence_of[row.hypothesis] and c.hypothesis != row.hypothesis
+        ]
+        if not candidates:
+            continue
+        pick = candidates[0]
+        key = (pick.premise, row.hypothesis)
+        if key in used:
+            continue
+        used.add(key)
+        made.append(LabelledPair(pick.premise, row.hypothesis, _NEUTRAL, f"unrelated:{row.source}"))
+    return made
+
+
+def _on_topic(
+    row: LabelledPair,
+    rows: Sequence[LabelledPair],
+    postings: dict[str, list[int]],
+    rng: random.Random,
+) -> list[LabelledPair]:
+    """Rows whose premise shares the claim's rarest words but not most of its words."""
+    words = content_words(row.hypothesis)
+    known = sorted((w for w in words if w in postings), key=lambda w: len(postings[w]))
+    found: list[LabelledPair] = []
+    for word in known[:_RAREST]:
+        for position in postings[word][:200]:
+            other = rows[position]
+            shared = len(words & content_words(other.premise))
+            if shared <= _MAX_SHARED * len(words):
+                found.append(other)
+    rng.shuffle(found)
+    return found[:_CANDIDATES]
