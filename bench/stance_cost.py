@@ -1,19 +1,24 @@
 """CPU cost of the stance model: ms per claim/passage pair, batches of 8 pairs of ~60 words.
 
-Prints figures, not pass/fail: `python -m bench.stance_cost [--model REF] [--rounds N]`.
-Also prints the same pairs scored one at a time, as a baseline measured in the same run.
+Prints figures, not pass/fail:
+`python -m bench.stance_cost [--model REF] [--rounds N] [--json OUT]`.
+Also prints the same pairs scored one at a time, as a baseline measured in the same run,
+and the same model with int8 dynamic quantisation (FACTDESK_STANCE_PRECISION=int8).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import statistics
 import time
+from pathlib import Path
 
 from factdesk.settings import Settings
 from index.corpus import load_corpus
 from index.segment import split_sentences
-from verify.stance_model import StancePair, load_stance_model, stance_config
+from verify.stance_model import StanceModel, StancePair, load_stance_model, stance_config
 
 
 def sixty_word_passages(count: int) -> list[str]:
@@ -32,38 +37,51 @@ def sixty_word_passages(count: int) -> list[str]:
     return passages
 
 
+def per_pair_ms(model: StanceModel, pairs: list[StancePair], batch: int, rounds: int) -> float:
+    """Median over rounds of the wall time per pair, scoring ``pairs`` ``batch`` at a time."""
+    for _ in range(3):
+        model.predict(pairs[:batch])
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for start in range(0, len(pairs), batch):
+            model.predict(pairs[start : start + batch])
+        samples.append((time.perf_counter() - started) * 1000 / len(pairs))
+    return statistics.median(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model")
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
     settings = Settings()
-    model = load_stance_model(stance_config(settings, args.model, batch_size=8))
+    config = stance_config(settings, args.model, batch_size=8)
     claim = "Russia's trade with China reached a record 240 billion dollars last year."
     pairs = [StancePair(p, claim) for p in sixty_word_passages(8)]
     assert len(pairs) == 8, "sample corpus too small for 8 passages"
-    for _ in range(3):
-        model.predict(pairs)
-
-    def per_pair_ms(batch: int) -> list[float]:
-        samples = []
-        for _ in range(args.rounds):
-            started = time.perf_counter()
-            for start in range(0, len(pairs), batch):
-                model.predict(pairs[start : start + batch])
-            samples.append((time.perf_counter() - started) * 1000 / len(pairs))
-        return samples
-
-    batched = per_pair_ms(8)
-    single = per_pair_ms(1)
-    print(f"model: {model.identity['name']}  threads: {settings.stance_threads}")
-    print(f"pairs: 8 x ~60-word passage + claim, {args.rounds} rounds")
-    for name, samples in (("batch of 8", batched), ("one at a time", single)):
+    figures: dict[str, float] = {}
+    for precision in ("fp32", "int8"):
+        model = load_stance_model(dataclasses.replace(config, precision=precision))
+        figures[f"{precision}_batch8_ms_per_pair"] = per_pair_ms(model, pairs, 8, args.rounds)
+        figures[f"{precision}_single_ms_per_pair"] = per_pair_ms(model, pairs, 1, args.rounds)
+    print(f"model: {config.reference}  threads: {settings.stance_threads}")
+    print(f"pairs: 8 x ~60-word passage + claim, {args.rounds} rounds, median ms per pair")
+    for precision in ("fp32", "int8"):
+        batched = figures[f"{precision}_batch8_ms_per_pair"]
+        single = figures[f"{precision}_single_ms_per_pair"]
         print(
-            f"{name:>14}: p50 {statistics.median(samples):6.2f} ms/pair"
-            f"  mean {statistics.fmean(samples):6.2f}  max {max(samples):6.2f}"
+            f"{precision}: batch of 8: p50 {batched:6.2f} ms/pair   one at a time: {single:6.2f} "
+            f"ms/pair   batching speed-up {single / batched:.2f}x"
         )
-    print(f"batching speed-up: {statistics.median(single) / statistics.median(batched):.2f}x")
+    print(
+        "int8 vs fp32 at batch 8: "
+        f"{figures['fp32_batch8_ms_per_pair'] / figures['int8_batch8_ms_per_pair']:.2f}x"
+    )
+    if args.json_out:
+        figures = {k: round(v, 3) for k, v in figures.items()}
+        args.json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -111,17 +111,12 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
 def _local_verifier(settings: Settings) -> Callable[[str], dict[str, Any]]:
     """Verify in this process, returning the same body shape as POST /v1/verify."""
     from service.components import build_components
+    from verify.claims_eval import as_answer
 
     components = build_components(settings)
 
     def verify(claim: str) -> dict[str, Any]:
-        verification = components.verifier.verify(claim)
-        return {
-            "verdict": verification.verdict.value,
-            "confidence": verification.confidence,
-            "citations": [{**vars(c), "stance": c.stance.value} for c in verification.citations],
-            "took_ms": verification.took_ms,
-        }
+        return as_answer(components.verifier.verify(claim))
 
     return verify
 

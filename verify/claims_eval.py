@@ -16,6 +16,7 @@ from typing import Any
 from index.corpus import Document
 from verify.claim_pairs import LabelledClaim, find_quote
 from verify.metrics import ClassificationReport, classification_report
+from verify.pipeline import Verification
 from verify.verdict import VERDICTS
 
 # (claim) -> response body shaped like POST /v1/verify's
@@ -97,6 +98,16 @@ def _hit(citations: Sequence[dict[str, Any]], spans: Sequence[tuple[str, int, in
         for c in citations
         for doc, start, end in spans
     )
+
+
+def as_answer(verification: Verification) -> dict[str, Any]:
+    """A verification in the body shape of POST /v1/verify (the fields evaluation reads)."""
+    return {
+        "verdict": verification.verdict.value,
+        "confidence": verification.confidence,
+        "citations": [{**vars(c), "stance": c.stance.value} for c in verification.citations],
+        "took_ms": verification.took_ms,
+    }
 
 
 def evaluate_claims(

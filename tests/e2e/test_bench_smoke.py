@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ def run(module: str, *args: str) -> str:
 
 def test_stance_cost() -> None:
     out = run("bench.stance_cost", "--model", str(SHIPPED_STANCE_MODEL), "--rounds", "1")
-    assert "batch of 8: p50" in out and "batching speed-up" in out
+    assert "fp32: batch of 8: p50" in out and "int8 vs fp32 at batch 8" in out
 
 
 def test_stance_benchmarks(shared_dir: object) -> None:
@@ -41,3 +42,72 @@ def test_latency(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path) -> None:
     monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
     out = run("bench.latency", "--requests", "3", "--warmup", "1")
     assert "latency ms: p50" in out
+
+
+def test_scale() -> None:
+    out = run("bench.scale", "--sizes", "3000", "--queries", "10", "--nprobe", "4")
+    assert "ivf_sq8" in out and "recall@10" in out
+
+
+def _tiny_claims(tmp_path: Path, shared_dir: Path) -> Path:
+    lines = (shared_dir / "claims" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    return claims
+
+
+def _tiny_scifact(tmp_path: Path, shared_dir: Path) -> Path:
+    source = shared_dir / "benchmarks" / "scifact"
+    claims = [json.loads(line) for line in (source / "claims_dev.jsonl").open(encoding="utf-8")]
+    claims = [c for c in claims if c.get("evidence")][:2]
+    wanted = {int(doc) for c in claims for doc in c["evidence"]}
+    corpus = []
+    with (source / "corpus.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            doc = json.loads(line)
+            if doc["doc_id"] in wanted or len(corpus) < 20:
+                corpus.append(line)
+    out = tmp_path / "scifact"
+    out.mkdir()
+    (out / "corpus.jsonl").write_text("".join(corpus), encoding="utf-8")
+    (out / "claims_dev.jsonl").write_text(
+        "".join(json.dumps(c) + "\n" for c in claims), encoding="utf-8"
+    )
+    return out
+
+
+def test_retrieval_and_index_build(
+    monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
+    scifact = _tiny_scifact(tmp_path, shared_dir)
+    out = run(
+        "bench.retrieval",
+        "--claims",
+        str(_tiny_claims(tmp_path, shared_dir)),
+        "--scifact",
+        str(scifact),
+        "--scifact-index",
+        str(tmp_path / "scifact-index"),
+    )
+    assert "hybrid" in out and "SciFact dev" in out
+    out = run("bench.index_build", "--scifact", str(scifact), "--json", str(tmp_path / "b.json"))
+    assert json.loads((tmp_path / "b.json").read_text())["passages_per_s"] > 0
+
+
+def test_accuracy_topk_and_concurrency(
+    monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, shared_dir: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
+    claims = str(_tiny_claims(tmp_path, shared_dir))
+    out = run("bench.accuracy_topk", "--claims", claims, "--top-k", "1", "3")
+    assert "citation hit" in out
+    result = tmp_path / "c.json"
+    out = run(
+        "bench.concurrency", "--claims", claims, "--clients", "1", "2", "--requests", "4",
+        "--json", str(result),
+    )  # fmt: skip
+    figures = json.loads(result.read_text())
+    assert {r["server"] for r in figures["rounds"]} == {"factdesk", "baseline"}
+    assert figures["verdicts_stable_across_clients"] is True
+    assert "factdesk/baseline throughput at 2 clients" in out

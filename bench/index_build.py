@@ -1,0 +1,80 @@
+"""Index build throughput (passages/s) and memory, as `factdesk index build` does it.
+
+`python -m bench.index_build [--corpus PATH | --scifact DIR] [--limit N] [--json OUT]`
+
+Default corpus: the SciFact abstracts (5,183 documents), large enough for a steady rate;
+`--corpus` takes any directory or JSONL corpus. The artifacts go to a temporary directory.
+Memory is the process's peak resident set (ru_maxrss) with the model loaded and after the
+build, and the on-disk size of the artifacts per passage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from factdesk.settings import Settings
+from index.corpus import load_corpus
+from index.embedding import load_embedder
+from index.store import build_index
+from service.components import index_spec
+from verify.scifact import load_scifact_corpus
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def main() -> None:
+    settings = Settings()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--scifact", type=Path, default=settings.shared_dir / "benchmarks/scifact")
+    parser.add_argument("--limit", type=int, help="Only the first N documents.")
+    parser.add_argument("--json", type=Path, dest="json_out")
+    args = parser.parse_args()
+    if args.corpus:
+        documents, name = load_corpus(args.corpus), str(args.corpus)
+    else:
+        documents, name = load_scifact_corpus(args.scifact / "corpus.jsonl"), "SciFact corpus"
+    documents = documents[: args.limit] if args.limit else documents
+    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    embedder.embed(["warm-up"])
+    rss_loaded = peak_rss_mib()
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "index"
+        started = time.perf_counter()
+        manifest = build_index(documents, embedder, index_spec(settings), out)
+        wall_s = time.perf_counter() - started
+        disk = sum(p.stat().st_size for p in out.iterdir())
+    figures = {
+        "corpus": name,
+        "documents": len(documents),
+        "passages": manifest.count,
+        "index_type": manifest.index_type,
+        "wall_s": round(wall_s, 1),
+        "passages_per_s": round(manifest.count / wall_s, 1),
+        "peak_rss_mib_model_loaded": round(rss_loaded, 1),
+        "peak_rss_mib_after_build": round(peak_rss_mib(), 1),
+        "artifact_bytes_per_passage": round(disk / manifest.count),
+        "embedding_threads": settings.embedding_threads,
+    }
+    print(
+        f"{name}: {len(documents)} documents, {manifest.count} passages "
+        f"({manifest.index_type}) in {wall_s:.1f} s = {figures['passages_per_s']} passages/s"
+    )
+    print(
+        f"peak RSS {figures['peak_rss_mib_model_loaded']} MiB with the model loaded, "
+        f"{figures['peak_rss_mib_after_build']} MiB after the build; artifacts "
+        f"{figures['artifact_bytes_per_passage']} bytes/passage on disk"
+    )
+    if args.json_out:
+        args.json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

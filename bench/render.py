@@ -1,0 +1,313 @@
+"""Render docs/BENCHMARKS.md and its PNG plots from the JSON files of bench/report.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+Section = Callable[[Path, dict[str, str]], list[str]]
+
+
+def _load(out: Path, name: str) -> Any:
+    path = out / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _header(out: Path, name: str, commands: dict[str, str]) -> list[str]:
+    """The command that wrote ``name``'s figures, and where and when it ran."""
+    return ["```sh", commands[name], "```", "", _machine(out, name), ""]
+
+
+def _machine(out: Path, name: str) -> str:
+    path = out / f"{name}.machine.json"
+    if not path.exists():
+        return ""
+    m = json.loads(path.read_text(encoding="utf-8"))
+    return (
+        f"_Run {m['date']} at commit `{m['commit']}` on {m['cpu']}, {m['cores']} cores, "
+        f"{m['memory_gib']} GiB, Python {m['python']}._"
+    )
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _stance(out: Path, commands: dict[str, str]) -> list[str]:
+    stance, cost = _load(out, "stance"), _load(out, "stance_cost")
+    lines = ["## Stance model", ""]
+    if stance:
+        lines += _header(out, "stance", commands)
+        lines += _table(
+            ["benchmark", "rows", "model", "model + number/date checks"],
+            [
+                [
+                    name,
+                    f["rows"],
+                    f"{f['model']['accuracy']:.4f}",
+                    f"{f['model+checks']['accuracy']:.4f}",
+                ]
+                for name, f in stance["benchmarks"].items()
+            ],
+        )
+    if cost:
+        lines += _header(out, "stance_cost", commands)
+        lines += _table(
+            ["precision", "batch of 8 (ms/pair)", "one at a time (ms/pair)"],
+            [
+                [p, cost[f"{p}_batch8_ms_per_pair"], cost[f"{p}_single_ms_per_pair"]]
+                for p in ("fp32", "int8")
+            ],
+        )
+    return lines
+
+
+def _claims(out: Path, commands: dict[str, str]) -> list[str]:
+    dev, topk = _load(out, "dev_claims"), _load(out, "accuracy_topk")
+    lines = ["## Claim verification on the sample corpus", ""]
+    if dev:
+        lines += _header(out, "dev_claims", commands)
+        lat = dev["latency_ms"]
+        lines += _table(
+            ["claims", "accuracy", "macro-F1", "citation hit", "p50 ms", "p90 ms", "p99 ms"],
+            [
+                [
+                    dev["n"],
+                    f"{dev['accuracy']:.4f}",
+                    f"{dev['macro_f1']:.4f}",
+                    f"{dev['citation_hit_rate']:.4f}",
+                    f"{lat['p50']:.1f}",
+                    f"{lat['p90']:.1f}",
+                    f"{lat['p99']:.1f}",
+                ]
+            ],
+        )
+        lines += _table(
+            ["label", "precision", "recall", "F1", "support"],
+            [
+                [k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
+                for k, v in dev["per_label"].items()
+            ],
+        )
+    if topk:
+        lines += ["### Accuracy against top_k", ""]
+        lines += _header(out, "accuracy_topk", commands)
+        lines += _table(
+            ["top_k", "accuracy", "macro-F1", "citation hit", "p50 ms"],
+            [
+                [r["top_k"], r["accuracy"], r["macro_f1"], r["citation_hit"], r["p50_ms"]]
+                for r in topk
+            ],
+        )
+        _plot_topk(topk, out / "accuracy_vs_top_k.png")
+        lines += ["![accuracy against top_k](benchmarks/accuracy_vs_top_k.png)", ""]
+    return lines
+
+
+def _scifact(out: Path, commands: dict[str, str]) -> list[str]:
+    sci = _load(out, "scifact")
+    if not sci:
+        return []
+    lines = ["## SciFact (dev, 300 claims, 5,183 abstracts)", ""]
+    lines += _header(out, "scifact", commands)
+    recall = sci["abstract_retrieval_recall"]
+    lines += _table(
+        ["abstract retrieval", *[f"recall@{k}" for k in recall]],
+        [["", *[f"{v:.3f}" for v in recall.values()]]],
+    )
+    rows = []
+    for name, key in (
+        ("abstract-level, label only", "abstract_label_only"),
+        ("sentence-level, selection + label", "sentence_selection_label"),
+    ):
+        pr = sci[key]
+        rows.append([name, f"{pr['precision']:.3f}", f"{pr['recall']:.3f}", f"{pr['f1']:.3f}"])
+    lines += _table(["SciFact metric", "precision", "recall", "F1"], rows)
+    claim = sci["claim_level"]
+    lines += [
+        f"Claim level (3-way): accuracy {claim['accuracy']:.4f}, macro-F1 {claim['macro_f1']:.4f}"
+        " over SUPPORTED / REFUTED / NOT_ENOUGH_INFO. Anchors for abstract-level label-only F1: "
+        "MultiVerS 72.5, VerT5erini 64.9.",
+        "",
+    ]
+    return lines
+
+
+def _retrieval(out: Path, commands: dict[str, str]) -> list[str]:
+    data = _load(out, "retrieval")
+    if not data:
+        return []
+    lines = ["## Retrieval: dense vs. BM25 vs. hybrid (RRF)", ""]
+    lines += _header(out, "retrieval", commands)
+    for corpus, table in data.items():
+        ks = [k for k in next(iter(table.values())) if k.startswith("recall@")]
+        lines += [f"**{corpus}**", ""]
+        lines += _table(
+            ["mode", *ks, "search ms"],
+            [
+                [mode, *[f"{row[k]:.3f}" for k in ks], row["search_ms"]]
+                for mode, row in table.items()
+            ],
+        )
+    return lines
+
+
+def _speed(out: Path, commands: dict[str, str]) -> list[str]:
+    lines = ["## Speed", ""]
+    conc = _load(out, "concurrency")
+    if conc:
+        lines += ["### Latency and throughput over HTTP (uvicorn, loopback)", ""]
+        lines += _header(out, "concurrency", commands)
+        lines += _table(
+            ["server", "clients", "requests", "p50 ms", "p95 ms", "p99 ms", "requests/s"],
+            [
+                [
+                    r["server"],
+                    r["clients"],
+                    r["requests"],
+                    r["p50_ms"],
+                    r["p95_ms"],
+                    r["p99_ms"],
+                    r["requests_per_s"],
+                ]
+                for r in conc["rounds"]
+            ],
+        )
+        for clients, ratio in conc["throughput_ratio"].items():
+            lines.append(f"- factdesk/baseline throughput at {clients} clients: {ratio:.2f}x")
+        lines.append(
+            f"- factdesk verdicts identical at every client count: "
+            f"{conc['verdicts_stable_across_clients']}"
+        )
+        if conc.get("baseline_agreement") is not None:
+            lines.append(
+                f"- verdicts equal to the baseline's: {conc['baseline_agreement']:.0%} of claims"
+            )
+        lines.append("")
+        _plot_concurrency(conc, out / "latency_vs_concurrency.png")
+        lines += ["![latency against concurrency](benchmarks/latency_vs_concurrency.png)", ""]
+    build = _load(out, "index_build")
+    if build:
+        lines += ["### Index build", ""]
+        lines += _header(out, "index_build", commands)
+        lines += _table(
+            [
+                "corpus",
+                "documents",
+                "passages",
+                "index",
+                "seconds",
+                "passages/s",
+                "peak RSS (model loaded)",
+                "peak RSS (after)",
+                "bytes/passage on disk",
+            ],
+            [
+                [
+                    build["corpus"],
+                    build["documents"],
+                    build["passages"],
+                    build["index_type"],
+                    build["wall_s"],
+                    build["passages_per_s"],
+                    f"{build['peak_rss_mib_model_loaded']} MiB",
+                    f"{build['peak_rss_mib_after_build']} MiB",
+                    build["artifact_bytes_per_passage"],
+                ]
+            ],
+        )
+    scale = _load(out, "scale")
+    if scale:
+        lines += ["### FAISS at scale (synthetic 384-d corpora)", ""]
+        lines += _header(out, "scale", commands)
+        lines += _table(
+            [
+                "passages",
+                "index",
+                "parameters",
+                "build s",
+                "bytes/passage",
+                "p50 ms",
+                "p99 ms",
+                "recall@10",
+            ],
+            [
+                [
+                    f"{r['passages']:,}",
+                    r["index"],
+                    ", ".join(f"{k}={v}" for k, v in r["parameters"].items()) or "-",
+                    f"{r['build_s']:.1f}",
+                    f"{r['bytes_per_passage']:.0f}",
+                    f"{r['p50_ms']:.2f}",
+                    f"{r['p99_ms']:.2f}",
+                    f"{r['recall_at_10']:.3f}",
+                ]
+                for r in scale
+            ],
+        )
+    return lines
+
+
+def _plot_concurrency(conc: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for server in sorted({r["server"] for r in conc["rounds"]}):
+        rows = [r for r in conc["rounds"] if r["server"] == server]
+        clients = [r["clients"] for r in rows]
+        left.plot(clients, [r["p50_ms"] for r in rows], marker="o", label=f"{server} p50")
+        left.plot(clients, [r["p95_ms"] for r in rows], marker="x", ls="--", label=f"{server} p95")
+        right.plot(clients, [r["requests_per_s"] for r in rows], marker="o", label=server)
+    left.set(xlabel="concurrent clients", ylabel="latency (ms)", xscale="log", yscale="log")
+    right.set(xlabel="concurrent clients", ylabel="requests / s", xscale="log")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig.suptitle("POST /v1/verify over loopback")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_topk(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(figsize=(6, 4))
+    ks = [r["top_k"] for r in rows]
+    series = (("macro_f1", "macro-F1"), ("accuracy", "accuracy"), ("citation_hit", "citation hit"))
+    for key, label in series:
+        axis.plot(ks, [r[key] for r in rows], marker="o", label=label)
+    axis.set(xlabel="top_k", ylabel="score", ylim=(0, 1), title="dev claims against top_k")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+SECTIONS: tuple[Section, ...] = (_stance, _claims, _scifact, _retrieval, _speed)
+
+
+def render(out: Path, commands: dict[str, str]) -> str:
+    lines = [
+        "# factdesk benchmarks",
+        "",
+        "Generated by `python -m bench.report` from the JSON files in `docs/benchmarks/` "
+        "(each written by the command shown above its table; logs beside them). Do not edit "
+        "by hand: rerun the command. Targets and what was missed are in the issue notes and "
+        "the README.",
+        "",
+    ]
+    for section in SECTIONS:
+        lines += section(out, commands)
+    return "\n".join(lines).rstrip() + "\n"
