@@ -7,6 +7,9 @@ A built index is a directory::
     index.faiss       the FAISS index (inner product over normalised vectors)
     passages.jsonl    one passage per line, in index order
     documents.jsonl   the documents (text and metadata) the offsets point into
+    sentences.npy     fp16 embeddings of the passages' distinct sentences, in the order
+                      ``sentence_keys`` gives: the verifier ranks evidence sentences with
+                      them instead of embedding them on every request
 
 Loading recomputes every checksum and compares the manifest with what the service is
 configured to use; any mismatch is an ``IndexMismatchError`` that says what differs.
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from factdesk.errors import FactdeskError
 from index.corpus import Document, corpus_fingerprint
@@ -32,9 +36,20 @@ from index.embedding import Embedder, Vectors
 from index.passages import Passage, build_passages
 from index.segment import Span
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 METRIC = "inner_product"
-_FILES = ("index.faiss", "passages.jsonl", "documents.jsonl")
+_FILES = ("index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy")
+
+SentenceKey = tuple[str, int, int]  # (document id, start, end)
+
+
+def sentence_keys(passages: Sequence[Passage]) -> list[SentenceKey]:
+    """The distinct sentences of ``passages``, in first-seen order."""
+    keys: dict[SentenceKey, None] = {}
+    for passage in passages:
+        for span in passage.sentences:
+            keys.setdefault((passage.document_id, span.start, span.end), None)
+    return list(keys)
 
 
 class IndexArtifactError(FactdeskError):
@@ -188,10 +203,15 @@ def build_index(
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
     vectors = embedder.embed([p.text for p in passages])
     index, kind, parameters = build_faiss_index(spec, vectors)
+    by_id = {d.id: d for d in documents}
+    sentence_vectors = embedder.embed(
+        [by_id[doc].text[start:end] for doc, start, end in sentence_keys(passages)]
+    ).astype(np.float16)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     faiss.write_index(index, str(staging / "index.faiss"))
+    np.save(staging / "sentences.npy", sentence_vectors, allow_pickle=False)
     with (staging / "passages.jsonl").open("w", encoding="utf-8") as handle:
         for passage in passages:
             handle.write(json.dumps(_passage_row(passage), ensure_ascii=False) + "\n")
@@ -229,6 +249,14 @@ class LoadedIndex:
     faiss_index: Any
     passages: list[Passage]
     documents: dict[str, Document]
+    sentence_vectors: npt.NDArray[np.float16]
+    sentence_rows: dict[SentenceKey, int]
+
+    def sentence_relevance(self, keys: Sequence[SentenceKey], query: Vectors) -> Vectors:
+        """Cosine similarity of the stored sentences ``keys`` to one normalised query."""
+        rows = [self.sentence_rows[key] for key in keys]
+        similarities: Vectors = self.sentence_vectors[rows].astype(np.float32) @ query[0]
+        return similarities
 
     def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, positions) of the top ``k`` passages for each query row."""
@@ -322,7 +350,7 @@ def load_index(
     faiss_index: Any = faiss.read_index(str(index_dir / "index.faiss"))
     if manifest.index_type == "hnsw":
         faiss_index.hnsw.efSearch = manifest.index_parameters["ef_search"]
-    elif manifest.index_type == "ivf":
+    elif manifest.index_type in ("ivf", "ivf_sq8"):
         faiss_index.nprobe = manifest.index_parameters["nprobe"]
     passages = _read_passages(index_dir / "passages.jsonl")
     if faiss_index.ntotal != manifest.count or len(passages) != manifest.count:
@@ -332,6 +360,18 @@ def load_index(
         )
     if faiss_index.d != manifest.dimension:
         raise IndexMismatchError(f"index {index_dir} refused: FAISS dimension {faiss_index.d}")
+    keys = sentence_keys(passages)
+    sentence_vectors = np.load(index_dir / "sentences.npy", allow_pickle=False)
+    if sentence_vectors.shape != (len(keys), manifest.dimension):
+        raise IndexMismatchError(
+            f"index {index_dir} refused: sentences.npy holds {sentence_vectors.shape}, the "
+            f"passages have {len(keys)} sentences of dimension {manifest.dimension}"
+        )
     return LoadedIndex(
-        manifest, faiss_index, passages, _read_documents(index_dir / "documents.jsonl")
+        manifest,
+        faiss_index,
+        passages,
+        _read_documents(index_dir / "documents.jsonl"),
+        sentence_vectors,
+        {key: row for row, key in enumerate(keys)},
     )

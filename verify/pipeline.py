@@ -131,8 +131,8 @@ class Verifier:
             for span in passage.sentences:
                 key = (passage.document_id, span.start, span.end)
                 keyed.setdefault(key, (passage.document_id, span, text[span.start : span.end]))
-        vectors = self._embedder.embed([text for _, _, text in keyed.values()])
-        relevance = vectors @ query[0]
+        # Embedded when the index was built: no encoder pass per request.
+        relevance = self._index.sentence_relevance(list(keyed), query)
         return {
             key: _Sentence(doc, span, text, float(rel))
             for (key, (doc, span, text)), rel in zip(keyed.items(), relevance, strict=True)

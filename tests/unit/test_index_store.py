@@ -33,7 +33,7 @@ def test_round_trip_and_self_description(tmp_path: Path) -> None:
     assert (manifest.count, manifest.documents, manifest.dimension) == (4, 2, 256)
     assert manifest.metric == "inner_product" and manifest.index_type == "flat"
     assert len(manifest.checksum) == 64 and set(manifest.files) == {
-        "index.faiss", "passages.jsonl", "documents.jsonl"
+        "index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy"
     }  # fmt: skip
     for passage in index.passages:
         assert (
@@ -108,3 +108,20 @@ def test_passage_windows_keep_exact_offsets() -> None:
     spans = passages_of(given, 1, 1)
     assert [given.text[p.start : p.end] for p in spans] == ["One here.", "Two there."]
     assert np.all([p.sentences[0].start == p.start for p in spans])
+
+
+def test_sentence_vectors_are_stored_with_the_index(tmp_path: Path) -> None:
+    out, embedder = built(tmp_path, passage_window=2, passage_stride=1)
+    index = load_index(out, embedding_model=embedder.name, dimension=embedder.dimension)
+    # 6 sentences across windows that overlap by one: each stored once.
+    assert index.sentence_vectors.shape == (6, embedder.dimension)
+    assert index.sentence_vectors.dtype == np.float16
+    query = embedder.embed(["Gas talks stalled."])
+    key = ("d2", DOCS[1].text.index("Gas"), len(DOCS[1].text))
+    expected = float(embedder.embed(["Gas talks stalled."])[0] @ query[0])
+    assert index.sentence_relevance([key], query)[0] == pytest.approx(expected, abs=2e-3)
+
+    (out / "sentences.npy").chmod(0o644)
+    (out / "sentences.npy").write_bytes(b"tampered")
+    with pytest.raises(IndexMismatchError, match="sentences.npy does not match its checksum"):
+        load_index(out, embedding_model=embedder.name, dimension=embedder.dimension)
