@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     max_judged_sentences: int = Field(
         12, ge=1, description="Most relevant sentences judged by the stance model per claim."
     )
+    max_batch: int = Field(
+        16, ge=1, description="Most concurrent requests verified together in one model pass."
+    )
     answer_cache_size: int = Field(
         1024, ge=0, description="Repeated claims answered from memory (0 turns it off)."
     )

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from sqlalchemy import Engine
 
@@ -17,14 +13,14 @@ from index.embedding import Embedder, load_embedder
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from service.audit.repository import AuditRepository
+from service.batching import VerifyBatcher
 from service.db import make_engine, make_sessions, upgrade_database
 from verify.checks import CheckedStanceModel
-from verify.pipeline import Verifier, VerifierConfig
+from verify.pipeline import Verification, Verifier, VerifierConfig
 from verify.stance_model import StanceModel, load_stance_model, stance_config
 from verify.verdict import VerdictRule
 
 log = logging.getLogger("factdesk")
-T = TypeVar("T")
 
 
 @dataclass
@@ -35,11 +31,7 @@ class Components:
     embedding_model: str
     stance_identity: dict[str, str]
     engine: Engine | None = None
-    # One worker: the models already use every core, so CPU work runs one job at a time,
-    # off the event loop, and requests queue instead of thrashing.
-    cpu: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="factdesk-cpu")
-    )
+    max_batch: int = 16
     passage_counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -47,12 +39,14 @@ class Components:
             self.passage_counts[passage.document_id] = (
                 self.passage_counts.get(passage.document_id, 0) + 1
             )
+        self.batcher = VerifyBatcher(self.verifier.verify_many, self.max_batch)
 
-    async def run_cpu(self, function: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.cpu, function, *args)
+    async def verify(self, claim: str, top_k: int | None) -> Verification:
+        """Verify off the event loop, batched with whatever else is waiting."""
+        return await self.batcher.verify(claim, top_k)
 
     def close(self) -> None:
-        self.cpu.shutdown(wait=True)
+        self.batcher.close()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -141,6 +135,7 @@ def assemble_components(
         embedding_model=embedder.name,
         stance_identity=stance.identity,
         engine=engine,
+        max_batch=settings.max_batch,
     )
 
 

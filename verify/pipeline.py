@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +63,19 @@ class _Sentence:
     relevance: float  # cosine similarity of the sentence to the claim
 
 
+_Key = tuple[str, int, int]  # (document id, start, end) of a sentence
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One claim's retrieved passages, candidate sentences and the ones to judge."""
+
+    claim: str
+    hits: list[tuple[Passage, float]]
+    sentences: dict[_Key, _Sentence]
+    chosen: list[_Key]
+
+
 class Verifier:
     """Domain service; knows nothing of HTTP. Thread-compatible, not async."""
 
@@ -81,30 +95,62 @@ class Verifier:
         self.cache: AnswerCache[Verification] = AnswerCache(config.answer_cache_size)
 
     def verify(self, claim: str, top_k: int | None = None) -> Verification:
-        started = time.perf_counter()
-        k = top_k or self.config.default_top_k
-        key = claim_key(claim, k)
-        cached = self.cache.get(key)
-        if cached is not None:
-            took_ms = round((time.perf_counter() - started) * 1000, 2)
-            return dataclasses.replace(cached, claim=claim, took_ms=took_ms)
-        verification = self._verify(claim, k, started)
-        self.cache.put(key, verification)
-        return verification
+        return self.verify_many([(claim, top_k)])[0]
 
-    def _verify(self, claim: str, k: int, started: float) -> Verification:
-        query = self._embedder.embed([claim])
+    def verify_many(self, requests: Sequence[tuple[str, int | None]]) -> list[Verification]:
+        """Verify several claims together: one embedding pass and one stance-model pass.
+
+        The answers are those ``verify`` gives one at a time; batching only shares the
+        models' fixed costs between claims that arrive together.
+        """
+        started = time.perf_counter()
+        results: dict[int, Verification] = {}
+        todo: list[tuple[int, str, tuple[str, int]]] = []
+        for position, (claim, top_k) in enumerate(requests):
+            key = claim_key(claim, top_k or self.config.default_top_k)
+            cached = self.cache.get(key)
+            if cached is not None:
+                results[position] = dataclasses.replace(cached, claim=claim)
+            else:
+                todo.append((position, claim, key))
+        if todo:
+            queries = self._embedder.embed([claim for _, claim, _ in todo])
+            plans = [
+                self._plan(claim, key[1], queries[row : row + 1])
+                for row, (_, claim, key) in enumerate(todo)
+            ]
+            pairs = [
+                StancePair(plan.sentences[key].text, plan.claim)
+                for plan in plans
+                for key in plan.chosen
+            ]
+            probabilities = (
+                self._stance.predict(pairs) if pairs else np.zeros((0, len(STANCES)), np.float32)
+            )
+            offset = 0
+            for (position, _, key), plan in zip(todo, plans, strict=True):
+                rows = probabilities[offset : offset + len(plan.chosen)]
+                offset += len(plan.chosen)
+                verification = self._decide(plan, dict(zip(plan.chosen, rows, strict=True)))
+                self.cache.put(key, verification)
+                results[position] = verification
+        took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return [dataclasses.replace(results[i], took_ms=took_ms) for i in range(len(requests))]
+
+    def _plan(self, claim: str, k: int, query: np.ndarray) -> _Plan:
+        """Retrieve, rank the candidate sentences, and choose which ones to judge."""
         hits = [
             (self._index.passages[hit.position], hit.score)
             for hit in self._retriever.search(claim, query, k)
         ]
         sentences = self._candidate_sentences(hits, query) if hits else {}
-        judged = self._judge(claim, hits, sentences) if hits else {}
+        return _Plan(claim, hits, sentences, self._choose(hits, sentences) if hits else [])
 
+    def _decide(self, plan: _Plan, judged: dict[_Key, np.ndarray]) -> Verification:
         citations: list[Citation] = []
         evidence: list[JudgedEvidence] = []
-        for passage, score in hits:
-            sentence, row = self._best_sentence(passage, sentences, judged)
+        for passage, score in plan.hits:
+            sentence, row = self._best_sentence(passage, plan.sentences, judged)
             citations.append(self._citation(passage, sentence, row, score))
             evidence.append(
                 JudgedEvidence(
@@ -113,19 +159,19 @@ class Verifier:
             )
         decision = decide(evidence, self.config.rule)
         return Verification(
-            claim=claim,
+            claim=plan.claim,
             verdict=decision.verdict,
             confidence=round(decision.confidence, 4),
             citations=tuple(_ordered(citations, decision)),
-            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
         )
 
     def _candidate_sentences(
         self, hits: list[tuple[Passage, float]], query: np.ndarray
-    ) -> dict[tuple[str, int, int], _Sentence]:
+    ) -> dict[_Key, _Sentence]:
         """The distinct sentences of the retrieved passages, with their relevance to the claim."""
-        keyed: dict[tuple[str, int, int], tuple[str, Span, str]] = {}
+        keyed: dict[_Key, tuple[str, Span, str]] = {}
         for passage, _ in hits:
             text = self._index.documents[passage.document_id].text
             for span in passage.sentences:
@@ -138,29 +184,23 @@ class Verifier:
             for (key, (doc, span, text)), rel in zip(keyed.items(), relevance, strict=True)
         }
 
-    def _judge(
-        self,
-        claim: str,
-        hits: list[tuple[Passage, float]],
-        sentences: dict[tuple[str, int, int], _Sentence],
-    ) -> dict[tuple[str, int, int], np.ndarray]:
-        """Stance of the sentences worth judging; the cross-encoder is the expensive step."""
+    def _choose(
+        self, hits: list[tuple[Passage, float]], sentences: dict[_Key, _Sentence]
+    ) -> list[_Key]:
+        """The sentences worth judging; the cross-encoder is the expensive step."""
         chosen = sorted(sentences, key=lambda key: -sentences[key].relevance)
         chosen = chosen[: self.config.max_judged_sentences]
         for passage, _ in hits:  # every citation needs a judged sentence
             keys = [(passage.document_id, s.start, s.end) for s in passage.sentences]
             if not any(key in chosen for key in keys):
                 chosen.append(max(keys, key=lambda key: sentences[key].relevance))
-        probabilities = self._stance.predict(
-            [StancePair(sentences[key].text, claim) for key in chosen]
-        )
-        return dict(zip(chosen, probabilities, strict=True))
+        return chosen
 
     @staticmethod
     def _best_sentence(
         passage: Passage,
-        sentences: dict[tuple[str, int, int], _Sentence],
-        judged: dict[tuple[str, int, int], np.ndarray],
+        sentences: dict[_Key, _Sentence],
+        judged: dict[_Key, np.ndarray],
     ) -> tuple[_Sentence, np.ndarray]:
         """The passage's evidence: on topic and decisive (relevance x (1 - p_neutral))."""
         keys = [(passage.document_id, s.start, s.end) for s in passage.sentences]

@@ -51,7 +51,7 @@ async def verify_claim(
     body: VerifyRequest, request: Request, components: ComponentsDep
 ) -> VerifyResponse:
     top_k = body.top_k or components.verifier.config.default_top_k
-    verification = await components.run_cpu(components.verifier.verify, body.claim, top_k)
+    verification = await components.verify(body.claim, top_k)
     record_id = str(uuid.uuid4())
     response = _response(record_id, verification, components)
     record = QueryRecord(

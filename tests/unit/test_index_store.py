@@ -123,5 +123,5 @@ def test_sentence_vectors_are_stored_with_the_index(tmp_path: Path) -> None:
 
     (out / "sentences.npy").chmod(0o644)
     (out / "sentences.npy").write_bytes(b"tampered")
-    with pytest.raises(IndexMismatchError, match="sentences.npy does not match its checksum"):
+    with pytest.raises(IndexMismatchError, match=r"sentences\.npy does not match its checksum"):
         load_index(out, embedding_model=embedder.name, dimension=embedder.dimension)

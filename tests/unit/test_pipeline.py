@@ -108,3 +108,24 @@ def test_no_retrieved_passage_is_not_enough_info(tmp_path: Path) -> None:
     verifier = Verifier(embedder, index, stance, VerifierConfig(), Bm25Retriever(index))
     result = verifier.verify("Zebras?")  # no word of it is in the corpus
     assert (result.verdict, result.citations, stance.calls) == (Verdict.NOT_ENOUGH_INFO, (), [])
+
+
+def test_verify_many_answers_as_one_at_a_time_with_one_model_pass(tmp_path: Path) -> None:
+    embedder, index = indexed(tmp_path, window=2, stride=1)
+    stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
+    config = VerifierConfig(default_top_k=3, rule=VerdictRule(min_relevance=0.0))
+    verifier = Verifier(embedder, index, stance, config)
+    requests: list[tuple[str, int | None]] = [
+        ("Power of Siberia 2 pipeline was agreed.", None),
+        ("Trade reached a record.", 1),
+        ("Power of Siberia 2 pipeline was agreed.", 2),
+    ]
+    alone = [verifier.verify(claim, top_k) for claim, top_k in requests]
+    calls = len(stance.calls)
+    together = verifier.verify_many(requests)
+    assert len(stance.calls) == calls + 1  # one stance pass for the three claims
+    for one, batched in zip(alone, together, strict=True):
+        assert (batched.claim, batched.verdict, batched.confidence, batched.citations) == (
+            one.claim, one.verdict, one.confidence, one.citations
+        )  # fmt: skip
+    assert len({v.took_ms for v in together}) == 1  # the batch's time, shared
