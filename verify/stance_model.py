@@ -126,10 +126,15 @@ class TransformersStanceModel:
         if not pairs:
             return np.zeros((0, len(STANCES)), dtype=np.float32)
         torch.set_num_threads(self._threads)
+        # Similar lengths share a batch, so little of each forward pass is padding; the
+        # rows are put back in the caller's order below.
+        order = sorted(
+            range(len(pairs)), key=lambda i: len(pairs[i].evidence) + len(pairs[i].claim)
+        )
         out: list[Probabilities] = []
         with torch.inference_mode():
             for start in range(0, len(pairs), self._batch_size):
-                batch = pairs[start : start + self._batch_size]
+                batch = [pairs[i] for i in order[start : start + self._batch_size]]
                 encoded = self._tokenizer(
                     [p.evidence for p in batch],
                     [p.claim for p in batch],
@@ -141,7 +146,9 @@ class TransformersStanceModel:
                 logits = self._model(**encoded).logits.float()
                 probabilities = torch.softmax(logits, dim=-1).numpy()
                 out.append(probabilities[:, self._column_order].astype(np.float32))
-        return np.concatenate(out, axis=0)
+        result = np.empty_like(np.concatenate(out, axis=0))
+        result[order] = np.concatenate(out, axis=0)
+        return result
 
 
 def stance_config(

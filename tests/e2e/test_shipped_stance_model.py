@@ -85,7 +85,8 @@ def test_number_conflict_is_refuted_with_checks(model: TransformersStanceModel) 
 
 
 def test_probabilities_are_distributions_and_batches_agree(model: TransformersStanceModel) -> None:
-    pairs = [StancePair(PIPELINE, f"Claim number {i} about gas.") for i in range(5)]
+    # Lengths differ and are out of order: the model sorts them into batches and back.
+    pairs = [StancePair(PIPELINE, f"Claim {i} about gas" + " and oil" * (5 - i)) for i in range(5)]
     together = model.predict(pairs)
     alone = [model.predict([p])[0] for p in pairs]
     assert together.shape == (5, 3)
