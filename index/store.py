@@ -117,6 +117,14 @@ def _combined(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
+def _training_sample(vectors: Vectors, size: int) -> Vectors:
+    if len(vectors) <= size:
+        return vectors
+    rows = np.random.default_rng(0).choice(len(vectors), size=size, replace=False)
+    sample: Vectors = vectors[np.sort(rows)]
+    return sample
+
+
 def build_faiss_index(spec: IndexSpec, vectors: Vectors) -> tuple[Any, str, dict[str, int]]:
     import faiss
 
@@ -158,7 +166,9 @@ def build_faiss_index(spec: IndexSpec, vectors: Vectors) -> tuple[Any, str, dict
                 faiss.ScalarQuantizer.QT_8bit,
                 faiss.METRIC_INNER_PRODUCT,
             )
-        ivf.train(vectors)
+        # k-means on every vector costs minutes at a million; ~50 per list is plenty.
+        sample = _training_sample(vectors, 50 * nlist)
+        ivf.train(sample)
         ivf.add(vectors)
         ivf.nprobe = spec.ivf_nprobe
         return ivf, kind, {"nlist": nlist, "nprobe": spec.ivf_nprobe}
