@@ -355,7 +355,12 @@ def load_index(
     if _combined(manifest.files) != manifest.checksum:
         problems.append("the manifest's checksum does not match its file checksums")
     if problems:
-        raise IndexMismatchError(f"index {index_dir} refused: " + "; ".join(problems))
+        raise IndexMismatchError(
+            f"index {index_dir} refused: "
+            + "; ".join(problems)
+            + ". Build a new one with `factdesk index build --out NEW_DIR` and set "
+            "FACTDESK_INDEX_DIR to it (or remove this directory to rebuild it in place)"
+        )
 
     faiss_index: Any = faiss.read_index(str(index_dir / "index.faiss"))
     if manifest.index_type == "hnsw":
