@@ -37,7 +37,7 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "retrieval": [*py, "bench.retrieval"],
         "scifact": [*py, "factdesk.cli", "eval", "scifact", str(shared / "benchmarks/scifact")],
-        "index_build": [*py, "bench.index_build"],
+        "index_build": [*py, "bench.index_build", "--limit", "1500"],
         "concurrency": [*py, "bench.concurrency"],
         "scale": [*py, "bench.scale"],
     }  # fmt: skip

@@ -61,15 +61,22 @@ def main() -> None:
             started = time.perf_counter()
             probabilities = model.predict([row.pair for row in rows])
             seconds = time.perf_counter() - started
-            _, alone = stance_report(rows, probabilities)
+            mode, alone = stance_report(rows, probabilities)
             _, checked = stance_report(rows, apply_checks([r.pair for r in rows], probabilities))
             figures[name] = {
                 "rows": len(rows),
+                "mode": mode,
                 "model": alone.as_dict(),
                 "model+checks": checked.as_dict(),
                 "pairs_per_second": len(rows) / seconds,
             }
-            print(f"{name}: {alone.accuracy:.4f} / {checked.accuracy:.4f} ({len(rows)} rows)")
+            line = f"{name}: {alone.accuracy:.4f} / {checked.accuracy:.4f}"
+            line += f" ({len(rows)} rows, {mode})"
+            if mode == "2-way":  # also the stricter figure: NEUTRAL counted as wrong
+                _, argmax = stance_report(rows, probabilities, two_way=False)
+                figures[name]["model_3way_argmax_accuracy"] = argmax.accuracy
+                line += f"; 3-way argmax {argmax.accuracy:.4f}"
+            print(line)
     print(f"\nmodel: {model.identity}\n")
     print("| benchmark | rows | target | model | model + checks |")
     print("|---|---|---|---|---|")

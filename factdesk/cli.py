@@ -46,6 +46,7 @@ def _stance_train(args: argparse.Namespace, settings: Settings) -> int:
         training_root=args.training_root or shared / "training",
         benchmarks_root=args.benchmarks_root or shared / "benchmarks",
         backbone=resolve_model_ref(args.backbone or settings.stance_backbone),
+        backbone_name=args.backbone or settings.stance_backbone,
         hp=hp,
         threads=args.threads or settings.stance_threads,
         limit_per_source=args.limit_per_source,

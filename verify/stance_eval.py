@@ -83,9 +83,16 @@ class StanceEvalResult:
 
 
 def stance_report(
-    rows: Sequence[EvalRow], probabilities: Probabilities
+    rows: Sequence[EvalRow], probabilities: Probabilities, two_way: bool = True
 ) -> tuple[str, ClassificationReport]:
-    """3-way scores, or entailment-vs-not when any gold label in the file is binary."""
+    """The task the gold labels define, scored on it.
+
+    * binary: any gold label is entailment/not_entailment -> SUPPORTS vs. the rest;
+    * 2-way: the gold labels are only SUPPORTS and REFUTES (FEVER-Symmetric) -> the more
+      likely of those two, since the file has no NEUTRAL to predict (``two_way=False``
+      scores the 3-way argmax instead, NEUTRAL counting as wrong);
+    * 3-way otherwise.
+    """
     predicted = [stance_of(p) for p in probabilities]
     if any(is_binary_gold(row.allowed) for row in rows):
         gold = [
@@ -94,6 +101,14 @@ def stance_report(
         guess = [BINARY_LABELS[0] if s is Stance.SUPPORTS else BINARY_LABELS[1] for s in predicted]
         return "binary", classification_report(gold, guess, BINARY_LABELS)
     gold = [next(iter(row.allowed)).value for row in rows]
+    if two_way and Stance.NEUTRAL.value not in gold:
+        supports, refutes = STANCES.index(Stance.SUPPORTS), STANCES.index(Stance.REFUTES)
+        guess = [
+            Stance.SUPPORTS.value if p[supports] >= p[refutes] else Stance.REFUTES.value
+            for p in probabilities
+        ]
+        labels = [Stance.SUPPORTS.value, Stance.REFUTES.value]
+        return "2-way", classification_report(gold, guess, labels)
     labels = [s.value for s in STANCES]
     return "3-way", classification_report(gold, [s.value for s in predicted], labels)
 

@@ -30,8 +30,9 @@ def client(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="stance-minilm-l6 v1 misjudges this (issue 2 notes: unrelated and paraphrased "
-    "evidence is often called REFUTES); strict, so a better model makes this test fail loudly",
+    reason="stance-minilm-l6 v2 misjudges this (issue 2 notes: evidence whose subject is a "
+    "pronoun, and topically unrelated evidence, are often called REFUTES); strict, so a "
+    "better model makes this test fail loudly",
 )
 def test_power_of_siberia_2_is_refuted_citing_the_pipeline_passage(client: TestClient) -> None:
     body = client.post("/v1/verify", json={"claim": "Power of Siberia 2 was agreed."}).json()

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 MODEL_GAP = pytest.mark.xfail(
     strict=True,
-    reason="stance-minilm-l6 v1 misjudges this (issue 2 notes: unrelated and paraphrased "
-    "evidence is often called REFUTES); strict, so a better model makes this test fail loudly",
+    reason="stance-minilm-l6 v2 misjudges this (issue 2 notes: evidence whose subject is a "
+    "pronoun, and topically unrelated evidence, are often called REFUTES); strict, so a "
+    "better model makes this test fail loudly",
 )
 
 

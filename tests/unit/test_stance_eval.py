@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import FakeStanceModel
 from verify.labels import Stance
-from verify.stance_eval import EvalFileError, evaluate_stance, read_eval_rows
+from verify.stance_eval import EvalFileError, evaluate_stance, read_eval_rows, stance_report
 
 
 def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -39,6 +39,24 @@ def test_binary_file_scores_entailment_vs_not(tmp_path: Path) -> None:
     assert result.mode == "binary"
     assert result.report.labels == ("entailment", "not_entailment")
     assert result.report.accuracy == pytest.approx(0.75)
+
+
+def test_supports_vs_refutes_file_scores_the_more_likely_of_the_two(tmp_path: Path) -> None:
+    rows = [
+        {"evidence": "e", "claim": "signed", "label": "SUPPORTS"},
+        {"evidence": "e", "claim": "agreed", "label": "REFUTES"},
+        {"evidence": "e", "claim": "other", "label": "REFUTES"},
+    ]
+    # "other" is NEUTRAL (0.9) with SUPPORTS and REFUTES tied at 0.05: SUPPORTS wins the tie.
+    model = FakeStanceModel({"agreed": Stance.REFUTES, "signed": Stance.SUPPORTS})
+    parsed = read_eval_rows(write_jsonl(tmp_path / "s.jsonl", rows))
+    result = evaluate_stance(model, parsed)
+    assert result.mode == "2-way"
+    assert result.report.labels == ("SUPPORTS", "REFUTES")
+    assert result.report.accuracy == pytest.approx(2 / 3)
+    mode, strict = stance_report(parsed, model.predict([r.pair for r in parsed]), two_way=False)
+    assert mode == "3-way" and strict.accuracy == pytest.approx(2 / 3)
+    assert strict.confusion["REFUTES"]["NEUTRAL"] == 1
 
 
 def test_fever_style_field_names(tmp_path: Path) -> None:

@@ -108,6 +108,7 @@ def train(
     log: Callable[[str], None] = print,
     recipe: str = "base",
     init: Path | None = None,
+    backbone_name: str | None = None,
 ) -> Path:
     """Train (or resume) and return the directory of the finished model.
 
@@ -192,7 +193,7 @@ def train(
 
     config = {
         "recipe": recipe,
-        "backbone": backbone,
+        "backbone": backbone_name or backbone,
         "init": _init_record(init),
         "hyper_parameters": dataclasses.asdict(hp),
         "threads": threads,
