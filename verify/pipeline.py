@@ -143,8 +143,8 @@ class Verifier:
             (self._index.passages[hit.position], hit.score)
             for hit in self._retriever.search(claim, query, k)
         ]
-        sentences = self._candidate_sentences(hits, query) if hits else {}
-        return _Plan(claim, hits, sentences, self._choose(hits, sentences) if hits else [])
+        sentences = self._candidate_sentences(hits, query)
+        return _Plan(claim, hits, sentences, self._choose(hits, sentences))
 
     def _decide(self, plan: _Plan, judged: dict[_Key, np.ndarray]) -> Verification:
         citations: list[Citation] = []
