@@ -2,16 +2,17 @@
 
 `python -m bench.baseline [--host H] [--port P]` serves POST /v1/verify {"claim", "top_k"?}
 -> {"verdict", "confidence", "passages"} over the same index, embedding model, stance model
-and verdict rule as factdesk, written the direct way: a synchronous FastAPI route; per
-request, SentenceTransformer.encode the claim, search a FAISS flat index, score each
-retrieved passage on its own with the stance model (no batching, no caching, no sentence
-selection), and apply the verdict rule to the passages. Settings come from the same
+(in fp32, as trained) and verdict rule as factdesk, written the direct way: a synchronous
+FastAPI route; per request, SentenceTransformer.encode the claim, search a FAISS flat index,
+score each retrieved passage on its own with the stance model (no batching, no caching, no
+sentence selection), and apply the verdict rule to the passages. Settings come from the same
 FACTDESK_* variables, so both servers answer over the same artifacts.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,10 @@ class BaselineVerifier:
         vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
         self.flat = faiss.IndexFlatIP(dimension)
         self.flat.add(vectors)
-        self.stance = load_stance_model(stance_config(self.settings, batch_size=1))
+        # The model as trained (fp32): int8 inference is one of factdesk's levers, not the
+        # user's starting point.
+        config = dataclasses.replace(stance_config(self.settings, batch_size=1), precision="fp32")
+        self.stance = load_stance_model(config)
         self.rule = verdict_rule(self.settings)
 
     def verify(self, claim: str, top_k: int | None) -> dict[str, Any]:
