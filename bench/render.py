@@ -109,11 +109,18 @@ def _claims(out: Path, commands: dict[str, str]) -> list[str]:
 
 
 def _scifact(out: Path, commands: dict[str, str]) -> list[str]:
-    sci = _load(out, "scifact")
+    lines: list[str] = []
+    for name, retrieval in (("scifact", "dense retrieval"), ("scifact_hybrid", "hybrid retrieval")):
+        lines += _scifact_run(out, commands, name, retrieval)
+    return lines
+
+
+def _scifact_run(out: Path, commands: dict[str, str], name: str, retrieval: str) -> list[str]:
+    sci = _load(out, name)
     if not sci:
         return []
-    lines = ["## SciFact (dev, 300 claims, 5,183 abstracts)", ""]
-    lines += _header(out, "scifact", commands)
+    lines = [f"## SciFact (dev, 300 claims, 5,183 abstracts), {retrieval}", ""]
+    lines += _header(out, name, commands)
     recall = sci["abstract_retrieval_recall"]
     lines += _table(
         ["abstract retrieval", *[f"recall@{k}" for k in recall]],

@@ -37,6 +37,10 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "retrieval": [*py, "bench.retrieval"],
         "scifact": [*py, "factdesk.cli", "eval", "scifact", str(shared / "benchmarks/scifact")],
+        "scifact_hybrid": [
+            "env", "FACTDESK_RETRIEVAL=hybrid",
+            *py, "factdesk.cli", "eval", "scifact", str(shared / "benchmarks/scifact"),
+        ],
         "index_build": [*py, "bench.index_build", "--limit", "1500"],
         "concurrency": [*py, "bench.concurrency"],
         "scale": [*py, "bench.scale"],
@@ -45,8 +49,8 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
 
 def shown(command: list[str]) -> str:
     """The command as a reader would type it."""
-    words = ["python" if command[0] == sys.executable else command[0], *command[1:]]
-    text = " ".join(words).replace("python -m factdesk.cli", "factdesk")
+    words = ["python" if word == sys.executable else word for word in command]
+    text = " ".join(words).replace("python -m factdesk.cli", "factdesk").replace("env ", "")
     return text.replace(str(REPO_ROOT.parent), "..")
 
 

@@ -3,8 +3,10 @@
 * abstract retrieval recall@k: gold (claim, abstract) pairs whose abstract is among the
   retrieved passages' documents;
 * abstract-level, label-only: for every retrieved abstract the verdict rule is applied to that
-  abstract's evidence alone; a predicted (claim, abstract, SUPPORT|CONTRADICT) is correct when
-  the abstract is gold evidence for the claim with that label;
+  abstract's evidence alone, and the abstract is predicted with that label when it agrees with
+  the claim's verdict (either label for CONFLICTING); a predicted (claim, abstract,
+  SUPPORT|CONTRADICT) is correct when the abstract is gold evidence for the claim with that
+  label;
 * sentence-level: the cited sentences of predicted abstracts, correct when they belong to a
   gold rationale of that abstract and the abstract's label is correct;
 * claim level: the verdict against SUPPORTED / REFUTED / NOT_ENOUGH_INFO.
@@ -153,6 +155,10 @@ def score_scifact(
         for doc_id, document_evidence in by_document.items():
             label = decide(document_evidence, rule).verdict
             if label not in (Verdict.SUPPORTED, Verdict.REFUTED):
+                continue
+            # An abstract is predicted only as evidence for the claim's own verdict (either
+            # side when CONFLICTING): the service would not cite it otherwise.
+            if verification.verdict not in (label, Verdict.CONFLICTING):
                 continue
             abstract_predicted += 1
             gold = claim.evidence.get(doc_id)
