@@ -7,9 +7,9 @@ from index.store import IndexSpec, build_index, load_index
 from tests.conftest import FakeStanceModel
 from tests.fakes import HashingEmbedder
 from verify.labels import Stance
-from verify.pipeline import Verifier, VerifierConfig
-from verify.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
-from verify.verdict import VerdictRule
+from verify.pipeline import Verification, Verifier, VerifierConfig
+from verify.scifact import load_scifact_claims, load_scifact_corpus, run_scifact, score_scifact
+from verify.verdict import JudgedEvidence, Verdict, VerdictRule
 
 CORPUS = [
     {"doc_id": 11, "title": "Vitamin D and bones", "abstract": [
@@ -59,3 +59,22 @@ def test_scifact_scoring_end_to_end_with_fakes(tmp_path: Path) -> None:
     assert result.sentence_selection_label.f1 == pytest.approx(1.0)
     assert result.claim_level.accuracy == pytest.approx(1.0)
     assert "abstract-level label-only: P 1.000" in result.format()
+
+
+def test_abstracts_are_predicted_only_as_evidence_for_the_claims_verdict(tmp_path: Path) -> None:
+    documents = load_scifact_corpus(write(tmp_path / "corpus.jsonl", CORPUS))
+    claims = load_scifact_claims(write(tmp_path / "claims.jsonl", CLAIMS[:1]))
+    evidence = (
+        JudgedEvidence("11", supports=0.9, refutes=0.05, relevance=0.8),
+        JudgedEvidence("22", supports=0.05, refutes=0.7, relevance=0.8),  # disagrees
+    )
+    rule = VerdictRule(min_relevance=0.3)
+
+    def scored(verdict: Verdict) -> tuple[int, float]:
+        verification = Verification(claims[0].claim, verdict, 0.9, (), 1.0, evidence)
+        result = score_scifact(claims, [verification], {d.id: d for d in documents}, rule, [1])
+        return result.abstract_label_only.predicted, result.abstract_label_only.precision
+
+    assert scored(Verdict.SUPPORTED) == (1, 1.0)  # doc 22's REFUTES is not predicted
+    assert scored(Verdict.CONFLICTING) == (2, 0.5)  # both sides are the answer
+    assert scored(Verdict.NOT_ENOUGH_INFO) == (0, 0.0)
