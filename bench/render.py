@@ -229,7 +229,7 @@ def _speed(out: Path, commands: dict[str, str]) -> list[str]:
         )
     scale = _load(out, "scale")
     if scale:
-        lines += ["### FAISS at scale (synthetic 384-d corpora)", ""]
+        lines += ['### FAISS at scale (synthetic 384-d corpora; "(real)": SciFact\'s vectors)', ""]
         lines += _header(out, "scale", commands)
         lines += _table(
             [
