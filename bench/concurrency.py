@@ -26,6 +26,7 @@ import httpx
 
 from bench.server import Server
 from factdesk.settings import Settings
+from verify.claim_pairs import read_claims
 from verify.claims_eval import percentile
 
 
@@ -82,15 +83,10 @@ def run_round(url: str, server: str, claims: list[str], clients: int, requests: 
     return result
 
 
-def read_claims(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line)["claim"] for line in handle if line.strip()]
-
-
 def bench_server(
     name: str, command: list[str] | None, env: dict[str, str], args: argparse.Namespace
 ) -> list[Round]:
-    claims = read_claims(args.claims)
+    claims = [c.claim for c in read_claims(args.claims)]
     with tempfile.TemporaryDirectory() as scratch:
         server = Server(
             {"FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db", **env},

@@ -13,7 +13,7 @@ from index.embedding import Embedder
 from index.passages import Passage
 from index.retrieval import DenseRetriever, Retriever
 from index.segment import Span
-from index.store import LoadedIndex
+from index.store import LoadedIndex, SentenceKey, sentence_keys
 from verify.answer_cache import AnswerCache, claim_key
 from verify.labels import STANCES, Stance
 from verify.stance_model import StanceModel, StancePair, stance_of
@@ -63,17 +63,14 @@ class _Sentence:
     relevance: float  # cosine similarity of the sentence to the claim
 
 
-_Key = tuple[str, int, int]  # (document id, start, end) of a sentence
-
-
 @dataclass(frozen=True)
 class _Plan:
     """One claim's retrieved passages, candidate sentences and the ones to judge."""
 
     claim: str
     hits: list[tuple[Passage, float]]
-    sentences: dict[_Key, _Sentence]
-    chosen: list[_Key]
+    sentences: dict[SentenceKey, _Sentence]
+    chosen: list[SentenceKey]
 
 
 class Verifier:
@@ -146,7 +143,7 @@ class Verifier:
         sentences = self._candidate_sentences(hits, query)
         return _Plan(claim, hits, sentences, self._choose(hits, sentences))
 
-    def _decide(self, plan: _Plan, judged: dict[_Key, np.ndarray]) -> Verification:
+    def _decide(self, plan: _Plan, judged: dict[SentenceKey, np.ndarray]) -> Verification:
         citations: list[Citation] = []
         evidence: list[JudgedEvidence] = []
         for passage, score in plan.hits:
@@ -169,29 +166,27 @@ class Verifier:
 
     def _candidate_sentences(
         self, hits: list[tuple[Passage, float]], query: np.ndarray
-    ) -> dict[_Key, _Sentence]:
+    ) -> dict[SentenceKey, _Sentence]:
         """The distinct sentences of the retrieved passages, with their relevance to the claim."""
-        keyed: dict[_Key, tuple[str, Span, str]] = {}
-        for passage, _ in hits:
-            text = self._index.documents[passage.document_id].text
-            for span in passage.sentences:
-                key = (passage.document_id, span.start, span.end)
-                keyed.setdefault(key, (passage.document_id, span, text[span.start : span.end]))
+        keys = sentence_keys([passage for passage, _ in hits])
         # Embedded when the index was built: no encoder pass per request.
-        relevance = self._index.sentence_relevance(list(keyed), query)
+        relevance = self._index.sentence_relevance(keys, query)
+        documents = self._index.documents
         return {
-            key: _Sentence(doc, span, text, float(rel))
-            for (key, (doc, span, text)), rel in zip(keyed.items(), relevance, strict=True)
+            (doc, start, end): _Sentence(
+                doc, Span(start, end), documents[doc].text[start:end], float(rel)
+            )
+            for (doc, start, end), rel in zip(keys, relevance, strict=True)
         }
 
     def _choose(
-        self, hits: list[tuple[Passage, float]], sentences: dict[_Key, _Sentence]
-    ) -> list[_Key]:
+        self, hits: list[tuple[Passage, float]], sentences: dict[SentenceKey, _Sentence]
+    ) -> list[SentenceKey]:
         """The sentences worth judging; the cross-encoder is the expensive step."""
         chosen = sorted(sentences, key=lambda key: -sentences[key].relevance)
         chosen = chosen[: self.config.max_judged_sentences]
         for passage, _ in hits:  # every citation needs a judged sentence
-            keys = [(passage.document_id, s.start, s.end) for s in passage.sentences]
+            keys = sentence_keys([passage])
             if not any(key in chosen for key in keys):
                 chosen.append(max(keys, key=lambda key: sentences[key].relevance))
         return chosen
@@ -199,11 +194,11 @@ class Verifier:
     @staticmethod
     def _best_sentence(
         passage: Passage,
-        sentences: dict[_Key, _Sentence],
-        judged: dict[_Key, np.ndarray],
+        sentences: dict[SentenceKey, _Sentence],
+        judged: dict[SentenceKey, np.ndarray],
     ) -> tuple[_Sentence, np.ndarray]:
         """The passage's evidence: on topic and decisive (relevance x (1 - p_neutral))."""
-        keys = [(passage.document_id, s.start, s.end) for s in passage.sentences]
+        keys = sentence_keys([passage])
         best = max(
             (key for key in keys if key in judged),
             key=lambda key: max(sentences[key].relevance, 0.0) * (1.0 - float(judged[key][2])),
