@@ -64,6 +64,9 @@ _ABBREVIATIONS = frozenset(
 # line break: news text puts headings, bylines and list items on lines of their own.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+_SENTENCE_FINAL = ".!?;:\"'”’)]"
+# Asserts something: ends like a sentence (footnote marks allowed) and is not a question.
+_STATEMENT_END = re.compile(r"[.!;:][\"'”’)\]]*(?:\[\d+\])?$")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,11 @@ def split_sentences(text: str) -> list[Span]:
     for boundary in _BOUNDARY.finditer(text):
         # The sentence ends after any closing quotes/brackets that follow its punctuation.
         cut = boundary.start() + len(boundary.group(0).rstrip())
-        if "\n" not in boundary.group(0):
+        if "\n" in boundary.group(0):
+            following = text[boundary.end() :].lstrip()[:1]
+            if following.islower() and text[cut - 1] not in _SENTENCE_FINAL:
+                continue  # a line or page wrapped mid-sentence (text extracted from PDFs)
+        else:
             following = text[boundary.end() : boundary.end() + 1]
             if following and following.islower():
                 continue  # "e.g. the ..." or a mid-sentence abbreviation
@@ -115,3 +122,9 @@ def split_sentences(text: str) -> list[Span]:
     if tail is not None:
         spans.append(tail)
     return spans
+
+
+def is_statement(sentence: str) -> bool:
+    """Whether a sentence can bear on a claim: headings, bylines, addresses, captions and
+    questions assert nothing, so they neither support nor refute anything."""
+    return _STATEMENT_END.search(sentence.rstrip()) is not None

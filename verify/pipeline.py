@@ -12,7 +12,7 @@ import numpy as np
 from index.embedding import Embedder
 from index.passages import Passage
 from index.retrieval import DenseRetriever, Retriever
-from index.segment import Span
+from index.segment import Span, is_statement
 from index.store import LoadedIndex, SentenceKey, sentence_keys
 from verify.answer_cache import AnswerCache, claim_key
 from verify.labels import STANCES, Stance
@@ -32,7 +32,7 @@ class Citation:
     end: int
     stance: Stance
     stance_probabilities: dict[str, float]
-    score: float  # retrieval score of the passage: cosine, BM25 or RRF (index.retrieval)
+    score: float  # retrieval score of the passage (index.retrieval.Hit.score)
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class _Sentence:
     span: Span
     text: str
     relevance: float  # cosine similarity of the sentence to the claim
+    statement: bool  # index.segment.is_statement: headings and questions bear on nothing
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ class Verifier:
         for passage, score in plan.hits:
             sentence, row = self._best_sentence(passage, plan.sentences, judged)
             citations.append(self._citation(passage, sentence, row, score))
+            if not sentence.statement:
+                continue
             evidence.append(
                 JudgedEvidence(
                     passage.document_id, float(row[0]), float(row[1]), sentence.relevance
@@ -174,21 +177,25 @@ class Verifier:
         documents = self._index.documents
         return {
             (doc, start, end): _Sentence(
-                doc, Span(start, end), documents[doc].text[start:end], float(rel)
+                doc, Span(start, end), text, float(rel), is_statement(text)
             )
             for (doc, start, end), rel in zip(keys, relevance, strict=True)
+            for text in (documents[doc].text[start:end],)
         }
 
     def _choose(
         self, hits: list[tuple[Passage, float]], sentences: dict[SentenceKey, _Sentence]
     ) -> list[SentenceKey]:
         """The sentences worth judging; the cross-encoder is the expensive step."""
-        chosen = sorted(sentences, key=lambda key: -sentences[key].relevance)
+        statements = [key for key in sentences if sentences[key].statement]
+        chosen = sorted(statements, key=lambda key: -sentences[key].relevance)
         chosen = chosen[: self.config.max_judged_sentences]
         for passage, _ in hits:  # every citation needs a judged sentence
             keys = sentence_keys([passage])
             if not any(key in chosen for key in keys):
-                chosen.append(max(keys, key=lambda key: sentences[key].relevance))
+                chosen.append(
+                    max(keys, key=lambda key: (sentences[key].statement, sentences[key].relevance))
+                )
         return chosen
 
     @staticmethod
@@ -197,11 +204,14 @@ class Verifier:
         sentences: dict[SentenceKey, _Sentence],
         judged: dict[SentenceKey, np.ndarray],
     ) -> tuple[_Sentence, np.ndarray]:
-        """The passage's evidence: on topic and decisive (relevance x (1 - p_neutral))."""
+        """The passage's evidence: a statement, on topic and decisive."""
         keys = sentence_keys([passage])
         best = max(
             (key for key in keys if key in judged),
-            key=lambda key: max(sentences[key].relevance, 0.0) * (1.0 - float(judged[key][2])),
+            key=lambda key: (
+                sentences[key].statement,
+                max(sentences[key].relevance, 0.0) * (1.0 - float(judged[key][2])),
+            ),
         )
         return sentences[best], judged[best]
 

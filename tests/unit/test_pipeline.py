@@ -129,3 +129,25 @@ def test_verify_many_answers_as_one_at_a_time_with_one_model_pass(tmp_path: Path
             one.claim, one.verdict, one.confidence, one.citations
         )  # fmt: skip
     assert len({v.took_ms for v in together}) == 1  # the batch's time, shared
+
+
+def test_headings_and_questions_are_cited_last_and_never_decide(tmp_path: Path) -> None:
+    docs = [
+        Document("q", "Was the Power of Siberia 2 pipeline agreed?\nPower of Siberia 2 Pipeline"),
+        Document("s", "The Power of Siberia 2 pipeline was agreed last week."),
+    ]
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=2, passage_stride=2)
+    build_index(docs, embedder, spec, tmp_path / "idx")
+    index = load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+    # The fake would call the question a refutation: only a statement may decide.
+    stance = FakeStanceModel(
+        {"evidence:agreed?": Stance.REFUTES, "evidence:agreed last": Stance.SUPPORTS}
+    )
+    config = VerifierConfig(
+        default_top_k=2, max_judged_sentences=1, rule=VerdictRule(min_relevance=0.0)
+    )
+    result = Verifier(embedder, index, stance, config).verify("Power of Siberia 2 was agreed.")
+    assert result.verdict is Verdict.SUPPORTED
+    assert [e.document_id for e in result.evidence] == ["s"]
+    assert {c.document_id for c in result.citations} == {"q", "s"}

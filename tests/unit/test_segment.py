@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from index.segment import split_sentences
+from index.segment import is_statement, split_sentences
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "sample"
 
@@ -31,6 +31,33 @@ def test_line_breaks_end_headings_and_bylines() -> None:
         "• First point.",
         "Body text here.",
     ]
+
+
+def test_a_page_break_inside_a_sentence_does_not_end_it() -> None:
+    text = (
+        "The condemnation of unilateral\n\n\n\nmeasures targets sanctions.\n\nNext Heading\nBody."
+    )
+    assert texts(text) == [
+        "The condemnation of unilateral\n\n\n\nmeasures targets sanctions.",
+        "Next Heading",
+        "Body.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Putin met Xi in Beijing.", True),
+        ("They also signed ten agreements;", True),
+        ("Trade rose 60 percent.[1]", True),
+        ("He said “we agree.”", True),
+        ("Highlights of the 2024 Joint Statement", False),
+        ("Taipei City, 10087, Republic of China (Taiwan)", False),
+        ("What was agreed in bilateral relations?", False),
+    ],
+)
+def test_statements_are_sentences_that_assert(sentence: str, expected: bool) -> None:
+    assert is_statement(sentence) is expected
 
 
 @pytest.mark.parametrize(
