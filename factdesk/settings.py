@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         "dense",
         description="Passage retrieval: dense (FAISS), bm25, or hybrid (reciprocal rank fusion).",
     )
+    rerank_depth: int = Field(
+        100,
+        ge=0,
+        le=1000,
+        description=(
+            "Passages retrieved and re-ranked by their best sentence's cosine to the claim "
+            "(0: no re-ranking, the retrieval order stands)."
+        ),
+    )
 
     # --- verdicts: fitted with `factdesk eval claims ../shared/claims/dev.jsonl --fit`
     default_top_k: int = Field(5, ge=1, le=50, description="Passages judged per claim.")

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from index.embedding import Vectors
-from index.store import LoadedIndex
+from index.store import LoadedIndex, SentenceKey, sentence_keys
 
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 _RRF_K = 60  # the constant of Cormack et al. (2009); ranks past ~60 barely count
@@ -22,7 +22,9 @@ _RRF_K = 60  # the constant of Cormack et al. (2009); ranks past ~60 barely coun
 @dataclass(frozen=True)
 class Hit:
     position: int  # into LoadedIndex.passages
-    score: float  # cosine (dense), BM25 score (bm25) or fused RRF score (hybrid)
+    # cosine (dense), BM25 score (bm25), fused RRF score (hybrid), or the best sentence's
+    # cosine (re-ranked)
+    score: float
 
 
 class Retriever(Protocol):
@@ -87,11 +89,46 @@ class HybridRetriever:
         return [Hit(position, float(np.float32(score))) for position, score in best]
 
 
-def make_retriever(mode: str, index: LoadedIndex) -> Retriever:
+class SentenceRerankRetriever:
+    """Re-rank ``depth`` passages by their best sentence's cosine to the claim.
+
+    A claim is about one sentence long and its evidence is usually one sentence; a passage
+    vector averages that sentence with its neighbours and can rank it far down. Passages
+    overlap, so a passage whose best sentence is already the best sentence of a higher one
+    is passed over: the ``k`` hits show ``k`` different pieces of evidence.
+    """
+
+    def __init__(self, inner: Retriever, index: LoadedIndex, depth: int) -> None:
+        self._inner = inner
+        self._index = index
+        self._depth = depth
+
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+        ranked: list[tuple[float, SentenceKey, int]] = []
+        for hit in self._inner.search(claim, query, max(self._depth, k)):
+            keys = sentence_keys([self._index.passages[hit.position]])
+            relevance = self._index.sentence_relevance(keys, query)
+            best = int(np.argmax(relevance))
+            ranked.append((float(relevance[best]), keys[best], hit.position))
+        ranked.sort(key=lambda item: (-item[0], item[2]))
+        hits: list[Hit] = []
+        covered: set[SentenceKey] = set()
+        for score, key, position in ranked:
+            if key not in covered:
+                covered.add(key)
+                hits.append(Hit(position, score))
+        return hits[:k]
+
+
+def make_retriever(mode: str, index: LoadedIndex, rerank_depth: int = 0) -> Retriever:
+    """The ``mode`` retriever, re-ranked by best sentence when ``rerank_depth`` > 0."""
+    retriever: Retriever
     if mode == "dense":
-        return DenseRetriever(index)
-    if mode == "bm25":
-        return Bm25Retriever(index)
-    if mode == "hybrid":
-        return HybridRetriever(DenseRetriever(index), Bm25Retriever(index))
-    raise ValueError(f"retrieval mode must be one of {RETRIEVAL_MODES}, not {mode!r}")
+        retriever = DenseRetriever(index)
+    elif mode == "bm25":
+        retriever = Bm25Retriever(index)
+    elif mode == "hybrid":
+        retriever = HybridRetriever(DenseRetriever(index), Bm25Retriever(index))
+    else:
+        raise ValueError(f"retrieval mode must be one of {RETRIEVAL_MODES}, not {mode!r}")
+    return SentenceRerankRetriever(retriever, index, rerank_depth) if rerank_depth else retriever

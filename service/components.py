@@ -117,7 +117,7 @@ def make_verifier(
             rule=verdict_rule(settings),
             answer_cache_size=settings.answer_cache_size if answer_cache else 0,
         ),
-        make_retriever(settings.retrieval, index),
+        make_retriever(settings.retrieval, index, settings.rerank_depth),
     )
 
 

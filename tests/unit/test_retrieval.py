@@ -11,7 +11,7 @@ from index.retrieval import (
     HybridRetriever,
     make_retriever,
 )
-from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from index.store import IndexSpec, LoadedIndex, build_index, load_index, sentence_keys
 from tests.fakes import HashingEmbedder
 
 DOCS = [
@@ -65,3 +65,32 @@ def test_make_retriever_by_mode(index: LoadedIndex) -> None:
     dense = make_retriever("dense", index)
     query = HashingEmbedder().embed([DOCS[1].text])
     assert _doc(index, dense.search(DOCS[1].text, query, 1)) == ["trade"]
+
+
+def test_rerank_orders_passages_by_their_best_sentence_and_skips_repeats(tmp_path: Path) -> None:
+    docs = [
+        Document(
+            "long", "Harbin hosts an expo. " + " ".join(f"Filler {i} text." for i in range(6))
+        ),
+        Document("short", "Gazprom signed nothing. Harbin expo opened with Putin."),
+    ]
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=3, passage_stride=1)
+    build_index(docs, embedder, spec, tmp_path / "idx")
+    index = load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+    claim = "Harbin hosts an expo."
+    query = embedder.embed([claim])
+    plain = DenseRetriever(index).search(claim, query, len(index.passages))
+    reranked = make_retriever("dense", index, rerank_depth=50).search(claim, query, 3)
+    best = [index.passages[h.position] for h in reranked]
+    # Only one passage holds the exact sentence: it leads, scored by that sentence's cosine.
+    assert best[0].text.startswith("Harbin hosts an expo.")
+    assert reranked[0].score == pytest.approx(1.0, abs=1e-3)
+    assert [h.score for h in reranked] == sorted((h.score for h in reranked), reverse=True)
+    # Overlapping windows share sentences; each hit's best sentence differs from the others.
+    best_sentences = set()
+    for hit in reranked:
+        keys = sentence_keys([index.passages[hit.position]])
+        best_sentences.add(keys[int(index.sentence_relevance(keys, query).argmax())])
+    assert len(best_sentences) == len(reranked) == 3
+    assert len(plain) > len(reranked)
