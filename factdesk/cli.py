@@ -257,12 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--backbone", help="Encoder to fine-tune (default: settings).")
     train.add_argument(
         "--recipe",
-        choices=["base", "refine"],
+        choices=["base", "refine", "news"],
         default="base",
         help="Data mix and hyper-parameters (verify/training/recipe.py); default: base.",
     )
     train.add_argument(
-        "--init", type=Path, help="Stance model to continue (required by --recipe refine)."
+        "--init", type=Path, help="Stance model to continue (required by --recipe refine and news)."
     )
     train.add_argument("--training-root", type=Path, help="Default: <shared_dir>/training.")
     train.add_argument("--benchmarks-root", type=Path, help="Default: <shared_dir>/benchmarks.")

@@ -109,6 +109,10 @@ class HyperParameters:
     binary_rows: str = "marginal"
     # Claims of CLAIM_EVIDENCE_SOURCES paired with other claims' evidence, as NEUTRAL.
     unrelated_neutrals: int = 0
+    # Twins of claim/evidence pairs with a pronoun subject or an unrelated sentence added
+    # to the premise (verify/training/premises.py).
+    pronoun_premises: int = 0
+    padded_premises: int = 0
 
 
 # Claim / evidence sets whose claims read like news claims: the ones that get unrelated
@@ -184,6 +188,47 @@ _REFINE_SOURCES = _resized(
     },
 )
 
+# Stage three continues a refine-recipe model: the claim/evidence sets once more with the
+# premise variants (pronoun subjects, unrelated sentences alongside) and fresh unrelated-
+# evidence neutrals, plus a slice of MultiNLI-style rows. SNLI-family rows are left out:
+# their contradictions ("a man sleeps" vs "a man runs", the same photo assumed) teach that
+# on-topic but different content refutes.
+_NEWS_CAPS: dict[str, dict[str, Any]] = {
+    "mnli_dev_matched": {"cap": 3000},
+    "lingnli_train": {"cap": 1500},
+    "conjnli_adv": {"cap": 500},
+    "negation_mnli": {"cap": 500},
+    "nope_adv": {},
+    "ambient_test": {"cap": 300},
+    "folio_train": {"cap": 300},
+    "dnc_function_words": {"cap": 500},
+    "fracas": {},
+    "commitment_bank": {},
+    "scifact_train": {"repeat": 1},
+    "healthver_dev": {"repeat": 1},
+    "check_covid_train": {"repeat": 1},
+    "check_covid_dev": {"repeat": 1},
+    "check_covid_test": {"repeat": 1},
+    "citation_integrity_train": {},
+    "citation_integrity_dev": {},
+    "citation_integrity_test": {},
+    "fool_me_twice_dev": {"repeat": 1},
+    "fool_me_twice_test": {"repeat": 1},
+    "fever_nli_dev": {"cap": 3000, "repeat": 1},
+    "covidfact_train": {"cap": 1500},
+    "covidfact_dev": {},
+    "wice_dev": {},
+    "wice_test": {},
+    "rte_train": {"cap": 500},
+    "add_one_rte": {"cap": 500},
+    "scitail": {"cap": 500},
+    "negation_rte": {"cap": 500},
+}
+_NEWS_SOURCES = _resized(
+    tuple(s for s in DEFAULT_SOURCES if s.name in _NEWS_CAPS),
+    {name: change for name, change in _NEWS_CAPS.items() if change},
+)
+
 RECIPES: dict[str, Recipe] = {
     "base": Recipe(
         "base",
@@ -201,6 +246,23 @@ RECIPES: dict[str, Recipe] = {
         summary=(
             "continues a base-recipe model on the claim/evidence sets with unrelated-evidence "
             "neutrals and a slice of the NLI sets"
+        ),
+    ),
+    "news": Recipe(
+        "news",
+        _NEWS_SOURCES,
+        HyperParameters(
+            learning_rate=2e-5,
+            augment_limit=2000,
+            unrelated_neutrals=5000,
+            pronoun_premises=3000,
+            padded_premises=2500,
+            seed=20240518,
+        ),
+        needs_init=True,
+        summary=(
+            "continues a refine-recipe model on the claim/evidence sets with pronoun-subject "
+            "and padded premises, unrelated-evidence neutrals and a MultiNLI-style slice"
         ),
     ),
 }
