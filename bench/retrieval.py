@@ -6,7 +6,8 @@
   (the index is var/index-scifact, built as `factdesk eval scifact` builds it);
 * sample corpus: recall@k of the gold evidence quotes of ../shared/claims/dev.jsonl, a hit
   being a retrieved passage that overlaps the quote's span (the service's index).
-Also prints the mean search time per claim of each mode (claim embedding included).
+Also prints the mean search time per claim of each mode (claim embedding excluded).
+``+rrN`` rows re-rank the mode's top N passages by their best sentence (settings.rerank_depth).
 """
 
 from __future__ import annotations
@@ -37,12 +38,16 @@ class Query:
 
 
 def recall_table(
-    index: LoadedIndex, embedder: Embedder, queries: Sequence[Query]
+    index: LoadedIndex, embedder: Embedder, queries: Sequence[Query], rerank_depth: int
 ) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
-    vectors = [embedder.embed([q.claim]) for q in queries]  # embedded once, timed below
-    for mode in RETRIEVAL_MODES:
-        retriever = make_retriever(mode, index)
+    vectors = [embedder.embed([q.claim]) for q in queries]  # embedded once, outside the timings
+    variants = [(mode, 0) for mode in RETRIEVAL_MODES] + [
+        (mode, rerank_depth) for mode in ("dense", "hybrid") if rerank_depth
+    ]
+    for mode, depth in variants:
+        name = f"{mode}+rr{depth}" if depth else mode
+        retriever = make_retriever(mode, index, depth)
         found = dict.fromkeys(KS, 0)
         started = time.perf_counter()
         for query, vector in zip(queries, vectors, strict=True):
@@ -58,8 +63,8 @@ def recall_table(
                 )
         search_ms = (time.perf_counter() - started) * 1000 / len(queries)
         gold = sum(len(q.gold) for q in queries)
-        table[mode] = {f"recall@{k}": round(found[k] / gold, 4) for k in KS}
-        table[mode]["search_ms"] = round(search_ms, 2)
+        table[name] = {f"recall@{k}": round(found[k] / gold, 4) for k in KS}
+        table[name]["search_ms"] = round(search_ms, 2)
     return table
 
 
@@ -73,10 +78,10 @@ def scifact_queries(directory: Path) -> list[Query]:
 
 def print_table(name: str, table: dict[str, dict[str, float]]) -> None:
     print(f"\n{name}")
-    print("mode     " + "  ".join(f"{f'R@{k}':>6}" for k in KS) + "  search ms")
+    print("mode          " + "  ".join(f"{f'R@{k}':>6}" for k in KS) + "  search ms")
     for mode, row in table.items():
         cells = "  ".join(f"{row[f'recall@{k}']:>6.3f}" for k in KS)
-        print(f"{mode:<8} {cells}  {row['search_ms']:>9.2f}")
+        print(f"{mode:<13} {cells}  {row['search_ms']:>9.2f}")
 
 
 def main() -> None:
@@ -94,7 +99,9 @@ def main() -> None:
     sample = open_index(settings, embedder, build_if_missing=True)
     claims = read_claims(args.claims)
     queries = [Query(c.claim, gold_spans(c, sample.documents)) for c in claims]
-    results["sample"] = recall_table(sample, embedder, [q for q in queries if q.gold])
+    results["sample"] = recall_table(
+        sample, embedder, [q for q in queries if q.gold], settings.rerank_depth
+    )
     print_table(f"sample corpus, {len(queries)} dev claims", results["sample"])
 
     if not args.skip_scifact:
@@ -104,7 +111,9 @@ def main() -> None:
             print(f"indexing {len(documents)} SciFact abstracts into {index_dir} ...", flush=True)
             build_index(documents, embedder, index_spec(settings), index_dir)
         scifact = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
-        results["scifact"] = recall_table(scifact, embedder, scifact_queries(args.scifact))
+        results["scifact"] = recall_table(
+            scifact, embedder, scifact_queries(args.scifact), settings.rerank_depth
+        )
         print_table("SciFact dev (gold abstracts)", results["scifact"])
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2), encoding="utf-8")
