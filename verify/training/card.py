@@ -189,8 +189,7 @@ def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
         "paired with other claims' evidence as NEUTRAL (`verify/training/neutrals.py`) and "
         "premise variants (`verify/training/premises.py`), keeping a slice of the NLI sets. The "
         "hyper-parameters below are the last stage's; the earlier stages' are in "
-        "`training.json` under `init.training` (nested). Together the stages fit in the "
-        "2.5-hour budget on 2 cores."
+        "`training.json` under `init.training` (nested)."
     )
     return ["```sh", *commands, "```", "", why, ""]
 
