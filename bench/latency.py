@@ -1,7 +1,9 @@
 """Single-client latency of POST /v1/verify against a real uvicorn server over loopback.
 
 `python -m bench.latency [--url URL] [--requests N] [--claims FILE]`: without --url it starts
-`factdesk serve` (current settings) on a free port with a throwaway audit database. Prints
+`factdesk serve` (current settings) on a free port with a throwaway audit database and, unless
+`--cached`, the answer cache off: the claims repeat, so with the cache on every request after
+the first few is a cache hit and the figures say nothing about verification. Prints
 percentiles; it is a measurement, not a test.
 """
 
@@ -55,16 +57,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--claims", type=Path)
+    parser.add_argument(
+        "--cached", action="store_true", help="Keep the answer cache on (repeats are hits)."
+    )
     args = parser.parse_args()
     claims = load_claims(args.claims)
     server: Server | None = None
     with tempfile.TemporaryDirectory() as scratch:
         url = args.url
         if url is None:
-            server = Server(
-                {"FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db"},
-                Path(scratch) / "server.log",
-            )
+            env = {"FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db"}
+            if not args.cached:
+                env["FACTDESK_ANSWER_CACHE_SIZE"] = "0"
+            server = Server(env, Path(scratch) / "server.log")
             server.start()
             url = server.url
         try:
@@ -73,7 +78,11 @@ def main() -> None:
             if server is not None:
                 server.stop()
     total_s = sum(samples) / 1000
-    print(f"POST /v1/verify, 1 client, {len(samples)} requests over {len(claims)} claims ({url})")
+    cache = "a server of --url" if args.url else ("on" if args.cached else "off")
+    print(
+        f"POST /v1/verify, 1 client, {len(samples)} requests over {len(claims)} claims ({url}); "
+        f"answer cache: {cache}"
+    )
     print(
         f"latency ms: p50 {percentile(samples, 50):.1f}  p95 {percentile(samples, 95):.1f}  "
         f"p99 {percentile(samples, 99):.1f}  mean {statistics.fmean(samples):.1f}  "
