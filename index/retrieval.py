@@ -104,20 +104,25 @@ class SentenceRerankRetriever:
         self._depth = depth
 
     def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+        hits = self._inner.search(claim, query, max(self._depth, k))
+        keys_of = [sentence_keys([self._index.passages[hit.position]]) for hit in hits]
+        # One matrix product for all the candidates' sentences, then split per passage.
+        relevance = self._index.sentence_relevance([key for keys in keys_of for key in keys], query)
         ranked: list[tuple[float, SentenceKey, int]] = []
-        for hit in self._inner.search(claim, query, max(self._depth, k)):
-            keys = sentence_keys([self._index.passages[hit.position]])
-            relevance = self._index.sentence_relevance(keys, query)
-            best = int(np.argmax(relevance))
-            ranked.append((float(relevance[best]), keys[best], hit.position))
+        offset = 0
+        for hit, keys in zip(hits, keys_of, strict=True):
+            own = relevance[offset : offset + len(keys)]
+            offset += len(keys)
+            best = int(np.argmax(own))
+            ranked.append((float(own[best]), keys[best], hit.position))
         ranked.sort(key=lambda item: (-item[0], item[2]))
-        hits: list[Hit] = []
+        reranked: list[Hit] = []
         covered: set[SentenceKey] = set()
         for score, key, position in ranked:
             if key not in covered:
                 covered.add(key)
-                hits.append(Hit(position, score))
-        return hits[:k]
+                reranked.append(Hit(position, score))
+        return reranked[:k]
 
 
 def make_retriever(mode: str, index: LoadedIndex, rerank_depth: int = 0) -> Retriever:
