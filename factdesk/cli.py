@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from factdesk.errors import FactdeskError
 from factdesk.settings import Settings
+from verify.training.recipe import RECIPES  # plain data: cheap enough for the parser
 
 if TYPE_CHECKING:
     from verify.claim_pairs import LabelledClaim
@@ -21,7 +22,6 @@ def _stance_train(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
 
     from factdesk.model_refs import resolve_model_ref
-    from verify.training.recipe import RECIPES
     from verify.training.train import train
 
     recipe = RECIPES[args.recipe]
@@ -257,12 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--backbone", help="Encoder to fine-tune (default: settings).")
     train.add_argument(
         "--recipe",
-        choices=["base", "refine", "news"],
+        choices=list(RECIPES),
         default="base",
         help="Data mix and hyper-parameters (verify/training/recipe.py); default: base.",
     )
     train.add_argument(
-        "--init", type=Path, help="Stance model to continue (required by --recipe refine and news)."
+        "--init",
+        type=Path,
+        help="Stance model to continue (required by "
+        + ", ".join(f"--recipe {r.name}" for r in RECIPES.values() if r.needs_init)
+        + ").",
     )
     train.add_argument("--training-root", type=Path, help="Default: <shared_dir>/training.")
     train.add_argument("--benchmarks-root", type=Path, help="Default: <shared_dir>/benchmarks.")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from verify.labels import Stance
 from verify.training.data import LabelledPair
@@ -29,6 +29,14 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.lower()) if len(w) > 3)
 
 
+def evidence_by_claim(pairs: Iterable[LabelledPair]) -> dict[str, set[str]]:
+    """The premises each hypothesis is paired with: a made pair must never reuse them."""
+    evidence: dict[str, set[str]] = {}
+    for pair in pairs:
+        evidence.setdefault(pair.hypothesis, set()).add(pair.premise)
+    return evidence
+
+
 def unrelated_neutrals(
     pairs: Sequence[LabelledPair], sources: Collection[str], limit: int, seed: int
 ) -> list[LabelledPair]:
@@ -40,11 +48,7 @@ def unrelated_neutrals(
         if pair.source in sources and (pair.premise, pair.hypothesis) not in seen_rows:
             seen_rows.add((pair.premise, pair.hypothesis))
             by_source.setdefault(pair.source, []).append(pair)
-    # Premises that some row of the source pairs with this hypothesis: never reuse them.
-    evidence_of: dict[str, set[str]] = {}
-    for rows in by_source.values():
-        for row in rows:
-            evidence_of.setdefault(row.hypothesis, set()).add(row.premise)
+    evidence_of = evidence_by_claim(row for rows in by_source.values() for row in rows)
 
     postings: dict[str, dict[str, list[int]]] = {}
     for name, rows in by_source.items():

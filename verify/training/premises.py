@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 
 from verify.labels import Stance
 from verify.training.data import LabelledPair
-from verify.training.neutrals import content_words
+from verify.training.neutrals import content_words, evidence_by_claim
 
 _DECISIVE = (frozenset({Stance.SUPPORTS}), frozenset({Stance.REFUTES}))
 # One to four capitalised words opening the sentence, then the verb that follows them.
@@ -84,9 +84,7 @@ def padded_premises(
     for pair in pairs:
         if pair.source in sources:
             premises_of.setdefault(pair.source, []).append(pair.premise)
-    evidence_of: dict[str, set[str]] = {}
-    for pair in pairs:
-        evidence_of.setdefault(pair.hypothesis, set()).add(pair.premise)
+    evidence_of = evidence_by_claim(pairs)
     rng.shuffle(candidates)
     made: list[LabelledPair] = []
     for pair in candidates:
