@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from verify.stance_eval import STANCE_VARIANTS, variant_accuracies
+
 Section = Callable[[Path, dict[str, str]], list[str]]
 
 
@@ -43,16 +45,8 @@ def _stance(out: Path, commands: dict[str, str]) -> list[str]:
     if stance:
         lines += _header(out, "stance", commands)
         lines += _table(
-            ["benchmark", "rows", "model", "model + number/date checks"],
-            [
-                [
-                    name,
-                    f["rows"],
-                    f"{f['model']['accuracy']:.4f}",
-                    f"{f['model+checks']['accuracy']:.4f}",
-                ]
-                for name, f in stance["benchmarks"].items()
-            ],
+            ["benchmark", "rows", *STANCE_VARIANTS],
+            [[name, f["rows"], *variant_accuracies(f)] for name, f in stance["benchmarks"].items()],
         )
     if cost:
         lines += _header(out, "stance_cost", commands)
@@ -60,7 +54,8 @@ def _stance(out: Path, commands: dict[str, str]) -> list[str]:
             ["precision", "batch of 8 (ms/pair)", "one at a time (ms/pair)"],
             [
                 [p, cost[f"{p}_batch8_ms_per_pair"], cost[f"{p}_single_ms_per_pair"]]
-                for p in ("fp32", "int8")
+                for p in ("fp32", "bf16", "int8")
+                if f"{p}_batch8_ms_per_pair" in cost
             ],
         )
     return lines

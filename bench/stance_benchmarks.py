@@ -16,10 +16,10 @@ from pathlib import Path
 
 from factdesk.settings import Settings, resolve_path
 from index.corpus import load_corpus
-from verify.checks import apply_checks
 from verify.claim_pairs import claim_stance_pairs, read_claims
-from verify.stance_eval import read_eval_rows, stance_report
+from verify.stance_eval import STANCE_VARIANTS, read_eval_rows, stance_report, stance_variants
 from verify.stance_model import load_stance_model, stance_config
+from verify.symmetric import reversed_pairs
 
 TARGETS = {
     "MultiNLI dev mismatched (3-way)": 0.75,
@@ -58,35 +58,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for name, path in benchmark_files(settings, Path(scratch)).items():
             rows = read_eval_rows(path, limit=args.limit)
+            pairs = [row.pair for row in rows]
             started = time.perf_counter()
-            probabilities = model.predict([row.pair for row in rows])
+            forward = model.predict(pairs)
             seconds = time.perf_counter() - started
-            mode, alone = stance_report(rows, probabilities)
-            _, checked = stance_report(rows, apply_checks([r.pair for r in rows], probabilities))
-            figures[name] = {
-                "rows": len(rows),
-                "mode": mode,
-                "model": alone.as_dict(),
-                "model+checks": checked.as_dict(),
-                "pairs_per_second": len(rows) / seconds,
-            }
-            line = f"{name}: {alone.accuracy:.4f} / {checked.accuracy:.4f}"
-            line += f" ({len(rows)} rows, {mode})"
-            if mode == "2-way":  # also the stricter figure: NEUTRAL counted as wrong
-                _, argmax = stance_report(rows, probabilities, two_way=False)
-                figures[name]["model_3way_argmax_accuracy"] = argmax.accuracy
-                line += f"; 3-way argmax {argmax.accuracy:.4f}"
-            print(line)
+            reverse = model.predict(reversed_pairs(pairs))
+            figures[name] = {"rows": len(rows), "pairs_per_second": len(rows) / seconds}
+            for variant, probabilities in stance_variants(pairs, forward, reverse).items():
+                mode, report = stance_report(rows, probabilities)
+                figures[name]["mode"] = mode
+                figures[name][variant] = report.as_dict()
+                if mode == "2-way":  # also the stricter figure: NEUTRAL counted as wrong
+                    _, argmax = stance_report(rows, probabilities, two_way=False)
+                    figures[name][f"{variant} 3-way argmax accuracy"] = argmax.accuracy
+            accuracies = " / ".join(
+                f"{figures[name][v]['accuracy']:.4f}"  # type: ignore[index]
+                for v in STANCE_VARIANTS
+            )
+            print(f"{name}: {accuracies} ({len(rows)} rows, {figures[name]['mode']})", flush=True)
     print(f"\nmodel: {model.identity}\n")
-    print("| benchmark | rows | target | model | model + checks |")
-    print("|---|---|---|---|---|")
+    print("| benchmark | rows | target | " + " | ".join(STANCE_VARIANTS) + " |")
+    print("|---|---|---|" + "---|" * len(STANCE_VARIANTS))
     for name, result in figures.items():
-        alone_acc = result["model"]["accuracy"]  # type: ignore[index]
-        checked_acc = result["model+checks"]["accuracy"]  # type: ignore[index]
-        print(
-            f"| {name} | {result['rows']} | ≥ {TARGETS[name]:.2f} | "
-            f"{alone_acc:.4f} | {checked_acc:.4f} |"
+        cells = " | ".join(
+            f"{result[v]['accuracy']:.4f}"  # type: ignore[index]
+            for v in STANCE_VARIANTS
         )
+        print(f"| {name} | {result['rows']} | ≥ {TARGETS[name]:.2f} | {cells} |")
     if args.json_out:
         args.json_out.write_text(
             json.dumps({"model": model.identity, "benchmarks": figures}, indent=2),

@@ -297,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Model alone, without the explicit number/date/negation checks.",
     )
+    evaluate.add_argument(
+        "--forward-only",
+        action="store_true",
+        help="Only the evidence-as-premise direction (half the work; no 'both directions').",
+    )
     evaluate.set_defaults(handler=_stance_eval)
 
     pairs = stance_commands.add_parser(

@@ -15,7 +15,6 @@ from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from service.audit.repository import AuditRepository
 from service.batching import VerifyBatcher
 from service.db import make_engine, make_sessions, upgrade_database
-from verify.checks import CheckedStanceModel
 from verify.pipeline import Verification, Verifier, VerifierConfig
 from verify.stance_model import StanceModel, load_stance_model, stance_config
 from verify.verdict import VerdictRule
@@ -76,8 +75,8 @@ def verdict_rule(settings: Settings) -> VerdictRule:
 
 
 def load_stance(settings: Settings) -> StanceModel:
-    model = load_stance_model(stance_config(settings))
-    return CheckedStanceModel(model) if settings.stance_checks else model
+    """The stance model alone; the verifier adds the checks and the reverse direction."""
+    return load_stance_model(stance_config(settings))
 
 
 def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -> LoadedIndex:
@@ -116,6 +115,8 @@ def make_verifier(
             max_judged_sentences=settings.max_judged_sentences,
             rule=verdict_rule(settings),
             answer_cache_size=settings.answer_cache_size if answer_cache else 0,
+            both_directions=settings.stance_both_directions,
+            checks=settings.stance_checks,
         ),
         make_retriever(settings.retrieval, index, settings.rerank_depth),
     )
@@ -133,7 +134,7 @@ def assemble_components(
         index=index,
         repository=AuditRepository(make_sessions(engine)),
         embedding_model=embedder.name,
-        stance_identity=stance.identity,
+        stance_identity=verifier.stance_identity,
         engine=engine,
         max_batch=settings.max_batch,
     )

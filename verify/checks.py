@@ -99,6 +99,9 @@ def conflicts(claim: str, evidence: str) -> list[str]:
     return reasons
 
 
+CHECKS_IDENTITY = "numbers,dates"  # how the audit trail names these checks
+
+
 def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> Probabilities:
     """Move SUPPORTS mass to REFUTES where a number or date conflicts (columns S, R, N)."""
     adjusted = probabilities.copy()
@@ -117,7 +120,7 @@ class CheckedStanceModel:
 
     @property
     def identity(self) -> dict[str, str]:
-        return {**self._model.identity, "checks": "numbers,dates"}
+        return {**self._model.identity, "checks": CHECKS_IDENTITY}
 
     def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
         return apply_checks(pairs, self._model.predict(pairs))

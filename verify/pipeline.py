@@ -15,8 +15,10 @@ from index.retrieval import DenseRetriever, Retriever
 from index.segment import Span, is_statement
 from index.store import LoadedIndex, SentenceKey, sentence_keys
 from verify.answer_cache import AnswerCache, claim_key
+from verify.checks import CHECKS_IDENTITY, apply_checks
 from verify.labels import STANCES, Stance
-from verify.stance_model import StanceModel, StancePair, stance_of
+from verify.stance_model import Probabilities, StanceModel, StancePair, stance_of
+from verify.symmetric import BOTH_DIRECTIONS_IDENTITY, combine_directions, reversed_pairs
 from verify.verdict import Decision, JudgedEvidence, Verdict, VerdictRule, decide
 
 
@@ -53,6 +55,8 @@ class VerifierConfig:
     max_judged_sentences: int = 12
     rule: VerdictRule = field(default_factory=VerdictRule)
     answer_cache_size: int = 0  # repeated claims answered from memory (0: off)
+    both_directions: bool = False  # verify.symmetric: contradiction judged both ways
+    checks: bool = False  # verify.checks: explicit number/date conflicts
 
 
 @dataclass(frozen=True)
@@ -122,14 +126,21 @@ class Verifier:
                 for plan in plans
                 for key in plan.chosen
             ]
-            probabilities = (
-                self._stance.predict(pairs) if pairs else np.zeros((0, len(STANCES)), np.float32)
-            )
+            probabilities = self._predict(pairs)
+            judged: list[dict[SentenceKey, np.ndarray]] = []
             offset = 0
-            for (position, _, key), plan in zip(todo, plans, strict=True):
-                rows = probabilities[offset : offset + len(plan.chosen)]
+            for plan in plans:
+                block = probabilities[offset : offset + len(plan.chosen)]
                 offset += len(plan.chosen)
-                verification = self._decide(plan, dict(zip(plan.chosen, rows, strict=True)))
+                judged.append(dict(zip(plan.chosen, block, strict=True)))
+            evidence = [
+                self._evidence_keys(plan, rows) for plan, rows in zip(plans, judged, strict=True)
+            ]
+            self._rejudge_evidence(plans, evidence, judged)
+            for (position, _, key), plan, keys, rows in zip(
+                todo, plans, evidence, judged, strict=True
+            ):
+                verification = self._decide(plan, keys, rows)
                 self.cache.put(key, verification)
                 results[position] = verification
         took_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -144,11 +155,64 @@ class Verifier:
         sentences = self._candidate_sentences(hits, query)
         return _Plan(claim, hits, sentences, self._choose(hits, sentences))
 
-    def _decide(self, plan: _Plan, judged: dict[SentenceKey, np.ndarray]) -> Verification:
+    def _predict(self, pairs: Sequence[StancePair]) -> Probabilities:
+        if not pairs:
+            return np.zeros((0, len(STANCES)), np.float32)
+        return self._stance.predict(pairs)
+
+    def _rejudge_evidence(
+        self,
+        plans: Sequence[_Plan],
+        evidence: Sequence[list[SentenceKey]],
+        judged: Sequence[dict[SentenceKey, np.ndarray]],
+    ) -> None:
+        """Second look at the sentences the verdict rests on (one per passage), in place.
+
+        Only these are judged the other way round: the rest of the judged sentences served
+        to pick them, which needs only the forward direction's NEUTRAL.
+        """
+        config = self.config
+        if not (config.both_directions or config.checks):
+            return
+        keyed = [
+            (rows, key, StancePair(plan.sentences[key].text, plan.claim))
+            for plan, keys, rows in zip(plans, evidence, judged, strict=True)
+            for key in dict.fromkeys(keys)
+        ]
+        pairs = [pair for _, _, pair in keyed]
+        rejudged = np.stack([rows[key] for rows, key, _ in keyed]) if keyed else None
+        if rejudged is None:
+            return
+        if config.both_directions:
+            rejudged = combine_directions(rejudged, self._predict(reversed_pairs(pairs)))
+        if config.checks:
+            rejudged = apply_checks(pairs, rejudged)
+        for (rows, key, _), row in zip(keyed, rejudged, strict=True):
+            rows[key] = row
+
+    @property
+    def stance_identity(self) -> dict[str, str]:
+        """The stance model and what the pipeline adds to its judgment, for the audit trail."""
+        identity = dict(self._stance.identity)
+        if self.config.checks:
+            identity["checks"] = CHECKS_IDENTITY
+        if self.config.both_directions:
+            identity["contradiction"] = BOTH_DIRECTIONS_IDENTITY
+        return identity
+
+    def _evidence_keys(
+        self, plan: _Plan, judged: dict[SentenceKey, np.ndarray]
+    ) -> list[SentenceKey]:
+        """Each retrieved passage's evidence sentence, in retrieval order."""
+        return [self._best_sentence(passage, plan.sentences, judged) for passage, _ in plan.hits]
+
+    def _decide(
+        self, plan: _Plan, keys: Sequence[SentenceKey], judged: dict[SentenceKey, np.ndarray]
+    ) -> Verification:
         citations: list[Citation] = []
         evidence: list[JudgedEvidence] = []
-        for passage, score in plan.hits:
-            sentence, row = self._best_sentence(passage, plan.sentences, judged)
+        for (passage, score), key in zip(plan.hits, keys, strict=True):
+            sentence, row = plan.sentences[key], judged[key]
             citations.append(self._citation(passage, sentence, row, score))
             if not sentence.statement:
                 continue
@@ -203,17 +267,15 @@ class Verifier:
         passage: Passage,
         sentences: dict[SentenceKey, _Sentence],
         judged: dict[SentenceKey, np.ndarray],
-    ) -> tuple[_Sentence, np.ndarray]:
+    ) -> SentenceKey:
         """The passage's evidence: a statement, on topic and decisive."""
-        keys = sentence_keys([passage])
-        best = max(
-            (key for key in keys if key in judged),
+        return max(
+            (key for key in sentence_keys([passage]) if key in judged),
             key=lambda key: (
                 sentences[key].statement,
                 max(sentences[key].relevance, 0.0) * (1.0 - float(judged[key][2])),
             ),
         )
-        return sentences[best], judged[best]
 
     def _citation(
         self, passage: Passage, sentence: _Sentence, row: np.ndarray, score: float

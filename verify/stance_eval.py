@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from factdesk.errors import FactdeskError
 from factdesk.settings import Settings
@@ -126,26 +127,58 @@ def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalRe
     return StanceEvalResult(mode, report, speed)
 
 
-def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Model alone and model + explicit checks, from one pass of the model."""
+STANCE_VARIANTS = ("model", "model+checks", "both directions", "both directions+checks")
+"""What the service makes of the model's output: the explicit number/date checks
+(verify.checks) and contradiction judged both ways (verify.symmetric), alone and together."""
+
+
+def variant_accuracies(figures: dict[str, Any]) -> list[str]:
+    """One benchmark's accuracy per STANCE_VARIANTS entry ("-" where older files lack it)."""
+    return [
+        f"{figures[name]['accuracy']:.4f}" if name in figures else "-" for name in STANCE_VARIANTS
+    ]
+
+
+def stance_variants(
+    pairs: Sequence[StancePair],
+    forward: Probabilities,
+    reverse: Probabilities | None,
+    checks: bool = True,
+) -> dict[str, Probabilities]:
+    """The variants of STANCE_VARIANTS that ``reverse`` and ``checks`` allow, by name."""
     from verify.checks import apply_checks
+    from verify.symmetric import combine_directions
+
+    variants = {"model": forward}
+    if reverse is not None:
+        variants["both directions"] = combine_directions(forward, reverse)
+    if checks:
+        for name in list(variants):
+            variants[f"{name}+checks"] = apply_checks(pairs, variants[name])
+    return {name: variants[name] for name in STANCE_VARIANTS if name in variants}
+
+
+def run_stance_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """The model alone, with the checks and judged both ways, from one pass each way."""
     from verify.stance_model import load_stance_model, stance_config
+    from verify.symmetric import reversed_pairs
 
     rows = read_eval_rows(args.file, limit=args.limit)
+    pairs = [row.pair for row in rows]
     model = load_stance_model(stance_config(settings, args.model))
-    probabilities, speed = _predict(model, rows)
-    mode, report = stance_report(rows, probabilities)
-    alone = StanceEvalResult(mode, report, speed)
-    results = {"model": alone}
-    if not args.no_checks:
-        checked = apply_checks([row.pair for row in rows], probabilities)
-        mode, report = stance_report(rows, checked)
-        results["model+checks"] = StanceEvalResult(mode, report, speed)
+    forward, speed = _predict(model, rows)
+    reverse = None if args.forward_only else model.predict(reversed_pairs(pairs))
+    results = {}
+    for name, probabilities in stance_variants(
+        pairs, forward, reverse, checks=not args.no_checks
+    ).items():
+        mode, report = stance_report(rows, probabilities)
+        results[name] = StanceEvalResult(mode, report, speed)
     for name, result in results.items():
         print(f"== {args.file} ({result.mode}): {name}")
         print(result.report.format())
         print()
-    print(f"{alone.pairs_per_second:.1f} pairs/s (model alone)")
+    print(f"{speed:.1f} pairs/s (model alone, one direction)")
     if args.json_out:
         payload = {
             "file": str(args.file),

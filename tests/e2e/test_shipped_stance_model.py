@@ -19,6 +19,7 @@ from verify.stance_model import (
     load_stance_model,
     stance_of,
 )
+from verify.symmetric import SymmetricStanceModel
 
 pytestmark = pytest.mark.slow
 
@@ -130,18 +131,27 @@ def test_stance_eval_cli_prints_the_figures(
     )
     printed = capsys.readouterr().out
     rows_read = read_eval_rows(path)
-    alone = evaluate_stance(model, rows_read)
-    checked = evaluate_stance(CheckedStanceModel(model), rows_read)
+    expected = {
+        "model": evaluate_stance(model, rows_read),
+        "model+checks": evaluate_stance(CheckedStanceModel(model), rows_read),
+        "both directions": evaluate_stance(SymmetricStanceModel(model), rows_read),
+        "both directions+checks": evaluate_stance(
+            CheckedStanceModel(SymmetricStanceModel(model)), rows_read
+        ),
+    }
     assert code == 0
-    model_part, checks_part = printed.split("model+checks")
-    assert f"n=4  accuracy={alone.report.accuracy:.4f}" in model_part
-    assert f"macro-F1={alone.report.macro_f1:.4f}" in model_part
-    assert f"n=4  accuracy={checked.report.accuracy:.4f}" in checks_part
-    assert "confusion (rows: gold, columns: predicted)" in checks_part
+    sections = {
+        part.split("): ", 1)[1].split("\n", 1)[0]: part for part in printed.split("== ")[1:]
+    }
+    assert list(sections) == list(expected)
     figures = json.loads(out_json.read_text(encoding="utf-8"))
+    for name, result in expected.items():
+        assert f"n=4  accuracy={result.report.accuracy:.4f}" in sections[name]
+        assert f"macro-F1={result.report.macro_f1:.4f}" in sections[name]
+        assert "confusion (rows: gold, columns: predicted)" in sections[name]
+        assert figures[name]["accuracy"] == pytest.approx(result.report.accuracy)
     assert figures["model"]["mode"] == "3-way"
-    assert figures["model"]["confusion"] == alone.report.confusion
-    assert figures["model+checks"]["accuracy"] == pytest.approx(checked.report.accuracy)
+    assert figures["model"]["confusion"] == expected["model"].report.confusion
 
 
 def test_cli_reports_a_bad_file_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,7 +31,7 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
         encoding="utf-8",
     )  # fmt: skip
     text = card(tmp_path, figures, None, None)
-    assert "| MNLI | 9 | 0.7000 | 0.7100 |" in text
+    assert "| MNLI | 9 | 0.7000 | 0.7100 | - | - |" in text
     assert "| scifact_train | `scifact` | 4 (4) | 2 | REFUTES: 4 | CC BY-NC 2.0 |" in text
     assert "Non-commercial terms come with scifact_train (CC BY-NC 2.0):" in text
     assert "mnli (OANC" not in text.split("Non-commercial terms come with")[1].split(":")[0]

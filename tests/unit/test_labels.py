@@ -51,3 +51,15 @@ def test_gold_labels_of_every_vocabulary() -> None:
     assert not is_binary_gold(parse_gold_label("neutral"))
     with pytest.raises(LabelMappingError, match="unknown gold label"):
         parse_gold_label("maybe")
+
+
+def test_precision_auto_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verify import stance_model
+
+    monkeypatch.setattr(stance_model, "native_bf16", lambda: True)
+    assert stance_model.resolve_precision("auto") == "bf16"
+    monkeypatch.setattr(stance_model, "native_bf16", lambda: False)
+    assert stance_model.resolve_precision("auto") == "fp32"
+    assert stance_model.resolve_precision("int8") == "int8"
+    with pytest.raises(ValueError, match="precision"):
+        stance_model.resolve_precision("fp8")

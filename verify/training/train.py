@@ -25,6 +25,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers import __version__ as transformers_version
 
 from verify.labels import Stance
+from verify.stance_model import native_bf16
 from verify.training.augment import counterfactual_contradictions
 from verify.training.data import DataMix, LabelledPair, Source, build_mix
 from verify.training.neutrals import unrelated_neutrals
@@ -198,7 +199,7 @@ def train(
         log(f"resuming at step {start_step}/{total_steps}")
 
     # Without native bf16 (AVX512-BF16 / AMX) autocast emulates it, about 20x slower than fp32.
-    use_bf16 = hp.bf16_autocast and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    use_bf16 = hp.bf16_autocast and native_bf16()
     config = {
         "recipe": recipe,
         "bf16_autocast_used": use_bf16,
