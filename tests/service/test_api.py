@@ -63,7 +63,13 @@ def test_verify_answers_with_the_contract_and_exact_spans(
     assert body["index"]["checksum"] and body["index"]["count"] > 0
     assert body["models"] == {
         "embedding": "fake-hashing",
-        "stance": {"name": "fake", "checksum": "0"},
+        # The verifier's additions to the model's judgment are part of its identity.
+        "stance": {
+            "name": "fake",
+            "checksum": "0",
+            "checks": "numbers,dates",
+            "contradiction": "both directions",
+        },
     }
 
 
