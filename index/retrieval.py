@@ -95,7 +95,8 @@ class SentenceRerankRetriever:
     A claim is about one sentence long and its evidence is usually one sentence; a passage
     vector averages that sentence with its neighbours and can rank it far down. Passages
     overlap, so a passage whose best sentence is already the best sentence of a higher one
-    is passed over: the ``k`` hits show ``k`` different pieces of evidence.
+    is passed over: the ``k`` hits show ``k`` different pieces of evidence. A sentence that a
+    document repeats word for word (a summary box, a repeated lede) is the same evidence.
     """
 
     def __init__(self, inner: Retriever, index: LoadedIndex, depth: int) -> None:
@@ -117,12 +118,18 @@ class SentenceRerankRetriever:
             ranked.append((float(own[best]), keys[best], hit.position))
         ranked.sort(key=lambda item: (-item[0], item[2]))
         reranked: list[Hit] = []
-        covered: set[SentenceKey] = set()
+        covered: set[tuple[str, str]] = set()
         for score, key, position in ranked:
-            if key not in covered:
-                covered.add(key)
+            evidence = self._evidence_of(key)
+            if evidence not in covered:
+                covered.add(evidence)
                 reranked.append(Hit(position, score))
         return reranked[:k]
+
+    def _evidence_of(self, key: SentenceKey) -> tuple[str, str]:
+        """A sentence as evidence: its document and its words, wherever they stand."""
+        document, start, end = key
+        return document, " ".join(self._index.documents[document].text[start:end].split())
 
 
 def make_retriever(mode: str, index: LoadedIndex, rerank_depth: int = 0) -> Retriever:

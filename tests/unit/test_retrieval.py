@@ -94,3 +94,20 @@ def test_rerank_orders_passages_by_their_best_sentence_and_skips_repeats(tmp_pat
         best_sentences.add(keys[int(index.sentence_relevance(keys, query).argmax())])
     assert len(best_sentences) == len(reranked) == 3
     assert len(plain) > len(reranked)
+
+
+def test_rerank_counts_a_sentence_a_document_repeats_once(tmp_path: Path) -> None:
+    repeated = "Putin made a state visit to China in May."
+    docs = [
+        Document("d", f"{repeated} Trade grew. Filler one. Filler two. {repeated} Gas flowed."),
+        Document("other", f"{repeated} Nothing else."),
+    ]
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=2, passage_stride=2)
+    build_index(docs, embedder, spec, tmp_path / "idx")
+    index = load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+    query = embedder.embed([repeated])
+    hits = make_retriever("dense", index, rerank_depth=50).search(repeated, query, 3)
+    leading = [index.passages[h.position] for h in hits if h.score == pytest.approx(1.0, abs=1e-3)]
+    # Once for document d (its two copies are one piece of evidence), once for "other".
+    assert sorted(p.document_id for p in leading) == ["d", "other"]
