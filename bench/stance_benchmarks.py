@@ -17,7 +17,13 @@ from pathlib import Path
 from factdesk.settings import Settings, resolve_path
 from index.corpus import load_corpus
 from verify.claim_pairs import claim_stance_pairs, read_claims
-from verify.stance_eval import STANCE_VARIANTS, read_eval_rows, stance_report, stance_variants
+from verify.stance_eval import (
+    STANCE_VARIANTS,
+    read_eval_rows,
+    stance_report,
+    stance_variants,
+    variant_accuracies,
+)
 from verify.stance_model import load_stance_model, stance_config
 from verify.symmetric import reversed_pairs
 
@@ -71,19 +77,13 @@ def main() -> None:
                 if mode == "2-way":  # also the stricter figure: NEUTRAL counted as wrong
                     _, argmax = stance_report(rows, probabilities, two_way=False)
                     figures[name][f"{variant} 3-way argmax accuracy"] = argmax.accuracy
-            accuracies = " / ".join(
-                f"{figures[name][v]['accuracy']:.4f}"  # type: ignore[index]
-                for v in STANCE_VARIANTS
-            )
+            accuracies = " / ".join(variant_accuracies(figures[name]))
             print(f"{name}: {accuracies} ({len(rows)} rows, {figures[name]['mode']})", flush=True)
     print(f"\nmodel: {model.identity}\n")
     print("| benchmark | rows | target | " + " | ".join(STANCE_VARIANTS) + " |")
     print("|---|---|---|" + "---|" * len(STANCE_VARIANTS))
     for name, result in figures.items():
-        cells = " | ".join(
-            f"{result[v]['accuracy']:.4f}"  # type: ignore[index]
-            for v in STANCE_VARIANTS
-        )
+        cells = " | ".join(variant_accuracies(result))
         print(f"| {name} | {result['rows']} | ≥ {TARGETS[name]:.2f} | {cells} |")
     if args.json_out:
         args.json_out.write_text(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from verify.stance_model import Probabilities, StanceModel, StancePair
+from verify.stance_model import Probabilities, StancePair
 
 _SCALES = {
     "thousand": 1e3,
@@ -110,17 +110,3 @@ def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> P
             adjusted[row, 1] += adjusted[row, 0]
             adjusted[row, 0] = 0.0
     return adjusted.astype(np.float32)
-
-
-class CheckedStanceModel:
-    """A stance model followed by the explicit checks; same interface as the model."""
-
-    def __init__(self, model: StanceModel) -> None:
-        self._model = model
-
-    @property
-    def identity(self) -> dict[str, str]:
-        return {**self._model.identity, "checks": CHECKS_IDENTITY}
-
-    def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
-        return apply_checks(pairs, self._model.predict(pairs))

@@ -179,10 +179,10 @@ class Verifier:
             for plan, keys, rows in zip(plans, evidence, judged, strict=True)
             for key in dict.fromkeys(keys)
         ]
-        pairs = [pair for _, _, pair in keyed]
-        rejudged = np.stack([rows[key] for rows, key, _ in keyed]) if keyed else None
-        if rejudged is None:
+        if not keyed:
             return
+        pairs = [pair for _, _, pair in keyed]
+        rejudged: Probabilities = np.stack([rows[key] for rows, key, _ in keyed])
         if config.both_directions:
             rejudged = combine_directions(rejudged, self._predict(reversed_pairs(pairs)))
         if config.checks:

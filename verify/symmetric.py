@@ -5,7 +5,7 @@ pair's REFUTES probability is the mean of the model's contradiction probability 
 (evidence, claim) and for (claim, evidence). A spurious one-directional contradiction, the
 model's typical error on on-topic sentences that say something else, is halved; a real one
 survives. SUPPORTS and NEUTRAL stay those of the forward direction; rows are renormalised.
-Measured in docs/BENCHMARKS.md (bench.stance_benchmarks, "+ both directions").
+Measured in docs/BENCHMARKS.md (bench.stance_benchmarks, the "both directions" columns).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from verify.labels import STANCES, Stance
-from verify.stance_model import Probabilities, StanceModel, StancePair
+from verify.stance_model import Probabilities, StancePair
 
 _REFUTES = STANCES.index(Stance.REFUTES)
 BOTH_DIRECTIONS_IDENTITY = "both directions"  # how the audit trail names this
@@ -32,21 +32,3 @@ def combine_directions(forward: Probabilities, reverse: Probabilities) -> Probab
 
 def reversed_pairs(pairs: Sequence[StancePair]) -> list[StancePair]:
     return [StancePair(evidence=pair.claim, claim=pair.evidence) for pair in pairs]
-
-
-class SymmetricStanceModel:
-    """A stance model whose REFUTES is judged both ways; same interface as the model."""
-
-    def __init__(self, model: StanceModel) -> None:
-        self._model = model
-
-    @property
-    def identity(self) -> dict[str, str]:
-        return {**self._model.identity, "contradiction": BOTH_DIRECTIONS_IDENTITY}
-
-    def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
-        if not pairs:
-            return self._model.predict(pairs)
-        # One call, so the model batches both directions together.
-        both = self._model.predict([*pairs, *reversed_pairs(pairs)])
-        return combine_directions(both[: len(pairs)], both[len(pairs) :])

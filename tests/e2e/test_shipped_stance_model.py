@@ -9,9 +9,9 @@ import pytest
 
 from factdesk.cli import main
 from tests.conftest import SHIPPED_STANCE_MODEL
-from verify.checks import CheckedStanceModel
+from verify.checks import apply_checks
 from verify.labels import Stance
-from verify.stance_eval import evaluate_stance, read_eval_rows
+from verify.stance_eval import read_eval_rows, stance_report
 from verify.stance_model import (
     StanceModelConfig,
     StancePair,
@@ -19,7 +19,7 @@ from verify.stance_model import (
     load_stance_model,
     stance_of,
 )
-from verify.symmetric import SymmetricStanceModel
+from verify.symmetric import combine_directions, reversed_pairs
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,8 @@ def test_power_of_siberia_2_is_not_supported_by_the_not_mentioned_sentence(
 def test_number_conflict_is_refuted_with_checks(model: TransformersStanceModel) -> None:
     evidence = "Russia's trade with China reached a record $240 billion last year."
     claim = "Russia's trade with China reached $140 billion last year."
-    checked = CheckedStanceModel(model).predict([StancePair(evidence, claim)])[0]
+    pair = StancePair(evidence, claim)
+    checked = apply_checks([pair], model.predict([pair]))[0]
     assert stance_of(checked) is Stance.REFUTES
 
 
@@ -131,13 +132,17 @@ def test_stance_eval_cli_prints_the_figures(
     )
     printed = capsys.readouterr().out
     rows_read = read_eval_rows(path)
+    pairs = [row.pair for row in rows_read]
+    forward = model.predict(pairs)
+    both = combine_directions(forward, model.predict(reversed_pairs(pairs)))
     expected = {
-        "model": evaluate_stance(model, rows_read),
-        "model+checks": evaluate_stance(CheckedStanceModel(model), rows_read),
-        "both directions": evaluate_stance(SymmetricStanceModel(model), rows_read),
-        "both directions+checks": evaluate_stance(
-            CheckedStanceModel(SymmetricStanceModel(model)), rows_read
-        ),
+        name: stance_report(rows_read, probabilities)[1]
+        for name, probabilities in {
+            "model": forward,
+            "model+checks": apply_checks(pairs, forward),
+            "both directions": both,
+            "both directions+checks": apply_checks(pairs, both),
+        }.items()
     }
     assert code == 0
     sections = {
@@ -146,12 +151,12 @@ def test_stance_eval_cli_prints_the_figures(
     assert list(sections) == list(expected)
     figures = json.loads(out_json.read_text(encoding="utf-8"))
     for name, result in expected.items():
-        assert f"n=4  accuracy={result.report.accuracy:.4f}" in sections[name]
-        assert f"macro-F1={result.report.macro_f1:.4f}" in sections[name]
+        assert f"n=4  accuracy={result.accuracy:.4f}" in sections[name]
+        assert f"macro-F1={result.macro_f1:.4f}" in sections[name]
         assert "confusion (rows: gold, columns: predicted)" in sections[name]
-        assert figures[name]["accuracy"] == pytest.approx(result.report.accuracy)
+        assert figures[name]["accuracy"] == pytest.approx(result.accuracy)
     assert figures["model"]["mode"] == "3-way"
-    assert figures["model"]["confusion"] == expected["model"].report.confusion
+    assert figures["model"]["confusion"] == expected["model"].confusion
 
 
 def test_cli_reports_a_bad_file_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

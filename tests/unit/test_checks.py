@@ -1,9 +1,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import FakeStanceModel
-from verify.checks import CheckedStanceModel, apply_checks, conflicts
-from verify.labels import Stance
+from verify.checks import apply_checks, conflicts
 from verify.stance_model import StancePair
 
 
@@ -46,12 +44,3 @@ def test_checks_only_move_supports_to_refutes() -> None:
     assert adjusted[0].tolist() == pytest.approx([0.0, 0.8, 0.2])
     assert adjusted[1].tolist() == pytest.approx([0.7, 0.1, 0.2])
     assert probabilities[0, 0] == pytest.approx(0.7)  # input untouched
-
-
-def test_checked_model_wraps_any_stance_model() -> None:
-    model = CheckedStanceModel(FakeStanceModel({"reached": Stance.SUPPORTS}))
-    out = model.predict(
-        [StancePair("It reached 240 billion dollars.", "It reached 9 billion dollars.")]
-    )
-    assert out[0].argmax() == 1
-    assert model.identity["checks"] == "numbers,dates"
