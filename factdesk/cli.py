@@ -41,6 +41,7 @@ def _stance_train(args: argparse.Namespace, settings: Settings) -> int:
     train(
         recipe=recipe.name,
         sources=recipe.sources,
+        crossing_sources=recipe.crossing_sources,
         init=args.init,
         out_dir=args.out,
         training_root=args.training_root or shared / "training",

@@ -75,3 +75,13 @@ def test_refine_recipe_continues_a_model_and_records_where_it_started(
     assert training["init"]["path"] == str(base / "model")
     assert len(training["init"]["sha256"]) == 64
     assert training["init"]["training"]["recipe"] == "base"
+
+    # Stage three draws its crossed neutrals on SNLI sentences it does not train on.
+    news = tmp_path / "news"
+    stage3 = ["stance", "train", "--recipe", "news", "--out", str(news), *tiny]
+    assert main([*stage3, "--init", str(refined / "model")]) == 0
+    assert "crossed neutrals" in capsys.readouterr().out
+    training = json.loads((news / "model" / "training.json").read_text(encoding="utf-8"))
+    assert training["crossed_neutrals"] > 0
+    assert set(training["crossing_sources"]) == {"snli_dev", "snli_test", "snli_train_sample"}
+    assert "snli_dev" not in training["data_mix"]

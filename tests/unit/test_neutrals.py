@@ -1,6 +1,6 @@
 from verify.labels import Stance
 from verify.training.data import LabelledPair
-from verify.training.neutrals import content_words, unrelated_neutrals
+from verify.training.neutrals import content_words, crossed_neutrals, unrelated_neutrals
 
 _SUPPORTS = frozenset({Stance.SUPPORTS})
 
@@ -43,3 +43,34 @@ def test_no_neutrals_without_sources_or_with_a_zero_limit() -> None:
     pairs = _rows("fever", 10)
     assert unrelated_neutrals(pairs, {"absent"}, limit=10, seed=1) == []
     assert unrelated_neutrals(pairs, {"fever"}, limit=0, seed=1) == []
+
+
+def _scene(premise: str, hypothesis: str, source: str = "snli") -> LabelledPair:
+    return LabelledPair(premise, hypothesis, frozenset({Stance.REFUTES}), source)
+
+
+def test_crossed_neutrals_pair_sentences_that_share_no_content_word() -> None:
+    pairs = [
+        _scene("A small boy purchases vegetables from an older man.", "A girl sits quietly."),
+        _scene("Two dogs are swimming in a river.", "The animals are asleep indoors."),
+        _scene("A woman plays the violin on stage.", "Nobody performs music tonight."),
+        _scene("Merkel met the French president in Paris.", "Merkel stayed home all week."),
+    ]
+    made = crossed_neutrals(pairs, limit=10, seed=3)
+    assert made
+    evidence = {(p.premise, p.hypothesis) for p in pairs}
+    for pair in made:
+        assert pair.allowed == frozenset({Stance.NEUTRAL})
+        assert pair.source == "crossed:snli"
+        assert (pair.premise, pair.hypothesis) not in evidence
+        assert not content_words(pair.premise) & content_words(pair.hypothesis)
+    assert made == crossed_neutrals(pairs, limit=10, seed=3)
+
+
+def test_crossed_neutrals_skip_long_premises_and_respect_the_limit() -> None:
+    long_premise = " ".join(f"word{i}" for i in range(40))
+    pairs = [_scene(long_premise, f"Claim about topic{i}.") for i in range(20)]
+    assert crossed_neutrals(pairs, limit=5, seed=1) == []  # no premise short enough
+    pairs += [_scene(f"Short sentence number{i}.", f"Other claim{i} here.") for i in range(20)]
+    assert len(crossed_neutrals(pairs, limit=5, seed=1)) == 5
+    assert crossed_neutrals(pairs, limit=0, seed=1) == []

@@ -149,6 +149,7 @@ def _stage_pairs(t: dict[str, Any]) -> str:
         (t.get("unrelated_neutrals", 0), "unrelated-evidence neutrals"),
         (t.get("pronoun_premises", 0), "pronoun-subject premises"),
         (t.get("padded_premises", 0), "padded premises"),
+        (t.get("crossed_neutrals", 0), "crossed neutrals"),
     ]
     return (
         f"{t['pairs']} ({t['augmented']} counterfactual"
@@ -188,8 +189,9 @@ def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
     why = (
         "Each stage continues the model of the stage before; the recipes are in "
         "`verify/training/recipe.py`. Later stages train on the claim/evidence sets with claims "
-        "paired with other claims' evidence as NEUTRAL (`verify/training/neutrals.py`) and "
-        "premise variants (`verify/training/premises.py`), keeping a slice of the NLI sets. The "
+        "paired with other claims' evidence as NEUTRAL, sentences of unrelated rows crossed as "
+        "NEUTRAL (`verify/training/neutrals.py`) and premise variants "
+        "(`verify/training/premises.py`), keeping a slice of the NLI sets. The "
         "hyper-parameters below are the last stage's; the earlier stages' are in "
         "`training.json` under `init.training` (nested)."
     )

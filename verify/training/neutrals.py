@@ -23,6 +23,8 @@ _NEUTRAL = frozenset({Stance.NEUTRAL})
 _CANDIDATES = 30
 _RAREST = 3
 _MAX_SHARED = 0.5
+_CROSS_TRIES = 5
+_CROSS_PREMISE_WORDS = 30
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -104,3 +106,38 @@ def _on_topic(
                 found.append(other)
     rng.shuffle(found)
     return found[:_CANDIDATES]
+
+
+def crossed_neutrals(pairs: Sequence[LabelledPair], limit: int, seed: int) -> list[LabelledPair]:
+    """Up to ``limit`` NEUTRAL pairs: a premise and a hypothesis of two rows about different things.
+
+    SNLI-style data describe one photo in both sentences, so two different events there
+    contradict ("a man sleeps" vs "a man runs"). A model trained on it carries that over to
+    news and calls any two unrelated events REFUTES ("Merkel met Macron in Paris" vs "Putin
+    visited a car factory in Harbin"). Crossing rows whose sentences share no content word
+    shows it sentences about different things, which say nothing about each other.
+    """
+    rng = random.Random(seed)
+    # Short premises: single sentences like a retrieved news sentence, not whole abstracts.
+    premises = sorted({p.premise for p in pairs if len(p.premise.split()) <= _CROSS_PREMISE_WORDS})
+    if not premises or limit <= 0:
+        return []
+    rows = sorted({(pair.hypothesis, pair.source) for pair in pairs})
+    rng.shuffle(rows)
+    evidence_of = evidence_by_claim(pairs)
+    words_of: dict[str, frozenset[str]] = {}
+    made: list[LabelledPair] = []
+    for hypothesis, source in rows:
+        if len(made) >= limit:
+            break
+        words = content_words(hypothesis)
+        if not words:
+            continue
+        for premise in (rng.choice(premises) for _ in range(_CROSS_TRIES)):
+            premise_words = words_of.get(premise)
+            if premise_words is None:
+                premise_words = words_of[premise] = content_words(premise)
+            if premise not in evidence_of[hypothesis] and not words & premise_words:
+                made.append(LabelledPair(premise, hypothesis, _NEUTRAL, f"crossed:{source}"))
+                break
+    return made

@@ -113,6 +113,9 @@ class HyperParameters:
     # to the premise (verify/training/premises.py).
     pronoun_premises: int = 0
     padded_premises: int = 0
+    # Premise and hypothesis of two rows that share no content word, as NEUTRAL
+    # (verify/training/neutrals.py: crossed_neutrals).
+    crossed_neutrals: int = 0
 
 
 # Claim / evidence sets whose claims read like news claims: the ones that get unrelated
@@ -147,6 +150,8 @@ class Recipe:
     hyper_parameters: HyperParameters = field(default_factory=HyperParameters)
     needs_init: bool = False
     summary: str = ""
+    # Sources read only as sentences for crossed neutrals, never trained on as labelled.
+    crossing_sources: tuple[Source, ...] = ()
 
 
 def _resized(sources: tuple[Source, ...], changes: dict[str, dict[str, Any]]) -> tuple[Source, ...]:
@@ -194,8 +199,8 @@ _REFINE_SOURCES = _resized(
 # their contradictions ("a man sleeps" vs "a man runs", the same photo assumed) teach that
 # on-topic but different content refutes.
 _NEWS_CAPS: dict[str, dict[str, Any]] = {
-    "mnli_dev_matched": {"cap": 3000},
-    "lingnli_train": {"cap": 1500},
+    "mnli_dev_matched": {"cap": 8000},
+    "lingnli_train": {"cap": 4000},
     "conjnli_adv": {"cap": 500},
     "negation_mnli": {"cap": 500},
     "nope_adv": {},
@@ -257,12 +262,19 @@ RECIPES: dict[str, Recipe] = {
             unrelated_neutrals=5000,
             pronoun_premises=3000,
             padded_premises=2500,
+            crossed_neutrals=6000,
             seed=20240518,
         ),
         needs_init=True,
         summary=(
             "continues a refine-recipe model on the claim/evidence sets with pronoun-subject "
-            "and padded premises, unrelated-evidence neutrals and a MultiNLI-style slice"
+            "and padded premises, unrelated-evidence and crossed neutrals and a MultiNLI-style "
+            "slice"
+        ),
+        # SNLI-style sentences (one photo each) are where "two different events contradict"
+        # comes from, so the crossed neutrals draw on them too.
+        crossing_sources=tuple(
+            s for s in DEFAULT_SOURCES if s.name in {"snli_dev", "snli_test", "snli_train_sample"}
         ),
     ),
 }

@@ -28,7 +28,7 @@ from verify.labels import Stance
 from verify.stance_model import native_bf16
 from verify.training.augment import counterfactual_contradictions
 from verify.training.data import DataMix, LabelledPair, Source, build_mix
-from verify.training.neutrals import unrelated_neutrals
+from verify.training.neutrals import crossed_neutrals, unrelated_neutrals
 from verify.training.premises import padded_premises, pronoun_premises
 from verify.training.recipe import CLAIM_EVIDENCE_SOURCES, DEFAULT_SOURCES, HyperParameters
 
@@ -111,6 +111,7 @@ def train(
     recipe: str = "base",
     init: Path | None = None,
     backbone_name: str | None = None,
+    crossing_sources: Sequence[Source] = (),
 ) -> Path:
     """Train (or resume) and return the directory of the finished model.
 
@@ -133,14 +134,18 @@ def train(
     neutrals = unrelated_neutrals(pairs, CLAIM_EVIDENCE_SOURCES, hp.unrelated_neutrals, hp.seed)
     pronouns = pronoun_premises(pairs, CLAIM_EVIDENCE_SOURCES, hp.pronoun_premises, hp.seed)
     padded = padded_premises(pairs, CLAIM_EVIDENCE_SOURCES, hp.padded_premises, hp.seed)
+    crossing = DataMix(list(crossing_sources), training_root, benchmarks_root, hp.seed)
+    crossing_pairs = build_mix(crossing, limit_per_source=limit_per_source)
+    crossed = crossed_neutrals(pairs + crossing_pairs, hp.crossed_neutrals, hp.seed)
     pairs.extend(augmented)
     pairs.extend(neutrals)
     pairs.extend(pronouns)
     pairs.extend(padded)
+    pairs.extend(crossed)
     log(
         f"data: {len(pairs)} pairs from {len(mix.sources)} sources, {len(augmented)} augmented, "
         f"{len(neutrals)} unrelated-evidence neutrals, {len(pronouns)} pronoun-subject and "
-        f"{len(padded)} padded premises"
+        f"{len(padded)} padded premises, {len(crossed)} crossed neutrals"
     )
 
     start_from = str(init) if init is not None else backbone
@@ -213,8 +218,10 @@ def train(
         "unrelated_neutrals": len(neutrals),
         "pronoun_premises": len(pronouns),
         "padded_premises": len(padded),
+        "crossed_neutrals": len(crossed),
         "limit_per_source": limit_per_source,
         "data_mix": mix.stats,
+        "crossing_sources": crossing.stats,
         "torch": torch.__version__,
         "transformers": transformers_version,
         "python": platform.python_version(),
