@@ -3,7 +3,10 @@
 `python -m bench.stance_benchmarks [--model REF] [--limit N] [--json OUT]` prints a Markdown
 table (the one in the model card). Benchmarks are read from <shared_dir>/benchmarks; the
 claims benchmark pairs each dev claim with its gold evidence sentence and with an unrelated
-sentence of the sample corpus (NEUTRAL).
+sentence of the sample corpus (NEUTRAL). Two diagnostics without a target follow: the
+MultiNLI and FEVER-Symmetric rows crossed so that each hypothesis meets a premise of another
+row sharing no content word, all NEUTRAL (a model that calls two unrelated statements
+REFUTES fails them; see verify/training/neutrals.py: crossed_neutrals).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from index.corpus import load_corpus
 from verify.claim_pairs import claim_stance_pairs, read_claims
 from verify.stance_eval import (
     STANCE_VARIANTS,
+    EvalRow,
     read_eval_rows,
     stance_report,
     stance_variants,
@@ -26,6 +30,7 @@ from verify.stance_eval import (
 )
 from verify.stance_model import load_stance_model, stance_config
 from verify.symmetric import reversed_pairs
+from verify.training.neutrals import content_words
 
 TARGETS = {
     "MultiNLI dev mismatched (3-way)": 0.75,
@@ -33,6 +38,27 @@ TARGETS = {
     "FEVER-Symmetric v0.2 test (S/R)": 0.70,
     "dev claims vs gold evidence / unrelated (3-way)": 0.85,
 }
+CROSSED = {
+    "MultiNLI-mm crossed, unrelated premise (NEUTRAL)": "MultiNLI dev mismatched (3-way)",
+    "FEVER-Symmetric crossed, unrelated evidence (NEUTRAL)": "FEVER-Symmetric v0.2 test (S/R)",
+}
+_CROSS_WINDOW = 50
+
+
+def crossed_rows(rows: list[EvalRow]) -> list[dict[str, str]]:
+    """Each row's hypothesis with the premise of the next row (cyclically, within a window)
+    that shares no content word with it and belongs to another hypothesis: NEUTRAL pairs."""
+    crossed: list[dict[str, str]] = []
+    for i, row in enumerate(rows):
+        words = content_words(row.pair.claim)
+        for step in range(1, min(_CROSS_WINDOW, len(rows))):
+            other = rows[(i + step) % len(rows)].pair
+            if other.claim != row.pair.claim and not words & content_words(other.evidence):
+                crossed.append(
+                    {"premise": other.evidence, "hypothesis": row.pair.claim, "label": "neutral"}
+                )
+                break
+    return crossed
 
 
 def benchmark_files(settings: Settings, scratch: Path) -> dict[str, Path]:
@@ -62,7 +88,13 @@ def main() -> None:
     model = load_stance_model(stance_config(settings, args.model))
     figures: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        for name, path in benchmark_files(settings, Path(scratch)).items():
+        files = benchmark_files(settings, Path(scratch))
+        for name, source in CROSSED.items():
+            path = Path(scratch) / f"crossed-{len(files)}.jsonl"
+            lines = crossed_rows(read_eval_rows(files[source], limit=args.limit))
+            path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+            files[name] = path
+        for name, path in files.items():
             rows = read_eval_rows(path, limit=args.limit)
             pairs = [row.pair for row in rows]
             started = time.perf_counter()
@@ -84,7 +116,8 @@ def main() -> None:
     print("|---|---|---|" + "---|" * len(STANCE_VARIANTS))
     for name, result in figures.items():
         cells = " | ".join(variant_accuracies(result))
-        print(f"| {name} | {result['rows']} | ≥ {TARGETS[name]:.2f} | {cells} |")
+        target = f"≥ {TARGETS[name]:.2f}" if name in TARGETS else "diagnostic"
+        print(f"| {name} | {result['rows']} | {target} | {cells} |")
     if args.json_out:
         args.json_out.write_text(
             json.dumps({"model": model.identity, "benchmarks": figures}, indent=2),
