@@ -98,9 +98,9 @@ class Settings(BaseSettings):
     # --- verdicts: fitted with `factdesk eval claims ../shared/claims/dev.jsonl --fit`
     default_top_k: int = Field(5, ge=1, le=50, description="Passages judged per claim.")
     support_threshold: float = Field(0.4, ge=0, le=1, description="SUPPORTED needs this.")
-    refute_threshold: float = Field(0.8, ge=0, le=1, description="REFUTED needs this.")
+    refute_threshold: float = Field(0.7, ge=0, le=1, description="REFUTED needs this.")
     conflict_threshold: float = Field(
-        0.9, ge=0, le=1, description="CONFLICTING needs both sides at this."
+        0.8, ge=0, le=1, description="CONFLICTING needs both sides at this."
     )
     min_relevance: float = Field(
         0.2, ge=-1, le=1, description="Evidence sentences less similar to the claim are ignored."

@@ -30,7 +30,7 @@ def client(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="stance-minilm-l6 v3 misjudges this (issue 2 notes: evidence whose subject is a "
+    reason="stance-minilm-l6 v4 misjudges this (issue 2 notes: evidence whose subject is a "
     "pronoun, and topically unrelated evidence, are often called REFUTES); strict, so a "
     "better model makes this test fail loudly",
 )

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 MODEL_GAP = pytest.mark.xfail(
     strict=True,
-    reason="stance-minilm-l6 v3 misjudges this (issue 2 notes: evidence whose subject is a "
+    reason="stance-minilm-l6 v4 misjudges this (issue 2 notes: evidence whose subject is a "
     "pronoun, and topically unrelated evidence, are often called REFUTES); strict, so a "
     "better model makes this test fail loudly",
 )
@@ -43,25 +43,31 @@ PIPELINE = (
 )
 
 
-@MODEL_GAP
 @pytest.mark.parametrize(
     ("evidence", "claim", "expected"),
     [
-        (
+        pytest.param(
             "They met in Beijing, and signed the Joint Statement.",
             "Putin and Xi signed a joint statement in Beijing.",
             Stance.SUPPORTS,
+            marks=MODEL_GAP,
         ),
-        (
+        pytest.param(
             "Russia and China also oppose the expansion of NATO and will cooperate against "
             "U.S. interests.",
             "China supports the expansion of NATO.",
             Stance.REFUTES,
+            marks=MODEL_GAP,
         ),
-        (
+        (  # v3 called this REFUTES; v4's crossed neutrals fixed it
             "They also declared cooperation on climate change, an area in which the EU is "
             "seeking to maintain communication with China.",
             "Putin visited a car factory in Harbin.",
+            Stance.NEUTRAL,
+        ),
+        (
+            "The museum reopened after renovation.",
+            "Angela Merkel met the French president in Paris on Tuesday.",
             Stance.NEUTRAL,
         ),
     ],
