@@ -31,8 +31,8 @@ def client(
 @pytest.mark.xfail(
     strict=True,
     reason="stance-minilm-l6 v4 misjudges this (issue 2 notes: evidence whose subject is a "
-    "pronoun, and topically unrelated evidence, are often called REFUTES); strict, so a "
-    "better model makes this test fail loudly",
+    "pronoun, and on-topic sentences about something else, are often called REFUTES); "
+    "strict, so a better model makes this test fail loudly",
 )
 def test_power_of_siberia_2_is_refuted_citing_the_pipeline_passage(client: TestClient) -> None:
     body = client.post("/v1/verify", json={"claim": "Power of Siberia 2 was agreed."}).json()

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 MODEL_GAP = pytest.mark.xfail(
     strict=True,
     reason="stance-minilm-l6 v4 misjudges this (issue 2 notes: evidence whose subject is a "
-    "pronoun, and topically unrelated evidence, are often called REFUTES); strict, so a "
-    "better model makes this test fail loudly",
+    "pronoun, and on-topic sentences about something else, are often called REFUTES); "
+    "strict, so a better model makes this test fail loudly",
 )
 
 
