@@ -93,6 +93,18 @@ def test_number_conflict_is_refuted_with_checks(model: TransformersStanceModel) 
     assert stance_of(checked) is Stance.REFUTES
 
 
+def test_antonym_conflict_is_refuted_with_checks(model: TransformersStanceModel) -> None:
+    # The model alone splits this between SUPPORTS and REFUTES (the xfail clear case above).
+    pair = StancePair(
+        "Russia and China also oppose the expansion of NATO and will cooperate against "
+        "U.S. interests.",
+        "China supports the expansion of NATO.",
+    )
+    forward = model.predict([pair])
+    both = combine_directions(forward, model.predict(reversed_pairs([pair])))
+    assert stance_of(apply_checks([pair], both)[0]) is Stance.REFUTES
+
+
 def test_probabilities_are_distributions_and_batches_agree(model: TransformersStanceModel) -> None:
     # Lengths differ and are out of order: the model sorts them into batches and back.
     pairs = [StancePair(PIPELINE, f"Claim {i} about gas" + " and oil" * (5 - i)) for i in range(5)]

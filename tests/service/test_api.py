@@ -67,7 +67,7 @@ def test_verify_answers_with_the_contract_and_exact_spans(
         "stance": {
             "name": "fake",
             "checksum": "0",
-            "checks": "numbers,dates",
+            "checks": "numbers,dates,polarity",
             "contradiction": "both directions",
         },
     }

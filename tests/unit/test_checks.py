@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from verify.checks import apply_checks, conflicts
+from verify.checks import POLARITY_PRECISION, apply_checks, conflicts
 from verify.stance_model import StancePair
 
 
@@ -34,7 +34,7 @@ def test_no_conflict_without_a_differing_value_of_the_same_kind(claim: str, evid
     assert conflicts(claim, evidence) == []
 
 
-def test_checks_only_move_supports_to_refutes() -> None:
+def test_number_checks_only_move_supports_to_refutes() -> None:
     pairs = [
         StancePair("Trade reached 240 billion dollars.", "Trade reached 140 billion dollars."),
         StancePair("Trade reached 240 billion dollars.", "Trade reached 240 billion dollars."),
@@ -44,3 +44,23 @@ def test_checks_only_move_supports_to_refutes() -> None:
     assert adjusted[0].tolist() == pytest.approx([0.0, 0.8, 0.2])
     assert adjusted[1].tolist() == pytest.approx([0.7, 0.1, 0.2])
     assert probabilities[0, 0] == pytest.approx(0.7)  # input untouched
+
+
+def test_polarity_conflict_raises_refutes_to_the_checks_precision() -> None:
+    pairs = [
+        StancePair(
+            "Russia and China oppose the expansion of NATO.",
+            "China supports the expansion of NATO.",
+        ),
+        StancePair(
+            "Russia and China oppose the expansion of NATO.", "China opposes NATO's expansion."
+        ),
+        StancePair("The minister did not attend the summit.", "The minister attended the summit."),
+    ]
+    probabilities = np.array([[0.45, 0.45, 0.1], [0.6, 0.1, 0.3], [0.02, 0.95, 0.03]], np.float32)
+    adjusted = apply_checks(pairs, probabilities)
+    # REFUTES at least POLARITY_PRECISION; the rest shared in the model's proportions.
+    assert adjusted[0].tolist() == pytest.approx([0.2 * 0.45 / 0.55, 0.8, 0.2 * 0.1 / 0.55])
+    assert adjusted[1].tolist() == pytest.approx([0.6, 0.1, 0.3])  # same polarity
+    assert adjusted[2].tolist() == pytest.approx([0.02, 0.95, 0.03])  # already surer
+    assert POLARITY_PRECISION == 0.8

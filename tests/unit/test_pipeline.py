@@ -190,4 +190,4 @@ def test_number_checks_run_on_the_evidence(tmp_path: Path) -> None:
     assert plain.verdict is Verdict.SUPPORTED
     checked = Verifier(embedder, index, stance, VerifierConfig(rule=rule, checks=True))
     assert checked.verify(claim).verdict is Verdict.REFUTED
-    assert checked.stance_identity["checks"] == "numbers,dates"
+    assert checked.stance_identity["checks"] == "numbers,dates,polarity"

@@ -1,0 +1,158 @@
+"""Explicit check of polarity between a claim and its evidence: negation and antonyms.
+
+A small cross-encoder leans on word overlap: "China supports the expansion of NATO" against
+"Russia and China also oppose the expansion of NATO" shares every content word but the verb,
+and the model splits its mass between SUPPORTS and REFUTES. When the evidence restates most
+of the claim's content words but with the opposite polarity (a word that one side states and
+the other negates, or a word of the claim replaced by its antonym), it cannot support the
+claim. An even number of flips ("does not oppose" vs "supports") is no conflict.
+
+Words are compared by a crude stem (suffixes -s, -es, -ed, -ing and a final -e dropped), which
+is enough to match "agreed" with "agree" and "opposes" with "oppose"; irregular forms are
+listed in the antonym table.
+"""
+
+from __future__ import annotations
+
+import re
+
+from verify.claim_pairs import content_words
+
+# Words of opposite polarity that a claim and its evidence swap. Each side lists its base
+# forms; inflections are matched through _stem. Kept to pairs whose opposition holds in any
+# context (not "up"/"down" or "first"/"last", which often describe different things).
+_ANTONYMS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split()))
+    for a, b in [
+        ("support backing", "oppose opposition against"),
+        ("accept approve", "reject refuse decline"),
+        ("agree", "disagree refuse"),
+        ("allow permit legalize", "ban prohibit forbid"),
+        (
+            "increase rise rose risen grow grew grown growth",
+            "decrease fall fell fallen decline shrink shrank",
+        ),
+        ("gain", "loss lose lost"),
+        ("win won", "lose lost"),
+        ("strengthen", "weaken"),
+        ("expand expansion", "contract contraction"),
+        ("praise welcome appreciate", "condemn criticize criticise denounce"),
+        ("confirm", "deny denied"),
+        ("include", "exclude"),
+        ("succeed success", "fail failure"),
+        ("higher", "lower"),
+        ("more", "less fewer"),
+        ("above", "below"),
+        ("largest biggest", "smallest"),
+        ("legal", "illegal"),
+        ("possible", "impossible"),
+        ("likely", "unlikely"),
+        ("able", "unable"),
+        ("public", "secret"),
+        ("lift", "impose"),
+        ("ally allies", "enemy enemies adversary"),
+    ]
+)
+_NEGATORS = (
+    "not",
+    "no",
+    "never",
+    "none",
+    "nothing",
+    "nobody",
+    "neither",
+    "nor",
+    "without",
+    "cannot",
+)
+_NEGATION = re.compile(
+    # "not only" / "not just" add rather than deny.
+    rf"(?:\b(?:{'|'.join(_NEGATORS)})\b|n't\b)(?!\s+(?:only|just|merely)\b)",
+    re.IGNORECASE,
+)
+# A negator negates the few words after it, up to the end of its clause: "was not mentioned",
+# "has never formally agreed". Beyond that it most often negates something the claim never said.
+_SCOPE_WORDS = 4
+_CLAUSE_END = re.compile(r"[,;:.!?()\[\]\u2013\u2014\"]|\s-\s")
+_SUFFIXES = ("ing", "ed", "es", "s")
+MIN_COVERAGE = 0.6  # share of the claim's other content words the evidence must restate
+_MIN_SHARED = 2
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]  # "agreed", "agrees" -> "agre"
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word  # "agree" -> "agre"
+
+
+def _stems(text: str) -> dict[str, str]:
+    """Stem -> the word of the text it came from, for the content words of the text (the
+    negators are not content: "was not mentioned" restates "was mentioned" in full)."""
+    return {_stem(word): word for word in sorted(content_words(text) - set(_NEGATORS))}
+
+
+def _negated_stems(text: str) -> set[str]:
+    """Stems of the content words that a negator in the text has in its scope."""
+    text = text.replace("’", "'")
+    negated: set[str] = set()
+    for match in _NEGATION.finditer(text):
+        clause = _CLAUSE_END.split(text[match.end() :], maxsplit=1)[0]
+        scope = " ".join(clause.split()[:_SCOPE_WORDS])
+        negated |= set(_stems(scope))
+    return negated
+
+
+_ANTONYM_STEMS = tuple((frozenset(map(_stem, a)), frozenset(map(_stem, b))) for a, b in _ANTONYMS)
+
+
+def _swapped_antonyms(claim: set[str], evidence: set[str]) -> list[tuple[str, str]]:
+    """(claim word, evidence word) pairs of opposite polarity that only one side uses."""
+    swaps: list[tuple[str, str]] = []
+    for left, right in _ANTONYM_STEMS:
+        for mine, theirs in ((left, right), (right, left)):
+            said = claim & mine - evidence
+            opposite = evidence & theirs - claim
+            if said and opposite and not claim & theirs and not evidence & mine:
+                swaps.append((min(said), min(opposite)))
+    return swaps
+
+
+def _negated_in_one(
+    claim: dict[str, str],
+    evidence: dict[str, str],
+    claim_negated: set[str],
+    evidence_negated: set[str],
+) -> list[str]:
+    """Why one side negates a word that the other states plainly ("was not mentioned" vs
+    "was mentioned"); empty when neither does. When both sides negate something, word scopes
+    are too crude to say whether they negate the same thing, so nothing is claimed."""
+    if claim_negated and evidence_negated:
+        return []
+    return [
+        f"evidence negates {evidence[stem]!r}"
+        for stem in sorted(evidence_negated & set(claim) - claim_negated)
+    ] + [
+        f"claim negates {claim[stem]!r}"
+        for stem in sorted(claim_negated & set(evidence) - evidence_negated)
+    ]
+
+
+def polarity_conflicts(claim: str, evidence: str) -> list[str]:
+    """Why the evidence states the claim's content with the opposite polarity; empty if not."""
+    claim_words, evidence_words = _stems(claim), _stems(evidence)
+    claim_stems, evidence_stems = set(claim_words), set(evidence_words)
+    swaps = _swapped_antonyms(claim_stems, evidence_stems)
+    negations = _negated_in_one(
+        claim_words, evidence_words, _negated_stems(claim), _negated_stems(evidence)
+    )
+    if (len(swaps) + bool(negations)) % 2 == 0:
+        return []  # nothing flipped, or flipped twice ("does not oppose" vs "supports")
+    swapped = {word for pair in swaps for word in pair}
+    rest = claim_stems - swapped
+    shared = rest & evidence_stems
+    if len(shared) < _MIN_SHARED or len(shared) < MIN_COVERAGE * len(rest):
+        return []  # the evidence is about something else: its polarity says nothing here
+    return [
+        f"claim says {claim_words[a]!r}, evidence says {evidence_words[b]!r}" for a, b in swaps
+    ] + negations
