@@ -59,7 +59,14 @@ class Settings(BaseSettings):
         description="Stance model: the shipped one, a local path, or a hub name of a 3-way NLI "
         "sequence-classification model (labels are read from its config).",
     )
-    stance_checks: bool = Field(True, description="Apply the explicit number/date checks.")
+    stance_checks: bool = Field(
+        True, description="Apply the explicit number, date and polarity (negation, antonym) checks."
+    )
+    stance_sentence_context: bool = Field(
+        True,
+        description="Judge and cite a sentence that opens with a pronoun together with the "
+        "sentence before it.",
+    )
     stance_both_directions: bool = Field(
         True,
         description="Judge the evidence sentences' contradiction both ways (evidence/claim "

@@ -117,6 +117,7 @@ def make_verifier(
             answer_cache_size=settings.answer_cache_size if answer_cache else 0,
             both_directions=settings.stance_both_directions,
             checks=settings.stance_checks,
+            sentence_context=settings.stance_sentence_context,
         ),
         make_retriever(settings.retrieval, index, settings.rerank_depth),
     )

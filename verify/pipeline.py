@@ -57,6 +57,9 @@ class VerifierConfig:
     answer_cache_size: int = 0  # repeated claims answered from memory (0: off)
     both_directions: bool = False  # verify.symmetric: contradiction judged both ways
     checks: bool = False  # verify.checks: explicit number/date conflicts
+    # A sentence that opens with a pronoun ("They met in Beijing") is judged, and cited,
+    # together with the sentence before it, which says who "they" are.
+    sentence_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class _Sentence:
     text: str
     relevance: float  # cosine similarity of the sentence to the claim
     statement: bool  # index.segment.is_statement: headings and questions bear on nothing
+    premise: str  # what the stance model reads: the text, or its context and the text
+    cited: Span  # the span the premise covers
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class Verifier:
         self._stance = stance_model
         self.config = config
         self.cache: AnswerCache[Verification] = AnswerCache(config.answer_cache_size)
+        self._previous = previous_sentences(index.sentence_rows) if config.sentence_context else {}
 
     def verify(self, claim: str, top_k: int | None = None) -> Verification:
         return self.verify_many([(claim, top_k)])[0]
@@ -122,7 +128,7 @@ class Verifier:
                 for row, (_, claim, key) in enumerate(todo)
             ]
             pairs = [
-                StancePair(plan.sentences[key].text, plan.claim)
+                StancePair(plan.sentences[key].premise, plan.claim)
                 for plan in plans
                 for key in plan.chosen
             ]
@@ -175,7 +181,7 @@ class Verifier:
         if not (config.both_directions or config.checks):
             return
         keyed = [
-            (rows, key, StancePair(plan.sentences[key].text, plan.claim))
+            (rows, key, StancePair(plan.sentences[key].premise, plan.claim))
             for plan, keys, rows in zip(plans, evidence, judged, strict=True)
             for key in dict.fromkeys(keys)
         ]
@@ -239,13 +245,24 @@ class Verifier:
         # Embedded when the index was built: no encoder pass per request.
         relevance = self._index.sentence_relevance(keys, query)
         documents = self._index.documents
-        return {
-            (doc, start, end): _Sentence(
-                doc, Span(start, end), text, float(rel), is_statement(text)
+        sentences: dict[SentenceKey, _Sentence] = {}
+        for key, rel in zip(keys, relevance, strict=True):
+            doc, start, end = key
+            text = documents[doc].text
+            cited = Span(start, end)
+            previous = self._previous.get(key) if _opens_with_pronoun(text[start:end]) else None
+            if previous is not None:
+                cited = Span(previous[1], end)
+            sentences[key] = _Sentence(
+                doc,
+                Span(start, end),
+                text[start:end],
+                float(rel),
+                is_statement(text[start:end]),
+                " ".join(text[cited.start : cited.end].split()),
+                cited,
             )
-            for (doc, start, end), rel in zip(keys, relevance, strict=True)
-            for text in (documents[doc].text[start:end],)
-        }
+        return sentences
 
     def _choose(
         self, hits: list[tuple[Passage, float]], sentences: dict[SentenceKey, _Sentence]
@@ -287,15 +304,38 @@ class Verifier:
             publisher=document.publisher,
             url=document.url,
             passage_id=passage.id,
-            text=sentence.text,
-            start=sentence.span.start,
-            end=sentence.span.end,
+            text=document.text[sentence.cited.start : sentence.cited.end],
+            start=sentence.cited.start,
+            end=sentence.cited.end,
             stance=stance_of(row),
             stance_probabilities={
                 s.value: round(float(p), 4) for s, p in zip(STANCES, row, strict=True)
             },
             score=round(score, 4),
         )
+
+
+# Words that open a sentence whose subject is named in the sentence before.
+_PRONOUNS = frozenset(
+    ["he", "she", "it", "they", "this", "these", "those", "his", "her", "its", "their", "them"]
+)
+
+
+def _opens_with_pronoun(sentence: str) -> bool:
+    words = sentence.split(maxsplit=1)
+    return bool(words) and words[0].strip("\"'“‘(").lower() in _PRONOUNS
+
+
+def previous_sentences(rows: dict[SentenceKey, int]) -> dict[SentenceKey, SentenceKey]:
+    """Each indexed sentence's predecessor in its document (the first has none)."""
+    by_document: dict[str, list[SentenceKey]] = {}
+    for key in rows:
+        by_document.setdefault(key[0], []).append(key)
+    previous: dict[SentenceKey, SentenceKey] = {}
+    for keys in by_document.values():
+        keys.sort(key=lambda key: key[1])
+        previous.update(zip(keys[1:], keys[:-1], strict=True))
+    return previous
 
 
 def _ordered(citations: list[Citation], decision: Decision) -> list[Citation]:

@@ -7,7 +7,7 @@ from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from tests.conftest import FakeStanceModel
 from tests.fakes import HashingEmbedder
 from verify.labels import Stance
-from verify.pipeline import Verifier, VerifierConfig
+from verify.pipeline import Verification, Verifier, VerifierConfig, previous_sentences
 from verify.verdict import Verdict, VerdictRule
 
 DOCS = [
@@ -191,3 +191,32 @@ def test_number_checks_run_on_the_evidence(tmp_path: Path) -> None:
     checked = Verifier(embedder, index, stance, VerifierConfig(rule=rule, checks=True))
     assert checked.verify(claim).verdict is Verdict.REFUTED
     assert checked.stance_identity["checks"] == "numbers,dates,polarity"
+
+
+def test_a_pronoun_sentence_is_judged_and_cited_with_the_sentence_before(tmp_path: Path) -> None:
+    text = "Putin and Xi met in Beijing on Thursday. They signed the Joint Statement. Gas rose."
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=1, passage_stride=1)
+    build_index([Document("visit", text)], embedder, spec, tmp_path / "idx")
+    index = load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+    # Supports only when the model reads who "they" are.
+    stance = FakeStanceModel({"evidence:Thursday. They signed": Stance.SUPPORTS})
+    claim = "Putin and Xi signed the Joint Statement."
+    rule = VerdictRule(min_relevance=0.0)
+
+    def verify(context: bool) -> Verification:
+        config = VerifierConfig(default_top_k=1, rule=rule, sentence_context=context)
+        return Verifier(embedder, index, stance, config).verify(claim)
+
+    alone, with_context = verify(False), verify(True)
+    assert alone.verdict is Verdict.NOT_ENOUGH_INFO
+    assert alone.citations[0].text == "They signed the Joint Statement."
+    assert with_context.verdict is Verdict.SUPPORTED
+    cited = with_context.citations[0]
+    assert cited.text == text[cited.start : cited.end]
+    assert cited.text == "Putin and Xi met in Beijing on Thursday. They signed the Joint Statement."
+
+
+def test_previous_sentences_follow_document_order() -> None:
+    rows = {("a", 30, 40): 0, ("b", 0, 9): 1, ("a", 0, 12): 2, ("a", 13, 29): 3}
+    assert previous_sentences(rows) == {("a", 13, 29): ("a", 0, 12), ("a", 30, 40): ("a", 13, 29)}
