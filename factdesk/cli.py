@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--no-checks",
         action="store_true",
-        help="Model alone, without the explicit number/date/negation checks.",
+        help="Model alone, without the explicit number, date and polarity checks.",
     )
     evaluate.add_argument(
         "--forward-only",

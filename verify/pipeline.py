@@ -56,7 +56,7 @@ class VerifierConfig:
     rule: VerdictRule = field(default_factory=VerdictRule)
     answer_cache_size: int = 0  # repeated claims answered from memory (0: off)
     both_directions: bool = False  # verify.symmetric: contradiction judged both ways
-    checks: bool = False  # verify.checks: explicit number/date conflicts
+    checks: bool = False  # verify.checks: explicit number, date and polarity conflicts
     # A sentence that opens with a pronoun ("They met in Beijing") is judged, and cited,
     # together with the sentence before it, which says who "they" are.
     sentence_context: bool = False

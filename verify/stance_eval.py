@@ -128,7 +128,7 @@ def evaluate_stance(model: StanceModel, rows: Sequence[EvalRow]) -> StanceEvalRe
 
 
 STANCE_VARIANTS = ("model", "model+checks", "both directions", "both directions+checks")
-"""What the service makes of the model's output: the explicit number/date checks
+"""What the service makes of the model's output: the explicit number, date and polarity checks
 (verify.checks) and contradiction judged both ways (verify.symmetric), alone and together."""
 
 
