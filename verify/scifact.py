@@ -124,8 +124,10 @@ class SciFactResult:
         return "\n".join(lines)
 
 
-def _sentence_index(document: Document) -> dict[tuple[int, int], int]:
-    return {(s.start, s.end): i for i, s in enumerate(document_sentences(document))}
+def _sentence_index(document: Document) -> dict[int, int]:
+    """Sentence number by end offset: a citation ends with the sentence that was judged (it
+    starts earlier when that sentence was read with the one before it)."""
+    return {s.end: i for i, s in enumerate(document_sentences(document))}
 
 
 def score_scifact(
@@ -135,7 +137,7 @@ def score_scifact(
     rule: VerdictRule,
     recall_ks: Sequence[int],
 ) -> SciFactResult:
-    sentence_numbers: dict[str, dict[tuple[int, int], int]] = {}
+    sentence_numbers: dict[str, dict[int, int]] = {}
     gold_pairs = sum(len(c.evidence) for c in claims)
     gold_sentences = sum(len(s) for c in claims for _, s in c.evidence.values())
     hits_at = dict.fromkeys(recall_ks, 0)
@@ -167,7 +169,7 @@ def score_scifact(
             wanted = "SUPPORTS" if label is Verdict.SUPPORTED else "REFUTES"
             numbers = sentence_numbers.setdefault(doc_id, _sentence_index(documents[doc_id]))
             cited = {
-                numbers[(c.start, c.end)]
+                numbers[c.end]
                 for c in verification.citations
                 if c.document_id == doc_id and c.stance.value == wanted
             }

@@ -15,7 +15,7 @@ CORPUS = [
     {"doc_id": 11, "title": "Vitamin D and bones", "abstract": [
         "We studied vitamin D.", "Vitamin D increases bone density in adults.", "Funded."]},
     {"doc_id": 22, "title": "Aspirin trial", "abstract": [
-        "Aspirin was given daily.", "Aspirin did not reduce stroke risk."]},
+        "Aspirin was given daily.", "It did not reduce stroke risk."]},
     {"doc_id": 33, "title": "Unrelated", "abstract": ["Cats sleep a lot.", "Dogs bark."]},
 ]  # fmt: skip
 CLAIMS = [
@@ -32,7 +32,8 @@ def write(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_scifact_scoring_end_to_end_with_fakes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sentence_context", [False, True])
+def test_scifact_scoring_end_to_end_with_fakes(tmp_path: Path, sentence_context: bool) -> None:
     documents = load_scifact_corpus(write(tmp_path / "corpus.jsonl", CORPUS))
     claims = load_scifact_claims(write(tmp_path / "claims.jsonl", CLAIMS))
     assert documents[0].sentences is not None and documents[0].sentences[0] == "Vitamin D and bones"
@@ -49,9 +50,8 @@ def test_scifact_scoring_end_to_end_with_fakes(tmp_path: Path) -> None:
             "evidence:did not reduce stroke": Stance.REFUTES,
         }
     )
-    verifier = Verifier(
-        embedder, index, stance, VerifierConfig(rule=VerdictRule(min_relevance=0.3))
-    )
+    config = VerifierConfig(rule=VerdictRule(min_relevance=0.3), sentence_context=sentence_context)
+    verifier = Verifier(embedder, index, stance, config)
     result = run_scifact(verifier, claims, index.documents, top_k=3, recall_ks=(1, 3))
     assert result.retrieval_recall == {1: 1.0, 3: 1.0}
     assert result.abstract_label_only.precision == pytest.approx(1.0)
