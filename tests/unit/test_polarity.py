@@ -50,6 +50,17 @@ def test_opposite_polarity_on_the_same_content_conflicts(claim: str, evidence: s
             "He made a rare trip to Harbin, without Xi.",
         ),
         ("Exports to China rose sharply in 2023.", "The museum did not open on Sunday."),
+        # A comparison, not a negation.
+        (
+            "Hypoglycemia increases the risk of dementia.",
+            "The risk of dementia in people with and without hypoglycemia differed.",
+        ),
+        # The negation is in another part of the sentence, about something else.
+        (
+            "There is a relationship between hip fractures and statin use.",
+            "A relationship between hip fractures and statin use was seen; there was no "
+            "relationship with other agents.",
+        ),
         # Both sides use both words of the pair: no swap.
         (
             "Support for the deal fell while opposition rose.",
