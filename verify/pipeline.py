@@ -169,7 +169,7 @@ class Verifier:
     def _rejudge_evidence(
         self,
         plans: Sequence[_Plan],
-        evidence: Sequence[list[SentenceKey]],
+        evidence: Sequence[list[tuple[int, SentenceKey]]],
         judged: Sequence[dict[SentenceKey, np.ndarray]],
     ) -> None:
         """Second look at the sentences the verdict rests on (one per passage), in place.
@@ -182,8 +182,8 @@ class Verifier:
             return
         keyed = [
             (rows, key, StancePair(plan.sentences[key].premise, plan.claim))
-            for plan, keys, rows in zip(plans, evidence, judged, strict=True)
-            for key in dict.fromkeys(keys)
+            for plan, cited, rows in zip(plans, evidence, judged, strict=True)
+            for key in dict.fromkeys(key for _, key in cited)
         ]
         if not keyed:
             return
@@ -208,16 +208,37 @@ class Verifier:
 
     def _evidence_keys(
         self, plan: _Plan, judged: dict[SentenceKey, np.ndarray]
-    ) -> list[SentenceKey]:
-        """Each retrieved passage's evidence sentence, in retrieval order."""
-        return [self._best_sentence(passage, plan.sentences, judged) for passage, _ in plan.hits]
+    ) -> list[tuple[int, SentenceKey]]:
+        """(hit position, evidence sentence) of each retrieved passage, in retrieval order.
+
+        Passages overlap, so a passage whose best sentence has been cited already (or shares
+        text with one that has: a sentence cited with its context) cites its next best; one
+        with nothing new to cite is left out rather than cite the same words twice.
+        """
+        evidence: list[tuple[int, SentenceKey]] = []
+        cited: list[_Sentence] = []
+        for position, (passage, _) in enumerate(plan.hits):
+            fresh = {
+                key
+                for key in sentence_keys([passage])
+                if key in judged and not any(_overlap(plan.sentences[key], c) for c in cited)
+            }
+            if fresh:
+                key = self._best_sentence(fresh, plan.sentences, judged)
+                evidence.append((position, key))
+                cited.append(plan.sentences[key])
+        return evidence
 
     def _decide(
-        self, plan: _Plan, keys: Sequence[SentenceKey], judged: dict[SentenceKey, np.ndarray]
+        self,
+        plan: _Plan,
+        cited: Sequence[tuple[int, SentenceKey]],
+        judged: dict[SentenceKey, np.ndarray],
     ) -> Verification:
         citations: list[Citation] = []
         evidence: list[JudgedEvidence] = []
-        for (passage, score), key in zip(plan.hits, keys, strict=True):
+        for position, key in cited:
+            passage, score = plan.hits[position]
             sentence, row = plan.sentences[key], judged[key]
             citations.append(self._citation(passage, sentence, row, score))
             if not sentence.statement:
@@ -281,13 +302,13 @@ class Verifier:
 
     @staticmethod
     def _best_sentence(
-        passage: Passage,
+        candidates: set[SentenceKey],
         sentences: dict[SentenceKey, _Sentence],
         judged: dict[SentenceKey, np.ndarray],
     ) -> SentenceKey:
         """The passage's evidence: a statement, on topic and decisive."""
         return max(
-            (key for key in sentence_keys([passage]) if key in judged),
+            sorted(candidates),
             key=lambda key: (
                 sentences[key].statement,
                 max(sentences[key].relevance, 0.0) * (1.0 - float(judged[key][2])),
@@ -324,6 +345,14 @@ _PRONOUNS = frozenset(
 def _opens_with_pronoun(sentence: str) -> bool:
     words = sentence.split(maxsplit=1)
     return bool(words) and words[0].strip("\"'“‘(").lower() in _PRONOUNS
+
+
+def _overlap(a: _Sentence, b: _Sentence) -> bool:
+    return (
+        a.document_id == b.document_id
+        and a.cited.start < b.cited.end
+        and b.cited.start < a.cited.end
+    )
 
 
 def previous_sentences(rows: dict[SentenceKey, int]) -> dict[SentenceKey, SentenceKey]:

@@ -220,3 +220,22 @@ def test_a_pronoun_sentence_is_judged_and_cited_with_the_sentence_before(tmp_pat
 def test_previous_sentences_follow_document_order() -> None:
     rows = {("a", 30, 40): 0, ("b", 0, 9): 1, ("a", 0, 12): 2, ("a", 13, 29): 3}
     assert previous_sentences(rows) == {("a", 13, 29): ("a", 0, 12), ("a", 30, 40): ("a", 13, 29)}
+
+
+def test_a_sentence_two_windows_share_is_cited_once(tmp_path: Path) -> None:
+    text = (
+        "Gas prices rose sharply in Europe. The pipeline was not mentioned. "
+        "Gas prices fell sharply in Asia."
+    )
+    embedder = HashingEmbedder()
+    spec = IndexSpec(embedding_model=embedder.name, passage_window=2, passage_stride=1)
+    build_index([Document("gas", text)], embedder, spec, tmp_path / "idx")
+    index = load_index(tmp_path / "idx", embedding_model=embedder.name, dimension=256)
+    stance = FakeStanceModel({"evidence:not mentioned": Stance.REFUTES})
+    config = VerifierConfig(default_top_k=2, rule=VerdictRule(min_relevance=0.0))
+    result = Verifier(embedder, index, stance, config).verify("Gas prices and the pipeline.")
+    texts = [c.text for c in result.citations]
+    # Both windows hold the decisive sentence: the first cites it, the second its next best.
+    assert texts[0] == "The pipeline was not mentioned."
+    assert len(texts) == 2 and len(set(texts)) == 2
+    assert result.verdict is Verdict.REFUTED
