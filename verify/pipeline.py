@@ -204,6 +204,8 @@ class Verifier:
             identity["checks"] = CHECKS_IDENTITY
         if self.config.both_directions:
             identity["contradiction"] = BOTH_DIRECTIONS_IDENTITY
+        if self.config.sentence_context:
+            identity["context"] = SENTENCE_CONTEXT_IDENTITY
         return identity
 
     def _evidence_keys(
@@ -336,6 +338,7 @@ class Verifier:
         )
 
 
+SENTENCE_CONTEXT_IDENTITY = "sentence before a pronoun"  # how the audit trail names it
 # Words that open a sentence whose subject is named in the sentence before.
 _PRONOUNS = frozenset(
     ["he", "she", "it", "they", "this", "these", "those", "his", "her", "its", "their", "them"]

@@ -69,6 +69,7 @@ def test_verify_answers_with_the_contract_and_exact_spans(
             "checksum": "0",
             "checks": "numbers,dates,polarity",
             "contradiction": "both directions",
+            "context": "sentence before a pronoun",
         },
     }
 

@@ -7,7 +7,7 @@ from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from tests.conftest import FakeStanceModel
 from tests.fakes import HashingEmbedder
 from verify.labels import Stance
-from verify.pipeline import Verification, Verifier, VerifierConfig, previous_sentences
+from verify.pipeline import Verifier, VerifierConfig, previous_sentences
 from verify.verdict import Verdict, VerdictRule
 
 DOCS = [
@@ -204,11 +204,13 @@ def test_a_pronoun_sentence_is_judged_and_cited_with_the_sentence_before(tmp_pat
     claim = "Putin and Xi signed the Joint Statement."
     rule = VerdictRule(min_relevance=0.0)
 
-    def verify(context: bool) -> Verification:
+    def verifier(context: bool) -> Verifier:
         config = VerifierConfig(default_top_k=1, rule=rule, sentence_context=context)
-        return Verifier(embedder, index, stance, config).verify(claim)
+        return Verifier(embedder, index, stance, config)
 
-    alone, with_context = verify(False), verify(True)
+    alone, with_context = verifier(False).verify(claim), verifier(True).verify(claim)
+    assert "context" not in verifier(False).stance_identity
+    assert verifier(True).stance_identity["context"] == "sentence before a pronoun"
     assert alone.verdict is Verdict.NOT_ENOUGH_INFO
     assert alone.citations[0].text == "They signed the Joint Statement."
     assert with_context.verdict is Verdict.SUPPORTED
