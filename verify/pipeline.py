@@ -65,11 +65,9 @@ class VerifierConfig:
 @dataclass(frozen=True)
 class _Sentence:
     document_id: str
-    span: Span
-    text: str
     relevance: float  # cosine similarity of the sentence to the claim
     statement: bool  # index.segment.is_statement: headings and questions bear on nothing
-    premise: str  # what the stance model reads: the text, or its context and the text
+    premise: str  # what the stance model reads: the sentence, or its context and the sentence
     cited: Span  # the span the premise covers
 
 
@@ -272,19 +270,11 @@ class Verifier:
         for key, rel in zip(keys, relevance, strict=True):
             doc, start, end = key
             text = documents[doc].text
-            cited = Span(start, end)
-            previous = self._previous.get(key) if _opens_with_pronoun(text[start:end]) else None
-            if previous is not None:
-                cited = Span(previous[1], end)
-            sentences[key] = _Sentence(
-                doc,
-                Span(start, end),
-                text[start:end],
-                float(rel),
-                is_statement(text[start:end]),
-                " ".join(text[cited.start : cited.end].split()),
-                cited,
-            )
+            sentence = text[start:end]
+            previous = self._previous.get(key) if _opens_with_pronoun(sentence) else None
+            cited = Span(previous[1] if previous else start, end)
+            premise = " ".join(text[cited.start : cited.end].split())
+            sentences[key] = _Sentence(doc, float(rel), is_statement(sentence), premise, cited)
         return sentences
 
     def _choose(
