@@ -3,10 +3,11 @@
 `python -m bench.stance_benchmarks [--model REF] [--limit N] [--json OUT]` prints a Markdown
 table (the one in the model card). Benchmarks are read from <shared_dir>/benchmarks; the
 claims benchmark pairs each dev claim with its gold evidence sentence and with an unrelated
-sentence of the sample corpus (NEUTRAL). Two diagnostics without a target follow: the
-MultiNLI and FEVER-Symmetric rows crossed so that each hypothesis meets a premise of another
-row sharing no content word, all NEUTRAL (a model that calls two unrelated statements
-REFUTES fails them; see verify/training/neutrals.py: crossed_neutrals).
+sentence of the sample corpus (NEUTRAL). Diagnostics without a target follow: the same
+pairs with a pronoun-opening gold sentence read with the sentence before it, as the service
+reads it; and the MultiNLI and FEVER-Symmetric rows crossed so that each hypothesis meets a
+premise of another row sharing no content word, all NEUTRAL (a model that calls two
+unrelated statements REFUTES fails them; see verify/training/neutrals.py: crossed_neutrals).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ TARGETS = {
     "FEVER-Symmetric v0.2 test (S/R)": 0.70,
     "dev claims vs gold evidence / unrelated (3-way)": 0.85,
 }
+# The dev claim pairs as the service reads them: a gold sentence that opens with a pronoun
+# comes with the sentence before it (FACTDESK_STANCE_SENTENCE_CONTEXT). A diagnostic: the
+# target row above judges the gold sentences alone.
+DEV_PAIRS_AS_SERVED = "dev claims, pronoun sentences with the one before (as served)"
 CROSSED = {
     "MultiNLI-mm crossed, unrelated premise (NEUTRAL)": "MultiNLI dev mismatched (3-way)",
     "FEVER-Symmetric crossed, unrelated evidence (NEUTRAL)": "FEVER-Symmetric v0.2 test (S/R)",
@@ -63,18 +68,21 @@ def crossed_rows(rows: list[EvalRow]) -> list[dict[str, str]]:
 
 def benchmark_files(settings: Settings, scratch: Path) -> dict[str, Path]:
     root = settings.shared_dir / "benchmarks"
-    claims_pairs = scratch / "dev_claim_pairs.jsonl"
-    rows = claim_stance_pairs(
-        read_claims(settings.shared_dir / "claims" / "dev.jsonl"),
-        load_corpus(resolve_path(settings.corpus_dir)),
-    )
-    claims_pairs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    claims = read_claims(settings.shared_dir / "claims" / "dev.jsonl")
+    corpus = load_corpus(resolve_path(settings.corpus_dir))
+    claims_pairs = {}
+    for pronoun_context in (False, True):
+        path = scratch / f"dev_claim_pairs{'_context' if pronoun_context else ''}.jsonl"
+        rows = claim_stance_pairs(claims, corpus, pronoun_context=pronoun_context)
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        claims_pairs[pronoun_context] = path
     names = list(TARGETS)
     return {
         names[0]: root / "nli" / "mnli_dev_mismatched.jsonl",
         names[1]: root / "nli" / "fever_nli_test_binary.jsonl",
         names[2]: root / "fever-symmetric" / "fever_symmetric_test.jsonl",
-        names[3]: claims_pairs,
+        names[3]: claims_pairs[False],
+        DEV_PAIRS_AS_SERVED: claims_pairs[True],
     }
 
 

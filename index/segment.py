@@ -128,3 +128,16 @@ def is_statement(sentence: str) -> bool:
     """Whether a sentence can bear on a claim: headings, bylines, addresses, captions and
     questions assert nothing, so they neither support nor refute anything."""
     return _STATEMENT_END.search(sentence.rstrip()) is not None
+
+
+# Words that open a sentence whose subject is named in the sentence before: "They met in
+# Beijing", "This includes the new defence minister".
+_PRONOUNS = frozenset(
+    ["he", "she", "it", "they", "this", "these", "those", "his", "her", "its", "their", "them"]
+)
+
+
+def opens_with_pronoun(sentence: str) -> bool:
+    """Whether the sentence needs the one before it to say who or what it is about."""
+    words = sentence.split(maxsplit=1)
+    return bool(words) and words[0].strip("\"'“‘(").lower() in _PRONOUNS

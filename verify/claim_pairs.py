@@ -16,7 +16,7 @@ from pathlib import Path
 
 from factdesk.errors import FactdeskError
 from index.corpus import Document
-from index.segment import split_sentences
+from index.segment import opens_with_pronoun, split_sentences
 
 _VERDICT_TO_STANCE = {"SUPPORTED": "SUPPORTS", "REFUTED": "REFUTES"}
 _WORD = re.compile(r"\w+")
@@ -138,8 +138,16 @@ def content_words(text: str) -> set[str]:
 
 
 def claim_stance_pairs(
-    claims: Sequence[LabelledClaim], documents: Sequence[Document], seed: int = 13
+    claims: Sequence[LabelledClaim],
+    documents: Sequence[Document],
+    seed: int = 13,
+    pronoun_context: bool = False,
 ) -> list[dict[str, str]]:
+    """Each claim with its gold evidence sentence(s) and with an unrelated corpus sentence.
+
+    With ``pronoun_context`` a gold sentence that opens with a pronoun comes with the sentence
+    before it, as the service reads it (FACTDESK_STANCE_SENTENCE_CONTEXT).
+    """
     by_id = {d.id: d for d in documents}
     spans = {d.id: split_sentences(d.text) for d in documents}
     # Each corpus sentence with its content words, computed once for all claims.
@@ -159,8 +167,14 @@ def claim_stance_pairs(
             span = find_quote(document, quote)
             if span is None:
                 raise ClaimFileError(f"claim {claim.id}: quote not found in {document_id!r}")
-            covering = [s for s in spans[document_id] if s.start < span[1] and s.end > span[0]]
-            premise = document.text[covering[0].start : covering[-1].end]
+            sentences_of = spans[document_id]
+            first = next(i for i, s in enumerate(sentences_of) if s.end > span[0])
+            last = max(i for i, s in enumerate(sentences_of) if s.start < span[1])
+            if pronoun_context and first > 0:
+                opening = sentences_of[first]
+                if opens_with_pronoun(document.text[opening.start : opening.end]):
+                    first -= 1
+            premise = document.text[sentences_of[first].start : sentences_of[last].end]
             rows.append(
                 {"id": claim.id, "premise": premise, "hypothesis": claim.claim, "label": stance}
             )

@@ -12,7 +12,7 @@ import numpy as np
 from index.embedding import Embedder
 from index.passages import Passage
 from index.retrieval import DenseRetriever, Retriever
-from index.segment import Span, is_statement
+from index.segment import Span, is_statement, opens_with_pronoun
 from index.store import LoadedIndex, SentenceKey, sentence_keys
 from verify.answer_cache import AnswerCache, claim_key
 from verify.checks import CHECKS_IDENTITY, apply_checks
@@ -271,7 +271,7 @@ class Verifier:
             doc, start, end = key
             text = documents[doc].text
             sentence = text[start:end]
-            previous = self._previous.get(key) if _opens_with_pronoun(sentence) else None
+            previous = self._previous.get(key) if opens_with_pronoun(sentence) else None
             cited = Span(previous[1] if previous else start, end)
             premise = " ".join(text[cited.start : cited.end].split())
             sentences[key] = _Sentence(doc, float(rel), is_statement(sentence), premise, cited)
@@ -329,15 +329,6 @@ class Verifier:
 
 
 SENTENCE_CONTEXT_IDENTITY = "sentence before a pronoun"  # how the audit trail names it
-# Words that open a sentence whose subject is named in the sentence before.
-_PRONOUNS = frozenset(
-    ["he", "she", "it", "they", "this", "these", "those", "his", "her", "its", "their", "them"]
-)
-
-
-def _opens_with_pronoun(sentence: str) -> bool:
-    words = sentence.split(maxsplit=1)
-    return bool(words) and words[0].strip("\"'“‘(").lower() in _PRONOUNS
 
 
 def _overlap(a: _Sentence, b: _Sentence) -> bool:
