@@ -79,6 +79,7 @@ _NEGATION = re.compile(
 _SCOPE_WORDS = 4
 _CLAUSE_END = re.compile(r"[,;:.!?()\[\]\u2013\u2014\"]|\s-\s")
 _SUFFIXES = ("ing", "ed", "es", "s")
+_TOKEN = re.compile(r"[\w\-]+")
 MIN_COVERAGE = 0.6  # share of the claim's other content words the evidence must restate
 _MIN_SHARED = 2
 
@@ -153,8 +154,16 @@ def _one_sided_negation(
     return [], set(evidence)
 
 
+def _names(text: str) -> set[str]:
+    """The capitalised words after the first, lower-cased: who and what the text is about."""
+    return {word.lower() for word in _TOKEN.findall(text)[1:] if word[0].isupper()}
+
+
 def polarity_conflicts(claim: str, evidence: str) -> list[str]:
     """Why the evidence states the claim's content with the opposite polarity; empty if not."""
+    evidence_tokens = {token.lower() for token in _TOKEN.findall(evidence)}
+    if not _names(claim) <= evidence_tokens:
+        return []  # about someone else: "Xi did not attend" says nothing of "Putin attended"
     claim_words, evidence_words = _stems(claim), _stems(evidence)
     swaps = _swapped_antonyms(set(claim_words), set(evidence_words))
     negations, restated = _one_sided_negation(claim_words, evidence_words, claim, evidence)

@@ -61,6 +61,8 @@ def test_opposite_polarity_on_the_same_content_conflicts(claim: str, evidence: s
             "A relationship between hip fractures and statin use was seen; there was no "
             "relationship with other agents.",
         ),
+        # Opposite polarity, but about someone else.
+        ("Yesterday Xi did not attend the Expo.", "Putin attended the Expo in Harbin."),
         # Both sides use both words of the pair: no swap.
         (
             "Support for the deal fell while opposition rose.",
