@@ -69,14 +69,24 @@ _NEGATORS = (
     "cannot",
 )
 _NEGATION = re.compile(
-    # "not only" / "not just" add rather than deny; "with and without X" compares.
-    rf"(?<!\bwith and )(?<!\bwith or )(?:\b(?:{'|'.join(_NEGATORS)})\b|n't\b)"
-    r"(?!\s+(?:only|just|merely)\b)",
+    # "not only" / "not just" add rather than deny, "not until 1998 did they act" says they
+    # acted; "with and without X" compares. "Has yet
+    # to agree" says the agreement has not happened (FEVER NLI test: 26 of 26 such pairs are
+    # not entailed).
+    rf"(?<!\bwith and )(?<!\bwith or )(?:\b(?:{'|'.join(_NEGATORS)})\b|n't\b|\byet\s+to\b)"
+    r"(?!\s+(?:only|just|merely|until)\b)",
     re.IGNORECASE,
 )
+# "Cannot be addressed until the two countries agree": what a negated clause waits for has not
+# happened yet, so "until" negates the words after it. Not after a plain clause ("he was
+# homeless until the United Way helped" says the help came), nor in "not until 1998 did
+# they act", which says they acted.
+_UNTIL = re.compile(r"\buntil\b", re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"\bnot\s*$", re.IGNORECASE)
 # A negator negates the few words after it, up to the end of its clause: "was not mentioned",
 # "has never formally agreed". Beyond that it most often negates something the claim never said.
 _SCOPE_WORDS = 4
+_NOT_CONTENT = frozenset([*_NEGATORS, "yet", "until"])
 _CLAUSE_END = re.compile(r"[,;:.!?()\[\]\u2013\u2014\"]|\s-\s")
 _SUFFIXES = ("ing", "ed", "es", "s")
 _TOKEN = re.compile(r"[\w\-]+")
@@ -94,7 +104,7 @@ def _stem(word: str) -> str:
 def _stems(text: str) -> dict[str, str]:
     """Stem -> the word of the text it came from, for the content words of the text (the
     negators are not content: "was not mentioned" restates "was mentioned" in full)."""
-    return {_stem(word): word for word in sorted(content_words(text) - set(_NEGATORS))}
+    return {_stem(word): word for word in sorted(content_words(text) - _NOT_CONTENT)}
 
 
 @dataclass(frozen=True)
@@ -107,13 +117,23 @@ def _negations(text: str) -> list[_Negation]:
     """The negators of the text, each with the content words in its scope."""
     text = text.replace("’", "'")
     found: list[_Negation] = []
-    for match in _NEGATION.finditer(text):
+    for match in [*_NEGATION.finditer(text), *_awaited(text)]:
         clause = _CLAUSE_END.split(text[match.end() :], maxsplit=1)[0]
         scope = " ".join(clause.split()[:_SCOPE_WORDS])
         part_start = text.rfind(";", 0, match.start()) + 1
         part_end = text.find(";", match.end())
         part = text[part_start : part_end if part_end >= 0 else len(text)]
         found.append(_Negation(frozenset(_stems(scope)), frozenset(_stems(part))))
+    return found
+
+
+def _awaited(text: str) -> list[re.Match[str]]:
+    """The "until"s that follow a negated clause: what they introduce has not happened."""
+    found: list[re.Match[str]] = []
+    for match in _UNTIL.finditer(text):
+        clause = _CLAUSE_END.split(text[: match.start()])[-1]
+        if _NEGATION.search(clause) and not _NOT_BEFORE.search(clause):
+            found.append(match)
     return found
 
 

@@ -28,18 +28,16 @@ def client(
         yield test_client
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'the Power of Siberia 2 ... project ... was not mentioned' refutes 'was agreed' "
-    "only by inference: stance-minilm-l6 v4 gives it REFUTES 0.50 (both directions), below "
-    "the refute threshold, and no explicit check applies (issue 3 notes); strict, so a "
-    "better model makes this test fail loudly",
-)
 def test_power_of_siberia_2_is_refuted_citing_the_pipeline_passage(client: TestClient) -> None:
     body = client.post("/v1/verify", json={"claim": "Power of Siberia 2 was agreed."}).json()
     assert body["verdict"] == "REFUTED", body
-    assert "Power of Siberia 2" in body["citations"][0]["text"]
-    assert body["citations"][0]["stance"] == "REFUTES"
+    # The polarity check: "cannot be addressed until the two countries agree on a Power of
+    # Siberia 2 pipeline" says no agreement has been reached. The sentence that says the
+    # project "was not mentioned" is cited too, as refuting by the model alone.
+    first, second = body["citations"][:2]
+    assert "until the two countries agree on a Power of Siberia 2 pipeline" in first["text"]
+    assert first["stance"] == "REFUTES"
+    assert "Power of Siberia 2" in second["text"] and "was not mentioned" in second["text"]
     assert body["models"]["stance"]["checksum"] and body["index"]["index_type"] == "flat"
 
 

@@ -27,6 +27,16 @@ from verify.polarity import polarity_conflicts
             "The company won the contract with the army.",
             "The company lost the contract with the army.",
         ),
+        # Not yet: what is awaited has not happened.
+        (
+            "The two governments signed the gas treaty.",
+            "The two governments have yet to sign the gas treaty.",
+        ),
+        (
+            "Power of Siberia 2 was agreed.",
+            "The loss cannot be addressed until the two countries agree on a Power of Siberia 2 "
+            "pipeline.",
+        ),
     ],
 )
 def test_opposite_polarity_on_the_same_content_conflicts(claim: str, evidence: str) -> None:
@@ -63,6 +73,15 @@ def test_opposite_polarity_on_the_same_content_conflicts(claim: str, evidence: s
         ),
         # Opposite polarity, but about someone else.
         ("Yesterday Xi did not attend the Expo.", "Putin attended the Expo in Harbin."),
+        # "Until" after a plain clause, or in "not until X did Y", says the event came.
+        (
+            "The United Way helped to provide shelter.",
+            "He was homeless until the United Way helped to provide shelter.",
+        ),
+        (
+            "Al Qaeda undertook a major terrorist operation in 1998.",
+            "Not until 1998 did al Qaeda undertake a major terrorist operation of its own.",
+        ),
         # Both sides use both words of the pair: no swap.
         (
             "Support for the deal fell while opposition rose.",
