@@ -208,7 +208,7 @@ def _fit_verdict_rule(claims: Sequence[LabelledClaim], settings: Settings) -> in
 
     verifier = build_components(settings).verifier
     cases = [(c.label, verifier.verify(c.claim).evidence) for c in claims]
-    result = fit_rule(cases)
+    result = fit_rule(cases, settings.refute_margin)
     rule = result.rule
     print(
         f"best macro-F1 {result.macro_f1:.4f} (accuracy {result.accuracy:.4f}) on "
@@ -219,7 +219,8 @@ def _fit_verdict_rule(claims: Sequence[LabelledClaim], settings: Settings) -> in
     print(f"FACTDESK_REFUTE_THRESHOLD={rule.refute_threshold}")
     print(f"FACTDESK_CONFLICT_THRESHOLD={rule.conflict_threshold}")
     print(f"FACTDESK_MIN_RELEVANCE={rule.min_relevance}")
-    macro_f1, accuracy = leave_one_out(cases)
+    print(f"(refute margin {rule.refute_margin}, from settings: not fitted)")
+    macro_f1, accuracy = leave_one_out(cases, settings.refute_margin)
     print(
         f"leave-one-out (each claim decided by a rule fitted on the others): macro-F1 "
         f"{macro_f1:.4f}, accuracy {accuracy:.4f}"

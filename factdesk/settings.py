@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.2, ge=-1, le=1, description="Evidence sentences less similar to the claim are ignored."
     )
+    refute_margin: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Only evidence at most this far below the most relevant sentence's "
+        "relevance can refute (1: any credible evidence).",
+    )
     max_judged_sentences: int = Field(
         4, ge=1, description="Most relevant sentences judged by the stance model per claim."
     )

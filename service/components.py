@@ -71,6 +71,7 @@ def verdict_rule(settings: Settings) -> VerdictRule:
         refute_threshold=settings.refute_threshold,
         conflict_threshold=settings.conflict_threshold,
         min_relevance=settings.min_relevance,
+        refute_margin=settings.refute_margin,
     )
 
 

@@ -2,12 +2,17 @@
 
 The rule, in order (thresholds in ``VerdictRule``, fitted by ``factdesk eval claims --fit``):
 1. Only evidence whose retrieval score is at least ``min_relevance`` counts.
-2. CONFLICTING when the strongest support and the strongest refutation both reach
+2. Only the evidence most relevant to the claim (within ``refute_margin`` of the highest
+   relevance) can refute it. The stance model's typical false refutation is an on-topic
+   sentence about another fact of the same story ("Chinese exports to Russia were up 47
+   percent" for "Russia's trade with China rose 60 percent"); a real refutation restates the
+   claim's content, so it ranks at the top. Support may come from any credible evidence.
+3. CONFLICTING when the strongest support and the strongest refutation both reach
    ``conflict_threshold`` and come from different documents; confidence = the weaker of
    the two.
-3. Otherwise SUPPORTED or REFUTED when the stronger side reaches its threshold
+4. Otherwise SUPPORTED or REFUTED when the stronger side reaches its threshold
    (``support_threshold`` / ``refute_threshold``); confidence = its probability.
-4. Otherwise NOT_ENOUGH_INFO; confidence = 1 - the stronger side's probability.
+5. Otherwise NOT_ENOUGH_INFO; confidence = 1 - the stronger side's probability.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class VerdictRule:
     refute_threshold: float = 0.5
     conflict_threshold: float = 0.8
     min_relevance: float = 0.25
+    refute_margin: float = 1.0  # 1.0 or more: any credible evidence can refute
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,10 @@ def decide(evidence: Sequence[JudgedEvidence], rule: VerdictRule) -> Decision:
     if not credible:
         return Decision(Verdict.NOT_ENOUGH_INFO, 1.0)
     support = max(credible, key=lambda e: e.supports)
-    refute = max(credible, key=lambda e: e.refutes)
+    top = max(e.relevance for e in credible)
+    refute = max(
+        (e for e in credible if e.relevance >= top - rule.refute_margin), key=lambda e: e.refutes
+    )
     if (
         support.supports >= rule.conflict_threshold
         and refute.refutes >= rule.conflict_threshold

@@ -39,3 +39,26 @@ def test_leave_one_out_is_at_most_the_in_sample_fit() -> None:
     in_sample = fit_rule(cases).macro_f1
     held_out, _ = leave_one_out(cases)
     assert held_out < in_sample
+
+
+def test_fit_keeps_the_refute_margin_it_is_given() -> None:
+    def story(supports: float, refutes_elsewhere: float) -> list[JudgedEvidence]:
+        # The claim's own sentence, then an on-topic sentence about another fact: too
+        # relevant for any min_relevance of the grid to drop it.
+        return [
+            JudgedEvidence("a", supports, 0.1, 0.7),
+            JudgedEvidence("b", 0.0, refutes_elsewhere, 0.64),
+        ]
+
+    cases = [
+        ("SUPPORTED", story(0.8, 0.95)),
+        ("SUPPORTED", story(0.7, 0.9)),
+        ("REFUTED", [JudgedEvidence("a", 0.05, 0.9, 0.7)]),
+        ("NOT_ENOUGH_INFO", story(0.2, 0.95)),
+    ]
+    focused = fit_rule(cases, refute_margin=0.02)
+    assert focused.rule.refute_margin == 0.02
+    assert focused.macro_f1 == 1.0
+    # Any sentence may refute: the off-point refutations win over the supports.
+    assert fit_rule(cases).macro_f1 < 1.0
+    assert leave_one_out(cases, refute_margin=0.02)[0] > leave_one_out(cases)[0]

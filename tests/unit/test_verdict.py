@@ -29,3 +29,20 @@ def test_rule(evidence: list[JudgedEvidence], verdict: Verdict, confidence: floa
     decision = decide(evidence, RULE)
     assert decision.verdict is verdict
     assert decision.confidence == pytest.approx(confidence)
+
+
+def test_only_the_most_relevant_evidence_can_refute() -> None:
+    rule = VerdictRule(
+        support_threshold=0.5,
+        refute_threshold=0.7,
+        conflict_threshold=0.8,
+        min_relevance=0.3,
+        refute_margin=0.05,
+    )
+    on_point = ev("a", 0.6, 0.3, relevance=0.72)
+    other_fact = ev("b", 0.0, 0.97, relevance=0.6)  # same story, another fact
+    assert decide([on_point, other_fact], rule).verdict is Verdict.SUPPORTED
+    # Within the margin of the most relevant sentence, a refutation counts.
+    close = ev("b", 0.0, 0.97, relevance=0.7)
+    assert decide([on_point, close], rule) == decide([on_point, close], RULE)
+    assert decide([on_point, close], rule).verdict is Verdict.REFUTED
