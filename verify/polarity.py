@@ -70,9 +70,8 @@ _NEGATORS = (
 )
 _NEGATION = re.compile(
     # "not only" / "not just" add rather than deny, "not until 1998 did they act" says they
-    # acted; "with and without X" compares. "Has yet
-    # to agree" says the agreement has not happened (FEVER NLI test: 26 of 26 such pairs are
-    # not entailed).
+    # acted; "with and without X" compares. "Has yet to agree" says the agreement has not
+    # happened (FEVER NLI test: all 26 pairs it adds are not entailed).
     rf"(?<!\bwith and )(?<!\bwith or )(?:\b(?:{'|'.join(_NEGATORS)})\b|n't\b|\byet\s+to\b)"
     r"(?!\s+(?:only|just|merely|until)\b)",
     re.IGNORECASE,
@@ -82,7 +81,7 @@ _NEGATION = re.compile(
 # homeless until the United Way helped" says the help came), nor in "not until 1998 did
 # they act", which says they acted.
 _UNTIL = re.compile(r"\buntil\b", re.IGNORECASE)
-_NOT_BEFORE = re.compile(r"\bnot\s*$", re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"\bnot\s*$", re.IGNORECASE)  # the clause before "until" ends in "not"
 # A negator negates the few words after it, up to the end of its clause: "was not mentioned",
 # "has never formally agreed". Beyond that it most often negates something the claim never said.
 _SCOPE_WORDS = 4
