@@ -7,9 +7,10 @@ of the claim's content words but with the opposite polarity (a word that one sid
 the other negates, or a word of the claim replaced by its antonym), it cannot support the
 claim. An even number of flips ("does not oppose" vs "supports") is no conflict.
 
-Words are compared by a crude stem (suffixes -s, -es, -ed, -ing and a final -e dropped), which
-is enough to match "agreed" with "agree" and "opposes" with "oppose"; irregular forms are
-listed in the antonym table.
+Words are compared by a crude stem (suffixes -s, -es, -ed, -ing and a final -e dropped; -ied,
+-ies and -ying made -y), which is enough to match "agreed" with "agree", "opposes" with
+"oppose" and "accompanied" with "accompanying"; irregular forms are listed in the antonym
+table.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ _MIN_SHARED = 2
 
 
 def _stem(word: str) -> str:
+    if len(word) > 5 and word.endswith(("ied", "ies")):
+        return word[:-3] + "y"  # "accompanied", "accompanies" -> "accompany"
+    if len(word) > 6 and word.endswith("ying"):
+        return word[:-3]  # "accompanying" -> "accompany"
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]  # "agreed", "agrees" -> "agre"
