@@ -12,17 +12,18 @@ RUN pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}"
 WORKDIR /app
 # Dependencies in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml README.md ./
-RUN mkdir factdesk index verify service && touch factdesk/__init__.py \
+RUN mkdir factdesk && touch factdesk/__init__.py \
     && pip install . && pip uninstall -y factdesk
+# The wheel, not the source tree: models and the sample corpus are package data.
 COPY factdesk factdesk
 COPY index index
 COPY verify verify
+COPY evaluation evaluation
+COPY training training
 COPY service service
 COPY migrations migrations
-COPY models models
-COPY corpus corpus
-COPY alembic.ini openapi.yaml ./
-RUN pip install --no-deps -e . \
+RUN pip wheel --no-deps -w /tmp/dist . && pip install --no-deps /tmp/dist/factdesk-*.whl \
+    && rm -rf /tmp/dist factdesk index verify evaluation training service migrations \
     && HF_HUB_OFFLINE=1 factdesk index build --out /app/index-sample
 
 FROM python:3.11-slim

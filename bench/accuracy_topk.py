@@ -14,13 +14,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from factdesk.settings import Settings, resolve_path
+from evaluation.claims import read_claims
+from evaluation.claims_eval import as_answer, evaluate_claims
+from factdesk.core.resources import resolve_path
+from factdesk.core.settings import Settings
+from factdesk.wiring import build_verifier, load_embedder, load_stance, open_index
 from index.corpus import load_corpus
-from index.embedding import load_embedder
-from service.components import load_stance, make_verifier, open_index
-from verify.claim_pairs import read_claims
-from verify.claims_eval import as_answer, evaluate_claims
-from verify.pipeline import Verifier
+from verify.verifier import Verifier
 
 
 def _answer(verifier: Verifier, claim: str, top_k: int) -> dict[str, Any]:
@@ -30,15 +30,17 @@ def _answer(verifier: Verifier, claim: str, top_k: int) -> dict[str, Any]:
 def main() -> None:
     settings = Settings()
     parser = argparse.ArgumentParser()
-    parser.add_argument("--claims", type=Path, default=settings.shared_dir / "claims/dev.jsonl")
+    parser.add_argument(
+        "--claims", type=Path, default=settings.tooling.shared_dir / "claims/dev.jsonl"
+    )
     parser.add_argument("--top-k", type=int, nargs="+", default=[1, 3, 5, 10, 20])
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
-    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    embedder = load_embedder(settings)
     index = open_index(settings, embedder, build_if_missing=True)
-    verifier = make_verifier(settings, embedder, index, load_stance(settings), answer_cache=False)
+    verifier = build_verifier(settings, embedder, index, load_stance(settings), answer_cache=False)
     claims = read_claims(args.claims)
-    documents = load_corpus(resolve_path(settings.corpus_dir))
+    documents = load_corpus(resolve_path(settings.index.corpus_dir))
     rows = []
     print(f"{len(claims)} claims from {args.claims}")
     print("top_k  accuracy  macro-F1  citation hit  p50 ms")

@@ -21,11 +21,12 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from factdesk.settings import Settings, resolve_path
+from factdesk.core.resources import resolve_model_ref
+from factdesk.core.settings import Settings
+from factdesk.wiring import stance_config, verdict_rule
 from index.store import load_index
-from service.components import verdict_rule
 from verify.labels import STANCES, Stance
-from verify.stance_model import StancePair, load_stance_model, stance_config
+from verify.stance_model import StancePair, load_stance_model
 from verify.verdict import JudgedEvidence, decide
 
 _SUPPORTS = STANCES.index(Stance.SUPPORTS)
@@ -45,15 +46,13 @@ class BaselineVerifier:
         import faiss
         from sentence_transformers import SentenceTransformer
 
-        from factdesk.model_refs import resolve_model_ref
-
         self.encoder = SentenceTransformer(
-            resolve_model_ref(self.settings.embedding_model), device="cpu"
+            resolve_model_ref(self.settings.embedding.model), device="cpu"
         )
         dimension = int(self.encoder.encode(["probe"]).shape[1])
         index = load_index(
-            resolve_path(self.settings.index_dir),
-            embedding_model=self.settings.embedding_model,
+            self.settings.index.index_dir,
+            embedding_model=self.settings.embedding.model,
             dimension=dimension,
         )
         self.passages = index.passages
@@ -68,7 +67,7 @@ class BaselineVerifier:
         self.rule = verdict_rule(self.settings)
 
     def verify(self, claim: str, top_k: int | None) -> dict[str, Any]:
-        k = top_k or self.settings.default_top_k
+        k = top_k or self.settings.retrieval.default_top_k
         query = self.encoder.encode([claim], normalize_embeddings=True).astype(np.float32)
         scores, positions = self.flat.search(query, k)
         evidence: list[JudgedEvidence] = []
@@ -112,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     settings = Settings()
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--port", type=int, default=settings.http.port)
     args = parser.parse_args()
     uvicorn.run(create_baseline_app(settings), host=args.host, port=args.port, log_level="warning")
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import httpx
 
 from bench.server import Server
-from factdesk.settings import Settings
-from verify.claim_pairs import read_claims
-from verify.claims_eval import percentile
+from evaluation.claims import read_claims
+from evaluation.claims_eval import percentile
+from factdesk.core.settings import Settings
 
 
 @dataclass
@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
-    args.claims = args.claims or Settings().shared_dir / "claims" / "dev.jsonl"
+    args.claims = args.claims or Settings().tooling.shared_dir / "claims" / "dev.jsonl"
 
     # The cache would answer repeated claims for free; these figures are for fresh claims.
     rounds = bench_server("factdesk", None, {"FACTDESK_ANSWER_CACHE_SIZE": "0"}, args)

@@ -17,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from factdesk.settings import Settings
+from evaluation.scifact import load_scifact_corpus
+from factdesk.core.settings import Settings
+from factdesk.wiring import index_spec, load_embedder
 from index.corpus import load_corpus
-from index.embedding import load_embedder
 from index.store import build_index
-from service.components import index_spec
-from verify.scifact import load_scifact_corpus
 
 
 def peak_rss_mib() -> float:
@@ -33,7 +32,9 @@ def main() -> None:
     settings = Settings()
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path)
-    parser.add_argument("--scifact", type=Path, default=settings.shared_dir / "benchmarks/scifact")
+    parser.add_argument(
+        "--scifact", type=Path, default=settings.tooling.shared_dir / "benchmarks/scifact"
+    )
     parser.add_argument("--limit", type=int, help="Only the first N documents.")
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
@@ -42,7 +43,7 @@ def main() -> None:
     else:
         documents, name = load_scifact_corpus(args.scifact / "corpus.jsonl"), "SciFact corpus"
     documents = documents[: args.limit] if args.limit else documents
-    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    embedder = load_embedder(settings)
     embedder.embed(["warm-up"])
     rss_loaded = peak_rss_mib()
     with tempfile.TemporaryDirectory() as scratch:
@@ -61,7 +62,7 @@ def main() -> None:
         "peak_rss_mib_model_loaded": round(rss_loaded, 1),
         "peak_rss_mib_after_build": round(peak_rss_mib(), 1),
         "artifact_bytes_per_passage": round(disk / manifest.count),
-        "embedding_threads": settings.embedding_threads,
+        "embedding_threads": settings.embedding.threads,
     }
     print(
         f"{name}: {len(documents)} documents, {manifest.count} passages "

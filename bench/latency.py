@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from bench.server import REPO_ROOT, Server
-from verify.claims_eval import percentile
+from evaluation.claims_eval import percentile
 
 DEFAULT_CLAIMS = [
     "Power of Siberia 2 was agreed.",

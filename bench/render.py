@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from verify.stance_eval import STANCE_VARIANTS, variant_accuracies
+from evaluation.stance_eval import STANCE_VARIANTS, variant_accuracies
 
 Section = Callable[[Path, dict[str, str]], list[str]]
 

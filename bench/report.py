@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.server import REPO_ROOT
-from factdesk.settings import Settings
+from factdesk.core.settings import Settings
 
 OUT = REPO_ROOT / "docs" / "benchmarks"
 DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
@@ -99,7 +99,7 @@ def load(name: str) -> Any:
 
 def main() -> None:
     settings = Settings()
-    commands = benchmarks(settings.shared_dir)
+    commands = benchmarks(settings.tooling.shared_dir)
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="+", choices=sorted(commands))
     parser.add_argument("--render-only", action="store_true")

@@ -7,7 +7,8 @@
 * sample corpus: recall@k of the gold evidence quotes of ../shared/claims/dev.jsonl, a hit
   being a retrieved passage that overlaps the quote's span (the service's index).
 Also prints the mean search time per claim of each mode (claim embedding excluded).
-``+rrN`` rows re-rank the mode's top N passages by their best sentence (settings.rerank_depth).
+``+rrN`` rows re-rank the mode's top N passages by their best sentence
+(FACTDESK_RERANK_DEPTH).
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from factdesk.settings import Settings, resolve_path
-from index.embedding import Embedder, load_embedder
+from evaluation.claims import read_claims
+from evaluation.claims_eval import gold_spans
+from evaluation.scifact import load_scifact_claims, load_scifact_corpus
+from factdesk.core.settings import Settings
+from factdesk.wiring import index_spec, load_embedder, open_index
+from index.embedding import Embedder
 from index.retrieval import RETRIEVAL_MODES, make_retriever
 from index.store import LoadedIndex, build_index, load_index
-from service.components import index_spec, open_index
-from verify.claim_pairs import read_claims
-from verify.claims_eval import gold_spans
-from verify.scifact import load_scifact_claims, load_scifact_corpus
 
 KS = (1, 3, 5, 10, 20)
 
@@ -51,9 +52,9 @@ def recall_table(
         found = dict.fromkeys(KS, 0)
         started = time.perf_counter()
         for query, vector in zip(queries, vectors, strict=True):
-            hits = retriever.search(query.claim, vector, max(KS))
+            hits = retriever.retrieve(query.claim, vector, max(KS))
             for k in KS:
-                passages = [index.passages[h.position] for h in hits[:k]]
+                passages = [h.passage for h in hits[:k]]
                 found[k] += sum(
                     any(
                         p.document_id == doc and (end < 0 or (p.start < end and p.end > start))
@@ -87,32 +88,36 @@ def print_table(name: str, table: dict[str, dict[str, float]]) -> None:
 def main() -> None:
     settings = Settings()
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scifact", type=Path, default=settings.shared_dir / "benchmarks/scifact")
+    parser.add_argument(
+        "--scifact", type=Path, default=settings.tooling.shared_dir / "benchmarks/scifact"
+    )
     parser.add_argument("--scifact-index", type=Path, default=Path("var/index-scifact"))
-    parser.add_argument("--claims", type=Path, default=settings.shared_dir / "claims/dev.jsonl")
+    parser.add_argument(
+        "--claims", type=Path, default=settings.tooling.shared_dir / "claims/dev.jsonl"
+    )
     parser.add_argument("--skip-scifact", action="store_true")
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
-    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
+    embedder = load_embedder(settings)
     results: dict[str, dict[str, dict[str, float]]] = {}
 
     sample = open_index(settings, embedder, build_if_missing=True)
     claims = read_claims(args.claims)
     queries = [Query(c.claim, gold_spans(c, sample.documents)) for c in claims]
     results["sample"] = recall_table(
-        sample, embedder, [q for q in queries if q.gold], settings.rerank_depth
+        sample, embedder, [q for q in queries if q.gold], settings.retrieval.rerank_depth
     )
     print_table(f"sample corpus, {len(queries)} dev claims", results["sample"])
 
     if not args.skip_scifact:
-        index_dir = resolve_path(args.scifact_index)
+        index_dir = args.scifact_index
         if not (index_dir / "manifest.json").exists():
             documents = load_scifact_corpus(args.scifact / "corpus.jsonl")
             print(f"indexing {len(documents)} SciFact abstracts into {index_dir} ...", flush=True)
             build_index(documents, embedder, index_spec(settings), index_dir)
         scifact = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
         results["scifact"] = recall_table(
-            scifact, embedder, scifact_queries(args.scifact), settings.rerank_depth
+            scifact, embedder, scifact_queries(args.scifact), settings.retrieval.rerank_depth
         )
         print_table("SciFact dev (gold abstracts)", results["scifact"])
     if args.json_out:

@@ -23,10 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from index.store import IndexSpec, build_faiss_index
+from factdesk.core.settings import IndexSettings, Settings
+from factdesk.wiring import index_spec
+from index.backends import build_vector_index
 
 DIMENSION = 384  # all-MiniLM-L6-v2
 _SPREAD = 1.4  # noise norm relative to the centre: cosine to the centre ~ 1 / sqrt(1 + 1.4^2)
+
+
+def _spec(index_type: str) -> Any:
+    """The configured index parameters, with this index type."""
+    return index_spec(Settings(index=IndexSettings(index_type=index_type)))
 
 
 def synthetic_vectors(count: int, seed: int, centres: np.ndarray) -> np.ndarray:
@@ -131,14 +138,14 @@ def measure(vectors: np.ndarray, probe: np.ndarray, nprobes: list[int]) -> list[
         return found
 
     started = time.perf_counter()
-    flat, _, _ = build_faiss_index(IndexSpec("synthetic", index_type="flat"), vectors)
+    flat, _, _ = build_vector_index(_spec("flat"), vectors)
     flat_s = time.perf_counter() - started
     _, exact = flat.search(probe, 10)
     add("flat", flat, {}, flat_s)
     del flat
 
     started = time.perf_counter()
-    ivf, _, params = build_faiss_index(IndexSpec("synthetic", index_type="ivf_sq8"), vectors)
+    ivf, _, params = build_vector_index(_spec("ivf_sq8"), vectors)
     ivf_s = time.perf_counter() - started
     for nprobe in nprobes:
         ivf.nprobe = nprobe
@@ -147,7 +154,7 @@ def measure(vectors: np.ndarray, probe: np.ndarray, nprobes: list[int]) -> list[
 
     if count <= 100_000:
         started = time.perf_counter()
-        hnsw, _, params = build_faiss_index(IndexSpec("synthetic", index_type="hnsw"), vectors)
+        hnsw, _, params = build_vector_index(_spec("hnsw"), vectors)
         add("hnsw", hnsw, params, time.perf_counter() - started)
     return rows
 

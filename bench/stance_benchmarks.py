@@ -18,10 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from factdesk.settings import Settings, resolve_path
-from index.corpus import load_corpus
-from verify.claim_pairs import claim_stance_pairs, read_claims
-from verify.stance_eval import (
+from evaluation.claim_pairs import claim_stance_pairs
+from evaluation.claims import read_claims
+from evaluation.stance_eval import (
     STANCE_VARIANTS,
     EvalRow,
     read_eval_rows,
@@ -29,9 +28,12 @@ from verify.stance_eval import (
     stance_variants,
     variant_accuracies,
 )
-from verify.stance_model import load_stance_model, stance_config
+from factdesk.core.resources import resolve_path
+from factdesk.core.settings import Settings
+from factdesk.wiring import load_stance
+from index.corpus import load_corpus
+from index.words import topic_words
 from verify.symmetric import reversed_pairs
-from verify.training.neutrals import content_words
 
 TARGETS = {
     "MultiNLI dev mismatched (3-way)": 0.75,
@@ -55,10 +57,10 @@ def crossed_rows(rows: list[EvalRow]) -> list[dict[str, str]]:
     that shares no content word with it and belongs to another hypothesis: NEUTRAL pairs."""
     crossed: list[dict[str, str]] = []
     for i, row in enumerate(rows):
-        words = content_words(row.pair.claim)
+        words = topic_words(row.pair.claim)
         for step in range(1, min(_CROSS_WINDOW, len(rows))):
             other = rows[(i + step) % len(rows)].pair
-            if other.claim != row.pair.claim and not words & content_words(other.evidence):
+            if other.claim != row.pair.claim and not words & topic_words(other.evidence):
                 crossed.append(
                     {"premise": other.evidence, "hypothesis": row.pair.claim, "label": "neutral"}
                 )
@@ -67,9 +69,9 @@ def crossed_rows(rows: list[EvalRow]) -> list[dict[str, str]]:
 
 
 def benchmark_files(settings: Settings, scratch: Path) -> dict[str, Path]:
-    root = settings.shared_dir / "benchmarks"
-    claims = read_claims(settings.shared_dir / "claims" / "dev.jsonl")
-    corpus = load_corpus(resolve_path(settings.corpus_dir))
+    root = settings.tooling.shared_dir / "benchmarks"
+    claims = read_claims(settings.tooling.shared_dir / "claims" / "dev.jsonl")
+    corpus = load_corpus(resolve_path(settings.index.corpus_dir))
     claims_pairs = {}
     for pronoun_context in (False, True):
         path = scratch / f"dev_claim_pairs{'_context' if pronoun_context else ''}.jsonl"
@@ -93,7 +95,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, dest="json_out")
     args = parser.parse_args()
     settings = Settings()
-    model = load_stance_model(stance_config(settings, args.model))
+    model = load_stance(settings, args.model)
     figures: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         files = benchmark_files(settings, Path(scratch))

@@ -15,7 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
-from factdesk.settings import Settings
+from factdesk.core.resources import resolve_path
+from factdesk.core.settings import Settings
+from factdesk.wiring import stance_config
 from index.corpus import load_corpus
 from index.segment import split_sentences
 from verify.stance_model import (
@@ -24,13 +26,12 @@ from verify.stance_model import (
     load_stance_model,
     native_bf16,
     resolve_precision,
-    stance_config,
 )
 
 
 def sixty_word_passages(count: int) -> list[str]:
     settings = Settings()
-    documents = load_corpus(settings.corpus_dir)
+    documents = load_corpus(resolve_path(settings.index.corpus_dir))
     passages: list[str] = []
     for document in documents:
         words: list[str] = []
@@ -75,7 +76,7 @@ def main() -> None:
         model = load_stance_model(dataclasses.replace(config, precision=precision))
         figures[f"{precision}_batch8_ms_per_pair"] = per_pair_ms(model, pairs, 8, args.rounds)
         figures[f"{precision}_single_ms_per_pair"] = per_pair_ms(model, pairs, 1, args.rounds)
-    print(f"model: {config.reference}  threads: {settings.stance_threads}")
+    print(f"model: {config.reference}  threads: {settings.stance.threads}")
     print(f"pairs: 8 x ~60-word passage + claim, {args.rounds} rounds, median ms per pair")
     for precision in precisions:
         batched = figures[f"{precision}_batch8_ms_per_pair"]

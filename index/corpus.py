@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from factdesk.errors import FactdeskError
+from factdesk.core.errors import InvalidInputError
+from factdesk.core.files import read_jsonl
 
 TEXT_SUFFIXES = (".txt", ".md")
 
 
-class CorpusError(FactdeskError, ValueError):
+class CorpusError(InvalidInputError):
     pass
 
 
@@ -60,20 +61,6 @@ def _document(doc_id: str, text: str, meta: dict[str, object]) -> Document:
     )
 
 
-def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, object]]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}:{number}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise CorpusError(f"{path}:{number}: expected a JSON object")
-            yield number, row
-
-
 def load_directory(directory: Path) -> list[Document]:
     """Every .txt/.md file of ``directory``; ids and metadata from manifest.jsonl if present."""
     if not directory.is_dir():
@@ -81,7 +68,7 @@ def load_directory(directory: Path) -> list[Document]:
     by_file: dict[str, dict[str, object]] = {}
     manifest = directory / "manifest.jsonl"
     if manifest.exists():
-        for number, row in _read_jsonl(manifest):
+        for number, row in read_jsonl(manifest, CorpusError):
             name = row.get("file") or f"{row.get('id')}.txt"
             by_file[str(name)] = row
             if "id" not in row:
@@ -97,7 +84,7 @@ def load_directory(directory: Path) -> list[Document]:
 def load_jsonl(path: Path) -> list[Document]:
     """One document per line: ``{"id", "text", ...metadata}``."""
     documents: list[Document] = []
-    for number, row in _read_jsonl(path):
+    for number, row in read_jsonl(path, CorpusError):
         if not isinstance(row.get("id"), (str, int)) or not isinstance(row.get("text"), str):
             raise CorpusError(f"{path}:{number}: needs 'id' and a string 'text'")
         documents.append(_document(str(row["id"]), str(row["text"]), row))

@@ -71,9 +71,3 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return normalise(vectors)
-
-
-def load_embedder(reference: str, threads: int) -> SentenceTransformerEmbedder:
-    from factdesk.model_refs import resolve_model_ref
-
-    return SentenceTransformerEmbedder(reference, resolve_model_ref(reference), threads)

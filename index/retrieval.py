@@ -2,18 +2,23 @@
 
 Dense retrieval finds paraphrases; BM25 finds the rare names and numbers a claim turns on
 and that a small embedding model blurs. Reciprocal rank fusion combines the two rankings
-without calibrating their scores against each other.
+without calibrating their scores against each other. ``PassageRetriever`` turns a ranking
+into what the verifier judges: each hit with every sentence's relevance to the claim and its
+best sentence, optionally re-ranked by that sentence.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from index.embedding import Vectors
-from index.store import LoadedIndex, SentenceKey, sentence_keys
+from index.passages import Passage
+from index.sentences import IndexedSentence
+from index.store import LoadedIndex
 
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 _RRF_K = 60  # the constant of Cormack et al. (2009); ranks past ~60 barely count
@@ -22,20 +27,38 @@ _RRF_K = 60  # the constant of Cormack et al. (2009); ranks past ~60 barely coun
 @dataclass(frozen=True)
 class Hit:
     position: int  # into LoadedIndex.passages
-    # cosine (dense), BM25 score (bm25), fused RRF score (hybrid), or the best sentence's
-    # cosine (re-ranked)
-    score: float
+    score: float  # cosine (dense), BM25 score (bm25) or fused RRF score (hybrid)
 
 
 class Retriever(Protocol):
+    """A ranking of passages for a claim (its text and its normalised embedding)."""
+
     def search(self, claim: str, query: Vectors, k: int) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    sentence: IndexedSentence
+    relevance: float  # cosine similarity to the claim
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A retrieved passage with its sentences scored against the claim."""
+
+    position: int  # into LoadedIndex.passages
+    passage: Passage
+    # the ranking's score, or the best sentence's cosine when re-ranked by sentence
+    score: float
+    sentences: tuple[ScoredSentence, ...]  # in passage order
+    best: ScoredSentence  # the most relevant sentence (the first of equals)
 
 
 class DenseRetriever:
     def __init__(self, index: LoadedIndex) -> None:
         self._index = index
 
-    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:  # noqa: ARG002
         scores, positions = self._index.search(query, k)
         return [
             Hit(int(p), float(s)) for s, p in zip(scores[0], positions[0], strict=True) if p >= 0
@@ -56,7 +79,7 @@ class Bm25Retriever:
         )
         self._model.index(tokens, show_progress=False)
 
-    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
+    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:  # noqa: ARG002
         tokens = self._bm25s.tokenize([claim], stopwords="en", show_progress=False)
         if not tokens.vocab:  # nothing but stopwords: no lexical evidence at all
             return []
@@ -89,51 +112,61 @@ class HybridRetriever:
         return [Hit(position, float(np.float32(score))) for position, score in best]
 
 
-class SentenceRerankRetriever:
-    """Re-rank ``depth`` passages by their best sentence's cosine to the claim.
+class PassageRetriever:
+    """The top ``k`` passages of a ranking, each with its sentences scored against the claim.
 
-    A claim is about one sentence long and its evidence is usually one sentence; a passage
-    vector averages that sentence with its neighbours and can rank it far down. Passages
-    overlap, so a passage whose best sentence is already the best sentence of a higher one
-    is passed over: the ``k`` hits show ``k`` different pieces of evidence. A sentence that a
-    document repeats word for word (a summary box, a repeated lede) is the same evidence.
+    With ``rerank_depth`` > 0 it takes that many passages of the ranking and re-ranks them by
+    their best sentence's cosine to the claim. A claim is about one sentence long and its
+    evidence is usually one sentence; a passage vector averages that sentence with its
+    neighbours and can rank it far down. Passages overlap, so a passage whose best sentence
+    is already the best sentence of a higher one is passed over: the ``k`` hits show ``k``
+    different pieces of evidence. A sentence that a document repeats word for word (a
+    summary box, a repeated lede) is the same evidence.
     """
 
-    def __init__(self, inner: Retriever, index: LoadedIndex, depth: int) -> None:
-        self._inner = inner
+    def __init__(self, ranking: Retriever, index: LoadedIndex, rerank_depth: int) -> None:
+        self.ranking = ranking
         self._index = index
-        self._depth = depth
+        self._depth = rerank_depth
 
-    def search(self, claim: str, query: Vectors, k: int) -> list[Hit]:
-        hits = self._inner.search(claim, query, max(self._depth, k))
-        keys_of = [sentence_keys([self._index.passages[hit.position]]) for hit in hits]
-        # One matrix product for all the candidates' sentences, then split per passage.
-        relevance = self._index.sentence_relevance([key for keys in keys_of for key in keys], query)
-        ranked: list[tuple[float, SentenceKey, int]] = []
-        offset = 0
-        for hit, keys in zip(hits, keys_of, strict=True):
-            own = relevance[offset : offset + len(keys)]
-            offset += len(keys)
-            best = int(np.argmax(own))
-            ranked.append((float(own[best]), keys[best], hit.position))
-        ranked.sort(key=lambda item: (-item[0], item[2]))
-        reranked: list[Hit] = []
+    def retrieve(self, claim: str, query: Vectors, k: int) -> list[PassageHit]:
+        depth = max(self._depth, k) if self._depth else k
+        scored = self._scored(self.ranking.search(claim, query, depth), query)
+        if not self._depth:
+            return scored
+        scored.sort(key=lambda hit: (-hit.best.relevance, hit.position))
+        reranked: list[PassageHit] = []
         covered: set[tuple[str, str]] = set()
-        for score, key, position in ranked:
-            evidence = self._evidence_of(key)
+        for hit in scored:
+            evidence = (hit.best.sentence.document_id, hit.best.sentence.normalised)
             if evidence not in covered:
                 covered.add(evidence)
-                reranked.append(Hit(position, score))
+                reranked.append(dataclasses.replace(hit, score=hit.best.relevance))
         return reranked[:k]
 
-    def _evidence_of(self, key: SentenceKey) -> tuple[str, str]:
-        """A sentence as evidence: its document and its words, wherever they stand."""
-        document, start, end = key
-        return document, " ".join(self._index.documents[document].text[start:end].split())
+    def _scored(self, hits: list[Hit], query: Vectors) -> list[PassageHit]:
+        """The hits with their sentences' relevance: one matrix product for all of them."""
+        index = self._index
+        own = [index.passage_sentences[hit.position] for hit in hits]
+        relevance = index.sentences.relevance([s for sentences in own for s in sentences], query)
+        scored: list[PassageHit] = []
+        offset = 0
+        for hit, sentences in zip(hits, own, strict=True):
+            values = relevance[offset : offset + len(sentences)]
+            offset += len(sentences)
+            scores = tuple(
+                ScoredSentence(sentence, float(value))
+                for sentence, value in zip(sentences, values, strict=True)
+            )
+            best = scores[int(np.argmax(values))]
+            scored.append(
+                PassageHit(hit.position, index.passages[hit.position], hit.score, scores, best)
+            )
+        return scored
 
 
-def make_retriever(mode: str, index: LoadedIndex, rerank_depth: int = 0) -> Retriever:
-    """The ``mode`` retriever, re-ranked by best sentence when ``rerank_depth`` > 0."""
+def make_ranking(mode: str, index: LoadedIndex) -> Retriever:
+    """The ``mode`` ranking of passages."""
     retriever: Retriever
     if mode == "dense":
         retriever = DenseRetriever(index)
@@ -143,4 +176,9 @@ def make_retriever(mode: str, index: LoadedIndex, rerank_depth: int = 0) -> Retr
         retriever = HybridRetriever(DenseRetriever(index), Bm25Retriever(index))
     else:
         raise ValueError(f"retrieval mode must be one of {RETRIEVAL_MODES}, not {mode!r}")
-    return SentenceRerankRetriever(retriever, index, rerank_depth) if rerank_depth else retriever
+    return retriever
+
+
+def make_retriever(mode: str, index: LoadedIndex, rerank_depth: int) -> PassageRetriever:
+    """The ``mode`` ranking, re-ranked by best sentence when ``rerank_depth`` > 0."""
+    return PassageRetriever(make_ranking(mode, index), index, rerank_depth)

@@ -8,8 +8,8 @@ A built index is a directory::
     passages.jsonl    one passage per line, in index order
     documents.jsonl   the documents (text and metadata) the offsets point into
     sentences.npy     fp16 embeddings of the passages' distinct sentences, in the order
-                      ``sentence_keys`` gives: the verifier ranks evidence sentences with
-                      them instead of embedding them on every request
+                      ``index.sentences.sentence_keys`` gives: the verifier ranks
+                      evidence sentences with them instead of embedding them per request
 
 Loading recomputes every checksum and compares the manifest with what the service is
 configured to use; any mismatch is an ``IndexMismatchError`` that says what differs.
@@ -22,38 +22,33 @@ import json
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from factdesk.errors import FactdeskError
+from factdesk.core.errors import UnavailableError
+from factdesk.core.files import read_jsonl, sha256_file, write_jsonl
+from index.backends import backend_named, build_vector_index
 from index.corpus import Document, corpus_fingerprint
 from index.embedding import Embedder, Vectors
 from index.passages import Passage, build_passages
 from index.segment import Span
+from index.sentences import IndexedSentence, SentenceTable, sentence_keys
 
 FORMAT_VERSION = 2
 METRIC = "inner_product"
 _FILES = ("index.faiss", "passages.jsonl", "documents.jsonl", "sentences.npy")
 
-SentenceKey = tuple[str, int, int]  # (document id, start, end)
 
-
-def sentence_keys(passages: Sequence[Passage]) -> list[SentenceKey]:
-    """The distinct sentences of ``passages``, in first-seen order."""
-    keys: dict[SentenceKey, None] = {}
-    for passage in passages:
-        for span in passage.sentences:
-            keys.setdefault((passage.document_id, span.start, span.end), None)
-    return list(keys)
-
-
-class IndexArtifactError(FactdeskError):
+class IndexArtifactError(UnavailableError):
     """Base of problems with index artifacts."""
+
+    slug = "index-unavailable"
+    title = "Index unavailable"
 
 
 class IndexMissingError(IndexArtifactError):
@@ -66,18 +61,19 @@ class IndexMismatchError(IndexArtifactError):
 
 @dataclass(frozen=True)
 class IndexSpec:
-    """How to build an index; also what a loaded index must match."""
+    """How to build an index; also what a loaded index must match. Built from Settings by
+    factdesk.wiring, which holds the defaults."""
 
     embedding_model: str
-    passage_window: int = 3
-    passage_stride: int = 2
-    index_type: str = "auto"  # auto | flat | hnsw | ivf | ivf_sq8
-    flat_max_passages: int = 50_000  # "auto" switches to HNSW above this
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 80
-    hnsw_ef_search: int = 64
-    ivf_nlist: int = 0  # 0: 4 * sqrt(n)
-    ivf_nprobe: int = 16
+    passage_window: int
+    passage_stride: int
+    index_type: str  # auto | flat | hnsw | ivf | ivf_sq8 (index.backends)
+    flat_max_passages: int  # "auto" switches to HNSW above this
+    hnsw_m: int
+    hnsw_ef_construction: int
+    hnsw_ef_search: int
+    ivf_nlist: int  # 0: 4 * sqrt(n)
+    ivf_nprobe: int
 
 
 @dataclass(frozen=True)
@@ -105,74 +101,8 @@ class Manifest:
         return cls(**json.loads(text))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _combined(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-
-
-def _training_sample(vectors: Vectors, size: int) -> Vectors:
-    if len(vectors) <= size:
-        return vectors
-    rows = np.random.default_rng(0).choice(len(vectors), size=size, replace=False)
-    sample: Vectors = vectors[np.sort(rows)]
-    return sample
-
-
-def build_faiss_index(spec: IndexSpec, vectors: Vectors) -> tuple[Any, str, dict[str, int]]:
-    import faiss
-
-    count, dimension = vectors.shape
-    kind = spec.index_type
-    if kind == "auto":
-        kind = "flat" if count <= spec.flat_max_passages else "hnsw"
-    if kind == "flat":
-        flat = faiss.IndexFlatIP(dimension)
-        flat.add(vectors)
-        return flat, kind, {}
-    if kind == "hnsw":
-        hnsw = faiss.IndexHNSWFlat(dimension, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = spec.hnsw_ef_construction
-        hnsw.hnsw.efSearch = spec.hnsw_ef_search
-        hnsw.add(vectors)
-        return (
-            hnsw,
-            kind,
-            {
-                "m": spec.hnsw_m,
-                "ef_construction": spec.hnsw_ef_construction,
-                "ef_search": spec.hnsw_ef_search,
-            },
-        )
-    if kind in ("ivf", "ivf_sq8"):
-        nlist = spec.ivf_nlist or max(1, int(4 * np.sqrt(count)))
-        quantizer = faiss.IndexFlatIP(dimension)
-        ivf: Any
-        if kind == "ivf":
-            ivf = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
-        else:
-            # One byte per dimension: a quarter of the float vectors' memory, which is what
-            # lets a million passages fit in a few hundred bytes each.
-            ivf = faiss.IndexIVFScalarQuantizer(
-                quantizer,
-                dimension,
-                nlist,
-                faiss.ScalarQuantizer.QT_8bit,
-                faiss.METRIC_INNER_PRODUCT,
-            )
-        # k-means on every vector costs minutes at a million; ~50 per list is plenty.
-        sample = _training_sample(vectors, 50 * nlist)
-        ivf.train(sample)
-        ivf.add(vectors)
-        ivf.nprobe = spec.ivf_nprobe
-        return ivf, kind, {"nlist": nlist, "nprobe": spec.ivf_nprobe}
-    raise ValueError(f"unknown index type {spec.index_type!r} (auto, flat, hnsw, ivf or ivf_sq8)")
 
 
 def _passage_row(passage: Passage) -> dict[str, Any]:
@@ -212,23 +142,19 @@ def build_index(
         raise FileExistsError(f"{out_dir} exists: index artifacts are immutable, choose a new dir")
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
     vectors = embedder.embed([p.text for p in passages])
-    index, kind, parameters = build_faiss_index(spec, vectors)
+    index, kind, parameters = build_vector_index(spec, vectors)
     by_id = {d.id: d for d in documents}
     sentence_vectors = embedder.embed(
-        [by_id[doc].text[start:end] for doc, start, end in sentence_keys(passages)]
+        [by_id[key.document_id].text[key.start : key.end] for key in sentence_keys(passages)]
     ).astype(np.float16)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     faiss.write_index(index, str(staging / "index.faiss"))
     np.save(staging / "sentences.npy", sentence_vectors, allow_pickle=False)
-    with (staging / "passages.jsonl").open("w", encoding="utf-8") as handle:
-        for passage in passages:
-            handle.write(json.dumps(_passage_row(passage), ensure_ascii=False) + "\n")
-    with (staging / "documents.jsonl").open("w", encoding="utf-8") as handle:
-        for document in documents:
-            handle.write(json.dumps(_document_row(document), ensure_ascii=False) + "\n")
-    files = {name: _sha256(staging / name) for name in _FILES}
+    write_jsonl(staging / "passages.jsonl", map(_passage_row, passages))
+    write_jsonl(staging / "documents.jsonl", map(_document_row, documents))
+    files = {name: sha256_file(staging / name) for name in _FILES}
     manifest = Manifest(
         format=FORMAT_VERSION,
         embedding_model=embedder.name,
@@ -259,14 +185,17 @@ class LoadedIndex:
     faiss_index: Any
     passages: list[Passage]
     documents: dict[str, Document]
-    sentence_vectors: npt.NDArray[np.float16]
-    sentence_rows: dict[SentenceKey, int]
+    sentences: SentenceTable
+    # Each passage's sentences, by passage position: what retrieval scores per hit.
+    passage_sentences: list[tuple[IndexedSentence, ...]] = field(init=False)
+    passage_counts: dict[str, int] = field(init=False)  # document id -> passages
 
-    def sentence_relevance(self, keys: Sequence[SentenceKey], query: Vectors) -> Vectors:
-        """Cosine similarity of the stored sentences ``keys`` to one normalised query."""
-        rows = [self.sentence_rows[key] for key in keys]
-        similarities: Vectors = self.sentence_vectors[rows].astype(np.float32) @ query[0]
-        return similarities
+    def __post_init__(self) -> None:
+        self.passage_sentences = [
+            tuple(self.sentences[key] for key in sentence_keys([passage]))
+            for passage in self.passages
+        ]
+        self.passage_counts = dict(Counter(passage.document_id for passage in self.passages))
 
     def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, positions) of the top ``k`` passages for each query row."""
@@ -275,39 +204,33 @@ class LoadedIndex:
 
 
 def _read_passages(path: Path) -> list[Passage]:
-    passages: list[Passage] = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            passages.append(
-                Passage(
-                    id=row["id"],
-                    document_id=row["document_id"],
-                    start=row["start"],
-                    end=row["end"],
-                    text=row["text"],
-                    sentences=tuple(Span(a, b) for a, b in row["sentences"]),
-                )
-            )
-    return passages
+    return [
+        Passage(
+            id=row["id"],
+            document_id=row["document_id"],
+            start=row["start"],
+            end=row["end"],
+            text=row["text"],
+            sentences=tuple(Span(a, b) for a, b in row["sentences"]),
+        )
+        for _, row in read_jsonl(path)
+    ]
 
 
 def _read_documents(path: Path) -> dict[str, Document]:
     documents: dict[str, Document] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            documents[row["id"]] = Document(
-                id=row["id"],
-                text=row["text"],
-                title=row["title"],
-                publisher=row["publisher"],
-                authors=tuple(row["authors"]),
-                published=row["published"],
-                url=row["url"],
-                language=row["language"],
-                sentences=tuple(row["sentences"]) if row.get("sentences") else None,
-            )
+    for _, row in read_jsonl(path):
+        documents[row["id"]] = Document(
+            id=row["id"],
+            text=row["text"],
+            title=row["title"],
+            publisher=row["publisher"],
+            authors=tuple(row["authors"]),
+            published=row["published"],
+            url=row["url"],
+            language=row["language"],
+            sentences=tuple(row["sentences"]) if row.get("sentences") else None,
+        )
     return documents
 
 
@@ -321,17 +244,14 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexMismatchError(f"{path} is not a factdesk index manifest: {exc}") from exc
 
 
-def load_index(
+def _manifest_problems(
+    manifest: Manifest,
     index_dir: Path,
-    *,
     embedding_model: str,
     dimension: int,
-    expected_fingerprint: str | None = None,
-) -> LoadedIndex:
-    """Load and verify an index; every mismatch with the configuration is refused."""
-    import faiss
-
-    manifest = read_manifest(index_dir)
+    expected_fingerprint: str | None,
+) -> list[str]:
+    """Every way the artifacts disagree with their manifest or with the configuration."""
     problems: list[str] = []
     if manifest.format != FORMAT_VERSION:
         problems.append(f"format {manifest.format}, this factdesk reads {FORMAT_VERSION}")
@@ -350,10 +270,27 @@ def load_index(
         path = index_dir / name
         if not path.exists():
             problems.append(f"{name} is missing")
-        elif _sha256(path) != manifest.files.get(name):
+        elif sha256_file(path) != manifest.files.get(name):
             problems.append(f"{name} does not match its checksum in the manifest")
     if _combined(manifest.files) != manifest.checksum:
         problems.append("the manifest's checksum does not match its file checksums")
+    return problems
+
+
+def load_index(
+    index_dir: Path,
+    *,
+    embedding_model: str,
+    dimension: int,
+    expected_fingerprint: str | None = None,
+) -> LoadedIndex:
+    """Load and verify an index; every mismatch with the configuration is refused."""
+    import faiss
+
+    manifest = read_manifest(index_dir)
+    problems = _manifest_problems(
+        manifest, index_dir, embedding_model, dimension, expected_fingerprint
+    )
     if problems:
         raise IndexMismatchError(
             f"index {index_dir} refused: "
@@ -363,10 +300,7 @@ def load_index(
         )
 
     faiss_index: Any = faiss.read_index(str(index_dir / "index.faiss"))
-    if manifest.index_type == "hnsw":
-        faiss_index.hnsw.efSearch = manifest.index_parameters["ef_search"]
-    elif manifest.index_type in ("ivf", "ivf_sq8"):
-        faiss_index.nprobe = manifest.index_parameters["nprobe"]
+    backend_named(manifest.index_type).configure(faiss_index, manifest.index_parameters)
     passages = _read_passages(index_dir / "passages.jsonl")
     if faiss_index.ntotal != manifest.count or len(passages) != manifest.count:
         raise IndexMismatchError(
@@ -382,11 +316,7 @@ def load_index(
             f"index {index_dir} refused: sentences.npy holds {sentence_vectors.shape}, the "
             f"passages have {len(keys)} sentences of dimension {manifest.dimension}"
         )
+    documents = _read_documents(index_dir / "documents.jsonl")
     return LoadedIndex(
-        manifest,
-        faiss_index,
-        passages,
-        _read_documents(index_dir / "documents.jsonl"),
-        sentence_vectors,
-        {key: row for row, key in enumerate(keys)},
+        manifest, faiss_index, passages, documents, SentenceTable(keys, sentence_vectors, documents)
     )

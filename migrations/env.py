@@ -10,9 +10,9 @@ from service.db import make_engine
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
 if not url:
-    from factdesk.settings import Settings
+    from factdesk.core.settings import AuditSettings
 
-    url = Settings().database_url
+    url = AuditSettings().database_url
 
 target_metadata = Base.metadata
 

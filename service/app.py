@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,12 +14,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from factdesk import __version__
-from factdesk.settings import Settings
-from service.components import Components, build_components
+from factdesk.core.settings import Settings
+from factdesk.wiring import load_pipeline
 from service.middleware import RequestContextMiddleware
 from service.openapi import install_openapi
 from service.problems import install_problem_handlers
 from service.routes import documents, health, queries, verify
+from service.runtime import PipelineFactory, start_runtime
 
 DESCRIPTION = """\
 Checks a claim against the configured corpus: retrieves the passages that bear on it, judges
@@ -37,24 +38,25 @@ def _swagger_assets() -> Path:
     return Path(spec.origin).parent / "static"
 
 
-ComponentsFactory = Callable[[Settings], Components]
-
-
 def create_app(
     settings: Settings | None = None,
-    components_factory: ComponentsFactory = build_components,
+    pipeline_factory: PipelineFactory = load_pipeline,
 ) -> FastAPI:
-    """Build the app; models, index and database are loaded in ``lifespan``, not here."""
+    """Build the app; models, index and database are loaded in ``lifespan``, not here.
+
+    Tests pass a ``pipeline_factory`` that wires fakes behind the model Protocols; the
+    database, the batching and everything else is what production runs.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        components = await run_in_threadpool(components_factory, settings)
-        app.state.components = components
+        runtime = await run_in_threadpool(start_runtime, settings, pipeline_factory)
+        app.state.runtime = runtime
         try:
             yield
         finally:
-            components.close()
+            runtime.close()
 
     app = FastAPI(
         title="factdesk",
@@ -66,7 +68,7 @@ def create_app(
     )
     install_problem_handlers(app)
     install_openapi(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.http.max_body_bytes)
     for router in (verify.router, queries.router, documents.router, health.router):
         app.include_router(router)
 

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from verify.pipeline import Verification
+from verify.verifier import Verification
 
 log = logging.getLogger("factdesk")
 

@@ -6,12 +6,29 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.components import Components
+from index.store import LoadedIndex
+from service.audit.service import AuditService
+from service.runtime import Runtime
+from service.verification import VerificationService
 
 
-def get_components(request: Request) -> Components:
-    components: Components = request.app.state.components
-    return components
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-ComponentsDep = Annotated[Components, Depends(get_components)]
+def get_verification(request: Request) -> VerificationService:
+    return _runtime(request).verification
+
+
+def get_audit(request: Request) -> AuditService:
+    return _runtime(request).audit
+
+
+def get_index(request: Request) -> LoadedIndex:
+    return _runtime(request).pipeline.index
+
+
+VerificationDep = Annotated[VerificationService, Depends(get_verification)]
+AuditDep = Annotated[AuditService, Depends(get_audit)]
+IndexDep = Annotated[LoadedIndex, Depends(get_index)]

@@ -1,7 +1,13 @@
-"""The one place where errors become RFC 9457 problem+json responses."""
+"""The one place where errors become RFC 9457 problem+json responses.
+
+Domain errors derive from ``factdesk.core.errors.FactdeskError`` and carry their status,
+type and title; one handler answers all of them. Framework errors (validation, unknown
+routes, oversized bodies) get the same shape.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,10 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.audit.repository import AuditUnavailableError, InvalidCursorError
+from factdesk.core.errors import FactdeskError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_BASE = "https://factdesk.invalid/problems/"
+log = logging.getLogger("factdesk")
 
 
 class FieldError(BaseModel):
@@ -29,11 +36,6 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[FieldError] | None = None
-
-
-class NotFoundError(Exception):
-    def __init__(self, what: str, identifier: str) -> None:
-        super().__init__(f"{what} {identifier!r} not found")
 
 
 def problem_response(
@@ -88,31 +90,18 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _not_found(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, 404, "not-found", "Not found", str(exc))
-
-
-async def _bad_cursor(request: Request, exc: Exception) -> JSONResponse:
-    errors = [FieldError(field="query.cursor", message=str(exc))]
-    return problem_response(request, 422, "validation", "Invalid request", str(exc), errors)
-
-
-async def _audit_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        503,
-        "audit-unavailable",
-        "Audit trail unavailable",
-        "the answer could not be recorded in the audit trail, so it is not given; retry later",
-    )
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FactdeskError)
+    if exc.status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+    errors = [FieldError(field=exc.field, message=str(exc))] if exc.field else None
+    return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, errors)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(NotFoundError, _not_found)
-    app.add_exception_handler(InvalidCursorError, _bad_cursor)
-    app.add_exception_handler(AuditUnavailableError, _audit_unavailable)
+    app.add_exception_handler(FactdeskError, _domain)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from verify.labels import STANCES, Stance
-from verify.stance_model import Probabilities, StancePair
+from tests.fakes import FakeStanceModel
+from verify.labels import Stance
 
 # Test configuration, not application configuration: the app reads only factdesk.Settings.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,7 +21,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
-SHIPPED_STANCE_MODEL = REPO_ROOT / "models" / "stance-minilm-l6"
+SHIPPED_STANCE_MODEL = REPO_ROOT / "factdesk" / "models" / "stance-minilm-l6"
+SAMPLE_CORPUS = REPO_ROOT / "factdesk" / "corpus" / "sample"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -31,36 +31,6 @@ def shared_dir() -> Path:
     if not (SHARED / "training").is_dir():
         pytest.skip(f"needs the shared training data beside the repository ({SHARED})")
     return SHARED
-
-
-class FakeStanceModel:
-    """A fixed stance per pair, from a keyword table: a plain keyword is looked for in the
-    claim, an "evidence:" keyword in the evidence. First match wins."""
-
-    def __init__(self, by_keyword: dict[str, Stance], default: Stance = Stance.NEUTRAL) -> None:
-        self._by_keyword = by_keyword
-        self._default = default
-        self.calls: list[int] = []
-
-    @property
-    def identity(self) -> dict[str, str]:
-        return {"name": "fake", "checksum": "0"}
-
-    def _stance(self, pair: StancePair) -> Stance:
-        for keyword, stance in self._by_keyword.items():
-            if keyword.startswith("evidence:"):
-                if keyword.removeprefix("evidence:") in pair.evidence:
-                    return stance
-            elif keyword in pair.claim:
-                return stance
-        return self._default
-
-    def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
-        self.calls.append(len(pairs))
-        out = np.full((len(pairs), 3), 0.05, dtype=np.float32)
-        for row, pair in enumerate(pairs):
-            out[row, STANCES.index(self._stance(pair))] = 0.9
-        return out
 
 
 @pytest.fixture

@@ -1,14 +1,29 @@
-"""Fakes behind the Protocols: fast, deterministic, no model weights."""
+"""Fakes behind the Protocols, in one place: fast, deterministic, no model weights.
+
+Everything around them is what production runs: the configuration comes from Settings (the
+only defaults) through factdesk.wiring, the index is real FAISS, the database real.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from factdesk.core.settings import SECTIONS, EmbeddingSettings, IndexSettings, Settings
+from factdesk.wiring import Pipeline, assemble_pipeline, build_verifier, index_spec
+from index.corpus import Document
 from index.embedding import Vectors, normalise
+from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from verify.labels import STANCES, Stance
+from verify.stance_model import Probabilities, StancePair
+from verify.verifier import Verifier
+
+FAKE_EMBEDDING = "fake-hashing"
 
 _WORD = re.compile(r"\w+")
 _STOP = frozenset(
@@ -41,7 +56,7 @@ class HashingEmbedder:
 
     @property
     def name(self) -> str:
-        return "fake-hashing"
+        return FAKE_EMBEDDING
 
     @property
     def dimension(self) -> int:
@@ -55,3 +70,83 @@ class HashingEmbedder:
                 out[row, bucket] = 1.0
         out[:, 0] += 1e-3  # no zero vectors
         return normalise(out)
+
+
+class FakeStanceModel:
+    """A fixed stance per pair, from a keyword table: a plain keyword is looked for in the
+    claim, an "evidence:" keyword in the evidence. First match wins."""
+
+    def __init__(self, by_keyword: dict[str, Stance], default: Stance = Stance.NEUTRAL) -> None:
+        self._by_keyword = by_keyword
+        self._default = default
+        self.calls: list[int] = []
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {"name": "fake", "checksum": "0"}
+
+    def _stance(self, pair: StancePair) -> Stance:
+        for keyword, stance in self._by_keyword.items():
+            if keyword.startswith("evidence:"):
+                if keyword.removeprefix("evidence:") in pair.evidence:
+                    return stance
+            elif keyword in pair.claim:
+                return stance
+        return self._default
+
+    def predict(self, pairs: Sequence[StancePair]) -> Probabilities:
+        self.calls.append(len(pairs))
+        out = np.full((len(pairs), 3), 0.05, dtype=np.float32)
+        for row, pair in enumerate(pairs):
+            out[row, STANCES.index(self._stance(pair))] = 0.9
+        return out
+
+
+def fake_settings(**values: Any) -> Settings:
+    """Production's Settings with the fake embedder named, and the given fields changed.
+
+    Fields are named as in their section (``min_relevance=0.0``, ``checks=False``); a whole
+    section may be passed too (``audit=AuditSettings(...)``). Everything not named keeps
+    the default production runs with.
+    """
+    sections: dict[str, Any] = {"embedding": EmbeddingSettings(model=FAKE_EMBEDDING)}
+    for name, section in SECTIONS.items():
+        if name in values:
+            sections[name] = values.pop(name)
+            continue
+        mine = {key: values.pop(key) for key in list(values) if key in section.model_fields}
+        if mine:
+            sections[name] = section(**mine)
+    if values:
+        raise TypeError(f"no settings section has {sorted(values)}")
+    return Settings(**sections)
+
+
+def fake_spec(**index: Any) -> IndexSpec:
+    """Production's index parameters for the fake embedder, with ``index`` overrides."""
+    return index_spec(fake_settings(index=IndexSettings(**index)))
+
+
+def fake_index(documents: Sequence[Document], directory: Path, **index: Any) -> LoadedIndex:
+    """A real FAISS index of ``documents`` built with the fake embedder."""
+    embedder = HashingEmbedder()
+    build_index(documents, embedder, fake_spec(**index), directory)
+    return load_index(directory, embedding_model=embedder.name, dimension=embedder.dimension)
+
+
+def fake_verifier(index: LoadedIndex, stance: FakeStanceModel, **settings: Any) -> Verifier:
+    """The verifier production wires from its settings (``settings`` changed), over fakes."""
+    return build_verifier(fake_settings(**settings), HashingEmbedder(), index, stance)
+
+
+def fake_pipeline_factory(
+    index_dir: Path, stance: FakeStanceModel
+) -> Callable[[Settings], Pipeline]:
+    """For ``create_app(pipeline_factory=...)``: the fakes, wired as production wires."""
+
+    def factory(settings: Settings) -> Pipeline:
+        embedder = HashingEmbedder()
+        index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
+        return assemble_pipeline(settings, embedder, index, stance)
+
+    return factory

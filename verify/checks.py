@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from verify.labels import NEUTRAL_COLUMN, REFUTES_COLUMN, SUPPORTS_COLUMN
 from verify.polarity import polarity_conflicts
 from verify.stance_model import Probabilities, StancePair
 
@@ -117,12 +118,12 @@ def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> P
     adjusted = probabilities.copy()
     for row, pair in enumerate(pairs):
         if polarity_conflicts(pair.claim, pair.evidence):
-            refutes = max(float(adjusted[row, 1]), POLARITY_PRECISION)
-            others = float(adjusted[row, 0] + adjusted[row, 2])
+            refutes = max(float(adjusted[row, REFUTES_COLUMN]), POLARITY_PRECISION)
+            others = float(adjusted[row, SUPPORTS_COLUMN] + adjusted[row, NEUTRAL_COLUMN])
             scale = (1.0 - refutes) / others if others > 0 else 0.0
-            adjusted[row, [0, 2]] *= scale
-            adjusted[row, 1] = refutes
+            adjusted[row, [SUPPORTS_COLUMN, NEUTRAL_COLUMN]] *= scale
+            adjusted[row, REFUTES_COLUMN] = refutes
         elif conflicts(pair.claim, pair.evidence):
-            adjusted[row, 1] += adjusted[row, 0]
-            adjusted[row, 0] = 0.0
+            adjusted[row, REFUTES_COLUMN] += adjusted[row, SUPPORTS_COLUMN]
+            adjusted[row, SUPPORTS_COLUMN] = 0.0
     return adjusted.astype(np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
-from factdesk.errors import FactdeskError
+from factdesk.core.errors import FactdeskError
 
 
 class Stance(enum.StrEnum):
@@ -17,6 +17,10 @@ class Stance(enum.StrEnum):
 
 
 STANCES: tuple[Stance, ...] = (Stance.SUPPORTS, Stance.REFUTES, Stance.NEUTRAL)
+# The columns of a probability matrix (verify.stance_model.Probabilities), by name.
+SUPPORTS_COLUMN = STANCES.index(Stance.SUPPORTS)
+REFUTES_COLUMN = STANCES.index(Stance.REFUTES)
+NEUTRAL_COLUMN = STANCES.index(Stance.NEUTRAL)
 
 # Spellings used by NLI and fact-verification models on model hubs. Matching is on the
 # lower-cased name with separators removed, so "NOT ENOUGH INFO" and "not_enough_info" agree.

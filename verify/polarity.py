@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verify.claim_pairs import content_words
+from index.words import content_words
 
 # Words of opposite polarity that a claim and its evidence swap. Each side lists its base
 # forms; inflections are matched through _stem. Kept to pairs whose opposition holds in any

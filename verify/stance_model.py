@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +11,17 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from factdesk.settings import Settings
-from verify.labels import STANCES, LabelMappingError, Stance, map_id2label
+from factdesk.core.files import sha256_files
+from factdesk.core.resources import resolve_model_ref
+from verify.labels import (
+    NEUTRAL_COLUMN,
+    REFUTES_COLUMN,
+    STANCES,
+    SUPPORTS_COLUMN,
+    LabelMappingError,
+    Stance,
+    map_id2label,
+)
 
 Probabilities = npt.NDArray[np.float32]
 """Shape (n, 3); columns in ``STANCES`` order: SUPPORTS, REFUTES, NEUTRAL."""
@@ -35,29 +43,56 @@ class StanceModel(Protocol):
     def predict(self, pairs: Sequence[StancePair]) -> Probabilities: ...
 
 
+class StanceScores(NamedTuple):
+    """One row of ``Probabilities``, by name."""
+
+    supports: float
+    refutes: float
+    neutral: float
+
+    @classmethod
+    def of(cls, row: Probabilities) -> StanceScores:
+        return cls(
+            float(row[SUPPORTS_COLUMN]), float(row[REFUTES_COLUMN]), float(row[NEUTRAL_COLUMN])
+        )
+
+
 def stance_of(row: Probabilities) -> Stance:
     return STANCES[int(np.argmax(row))]
 
 
+def encode_pairs(
+    tokenizer: Any, premises: Sequence[str], hypotheses: Sequence[str], max_length: int
+) -> Any:
+    """Token ids of (premise, hypothesis) pairs as the model reads them, in training too:
+    the longer side is truncated first, the batch padded to its longest pair."""
+    return tokenizer(
+        list(premises),
+        list(hypotheses),
+        truncation="longest_first",
+        max_length=max_length,
+        padding=True,
+        return_tensors="pt",
+    )
+
+
 @dataclass(frozen=True)
 class StanceModelConfig:
+    """Built from Settings by factdesk.wiring, which holds the defaults."""
+
     reference: str
-    threads: int = 2
-    batch_size: int = 16
-    max_length: int = 256
+    threads: int
+    batch_size: int
+    max_length: int
     # auto: bf16 where the CPU computes bf16 natively, else fp32 | fp32 | bf16 |
     # int8 (dynamic int8 quantisation of the linear layers)
-    precision: str = "auto"
+    precision: str
 
 
 def _model_checksum(path: Path) -> str:
     """Content digest of the weight files: names the exact weights in the audit trail."""
-    digest = hashlib.sha256()
-    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
-        with weights.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
+    weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
+    return sha256_files(weights)[:16]
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
@@ -155,13 +190,11 @@ class TransformersStanceModel:
         with torch.inference_mode():
             for start in range(0, len(pairs), self._batch_size):
                 batch = [pairs[i] for i in order[start : start + self._batch_size]]
-                encoded = self._tokenizer(
+                encoded = encode_pairs(
+                    self._tokenizer,
                     [p.evidence for p in batch],
                     [p.claim for p in batch],
-                    truncation="longest_first",
-                    max_length=self._max_length,
-                    padding=True,
-                    return_tensors="pt",
+                    self._max_length,
                 )
                 logits = self._model(**encoded).logits.float()
                 probabilities = torch.softmax(logits, dim=-1).numpy()
@@ -171,20 +204,5 @@ class TransformersStanceModel:
         return result
 
 
-def stance_config(
-    settings: Settings, reference: str | None = None, batch_size: int | None = None
-) -> StanceModelConfig:
-    """The configured stance model, optionally another model or batch size."""
-    return StanceModelConfig(
-        reference=reference or settings.stance_model,
-        threads=settings.stance_threads,
-        batch_size=batch_size or settings.stance_batch_size,
-        max_length=settings.stance_max_length,
-        precision=settings.stance_precision,
-    )
-
-
 def load_stance_model(config: StanceModelConfig) -> TransformersStanceModel:
-    from factdesk.model_refs import resolve_model_ref
-
     return TransformersStanceModel(config, resolve_model_ref(config.reference))

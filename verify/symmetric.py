@@ -14,10 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from verify.labels import STANCES, Stance
+from verify.labels import REFUTES_COLUMN
 from verify.stance_model import Probabilities, StancePair
 
-_REFUTES = STANCES.index(Stance.REFUTES)
 BOTH_DIRECTIONS_IDENTITY = "both directions"  # how the audit trail names this
 
 
@@ -25,7 +24,7 @@ def combine_directions(forward: Probabilities, reverse: Probabilities) -> Probab
     if forward.shape != reverse.shape:
         raise ValueError(f"forward {forward.shape} and reverse {reverse.shape} differ")
     combined = forward.astype(np.float32, copy=True)
-    combined[:, _REFUTES] = (forward[:, _REFUTES] + reverse[:, _REFUTES]) / 2
+    combined[:, REFUTES_COLUMN] = (forward[:, REFUTES_COLUMN] + reverse[:, REFUTES_COLUMN]) / 2
     normalised: Probabilities = (combined / combined.sum(axis=1, keepdims=True)).astype(np.float32)
     return normalised
 

@@ -1,6 +1,7 @@
 """From judged evidence to one verdict with a confidence.
 
-The rule, in order (thresholds in ``VerdictRule``, fitted by ``factdesk eval claims --fit``):
+The rule, in order (thresholds in ``VerdictRule``, fitted for a stance model by
+``factdesk eval claims --fit`` and shipped beside its weights as ``verdict.json``):
 1. Only evidence whose retrieval score is at least ``min_relevance`` counts.
 2. Only the evidence most relevant to the claim (within ``refute_margin`` of the highest
    relevance) can refute it. The stance model's typical false refutation is an on-topic
@@ -18,8 +19,13 @@ The rule, in order (thresholds in ``VerdictRule``, fitted by ``factdesk eval cla
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from factdesk.core.errors import InvalidInputError
 
 
 class Verdict(enum.StrEnum):
@@ -32,13 +38,47 @@ class Verdict(enum.StrEnum):
 VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
 
 
+VERDICT_FILE = "verdict.json"  # beside a stance model's weights: the rule fitted for it
+
+
+class VerdictRuleError(InvalidInputError):
+    pass
+
+
 @dataclass(frozen=True)
 class VerdictRule:
-    support_threshold: float = 0.5
-    refute_threshold: float = 0.5
-    conflict_threshold: float = 0.8
-    min_relevance: float = 0.25
-    refute_margin: float = 1.0  # 1.0 or more: any credible evidence can refute
+    support_threshold: float
+    refute_threshold: float
+    conflict_threshold: float
+    min_relevance: float
+    refute_margin: float  # 1.0 or more: any credible evidence can refute
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], origin: str) -> VerdictRule:
+        names = [f.name for f in fields(cls)]
+        missing = [name for name in names if not isinstance(values.get(name), (int, float))]
+        if missing:
+            raise VerdictRuleError(f"{origin}: no number for {', '.join(missing)}")
+        return cls(**{name: float(values[name]) for name in names})
+
+
+def read_verdict_rule(path: Path) -> VerdictRule:
+    """The rule of a ``verdict.json`` (other keys there describe how it was fitted)."""
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise VerdictRuleError(f"{path}: cannot read the verdict thresholds ({exc})") from exc
+    if not isinstance(values, dict):
+        raise VerdictRuleError(f"{path}: expected a JSON object")
+    return VerdictRule.from_mapping(values, str(path))
+
+
+def write_verdict_rule(path: Path, rule: VerdictRule, fitted: Mapping[str, Any]) -> None:
+    """Write ``rule`` with a record of how it was fitted, replacing the file atomically."""
+    staging = path.with_name(f".{path.name}.tmp")
+    payload = {**asdict(rule), "fitted": dict(fitted)}
+    staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    staging.replace(path)
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,26 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from factdesk.errors import FactdeskError
+from factdesk.core.errors import InvalidInputError, UnavailableError
 from service.audit.models import QueryRecord
 
 
-class AuditUnavailableError(FactdeskError):
+class AuditUnavailableError(UnavailableError):
     """The audit record could not be written or read; no unlogged answer may be given."""
 
+    slug = "audit-unavailable"
+    title = "Audit trail unavailable"
 
-class InvalidCursorError(FactdeskError, ValueError):
-    pass
+    @property
+    def detail(self) -> str:
+        # The cause is for the log, not for the client.
+        return (
+            "the answer could not be recorded in the audit trail, so it is not given; retry later"
+        )
+
+
+class InvalidCursorError(InvalidInputError):
+    field = "query.cursor"
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from factdesk.core.errors import NotFoundError
 from index.corpus import Document
-from service.dependencies import ComponentsDep
-from service.problems import NotFoundError, problem_responses
+from service.dependencies import IndexDep
+from service.problems import problem_responses
 from service.schemas import DocumentList, DocumentOut
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -27,9 +28,8 @@ def _out(document: Document, passages: int) -> DocumentOut:
 
 
 @router.get("", response_model=DocumentList, summary="Documents in the index")
-async def list_documents(components: ComponentsDep) -> DocumentList:
-    documents = components.index.documents.values()
-    items = [_out(d, components.passage_counts.get(d.id, 0)) for d in documents]
+async def list_documents(index: IndexDep) -> DocumentList:
+    items = [_out(d, index.passage_counts.get(d.id, 0)) for d in index.documents.values()]
     return DocumentList(items=items, total=len(items))
 
 
@@ -39,8 +39,8 @@ async def list_documents(components: ComponentsDep) -> DocumentList:
     summary="One document's metadata and passage count",
     responses=problem_responses(404),
 )
-async def get_document(document_id: str, components: ComponentsDep) -> DocumentOut:
-    document = components.index.documents.get(document_id)
+async def get_document(document_id: str, index: IndexDep) -> DocumentOut:
+    document = index.documents.get(document_id)
     if document is None:
         raise NotFoundError("document", document_id)
-    return _out(document, components.passage_counts.get(document_id, 0))
+    return _out(document, index.passage_counts.get(document_id, 0))

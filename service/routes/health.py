@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from service.dependencies import ComponentsDep
+from service.dependencies import AuditDep, IndexDep
 from service.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -23,10 +23,10 @@ async def healthz() -> Health:
     summary="Index loaded and database reachable",
     responses={503: {"model": Readiness, "description": "Not ready."}},
 )
-async def readyz(components: ComponentsDep) -> JSONResponse:
-    database = await run_in_threadpool(components.repository.ping)
-    index = components.index.faiss_index.ntotal == components.index.manifest.count
+async def readyz(audit: AuditDep, index: IndexDep) -> JSONResponse:
+    database = await run_in_threadpool(audit.ping)
+    loaded = index.faiss_index.ntotal == index.manifest.count
     ready = Readiness(
-        status="ready" if database and index else "not ready", index=index, database=database
+        status="ready" if database and loaded else "not ready", index=loaded, database=database
     )
-    return JSONResponse(ready.model_dump(), status_code=200 if database and index else 503)
+    return JSONResponse(ready.model_dump(), status_code=200 if database and loaded else 503)

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from service.audit.models import QueryRecord
-from service.components import Components
-from service.dependencies import ComponentsDep
+from service.audit.service import AuditService
+from service.dependencies import AuditDep, VerificationDep
 from service.problems import problem_responses
 from service.schemas import CitationOut, IndexInfo, ModelsInfo, VerifyRequest, VerifyResponse
-from verify.pipeline import Verification
+from service.verification import VerificationService
+from verify.verifier import Verification
 
 router = APIRouter(prefix="/v1", tags=["verify"])
 
 
-def _response(record_id: str, verification: Verification, components: Components) -> VerifyResponse:
-    manifest = components.index.manifest
+def _response(
+    record_id: str, verification: Verification, service: VerificationService
+) -> VerifyResponse:
+    manifest = service.manifest
     return VerifyResponse(
         id=record_id,
         claim=verification.claim,
@@ -36,7 +35,7 @@ def _response(record_id: str, verification: Verification, components: Components
             corpus_fingerprint=manifest.corpus_fingerprint,
             built_at=manifest.built_at,
         ),
-        models=ModelsInfo(embedding=components.embedding_model, stance=components.stance_identity),
+        models=ModelsInfo(embedding=service.embedding_model, stance=service.stance_identity),
         took_ms=verification.took_ms,
     )
 
@@ -48,28 +47,17 @@ def _response(record_id: str, verification: Verification, components: Components
     responses=problem_responses(413, 422, 503),
 )
 async def verify_claim(
-    body: VerifyRequest, request: Request, components: ComponentsDep
+    body: VerifyRequest, request: Request, verification: VerificationDep, audit: AuditDep
 ) -> VerifyResponse:
-    top_k = body.top_k or components.verifier.config.default_top_k
-    verification = await components.verify(body.claim, top_k)
-    record_id = str(uuid.uuid4())
-    response = _response(record_id, verification, components)
-    record = QueryRecord(
-        id=record_id,
-        created_at=datetime.now(UTC),
-        claim=verification.claim,
-        verdict=verification.verdict.value,
-        confidence=verification.confidence,
-        top_k=top_k,
-        response=response.model_dump(mode="json"),
-        stance_model=components.stance_identity.get("name", ""),
-        stance_model_checksum=components.stance_identity.get("checksum", ""),
-        embedding_model=components.embedding_model,
-        index_checksum=components.index.manifest.checksum,
-        latency_ms=verification.took_ms,
-        request_id=request.state.request_id,
-        user_agent=(request.headers.get("user-agent") or "")[:512] or None,
-    )
+    top_k = body.top_k or verification.default_top_k
+    answer = await verification.verify(body.claim, top_k)
+    response = _response(AuditService.new_record_id(), answer, verification)
     # Committed before the response exists for the client; a failure here is a 503.
-    await run_in_threadpool(components.repository.record, record)
+    await run_in_threadpool(
+        audit.record_answer,
+        response,
+        top_k,
+        request.state.request_id,
+        request.headers.get("user-agent"),
+    )
     return response

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from bench.server import Server
-from factdesk.settings import Settings
+from factdesk.core.settings import Settings
+from factdesk.wiring import index_spec, load_embedder
 from index.corpus import load_corpus
-from index.embedding import load_embedder
 from index.store import build_index
-from service.components import index_spec
-from tests.conftest import REPO_ROOT, SHIPPED_STANCE_MODEL
+from tests.conftest import SAMPLE_CORPUS, SHIPPED_STANCE_MODEL
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +20,7 @@ def real_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus indexed with the packaged all-MiniLM-L6-v2."""
     settings = Settings()
     out = tmp_path_factory.mktemp("real-index") / "sample"
-    embedder = load_embedder(settings.embedding_model, settings.embedding_threads)
-    build_index(load_corpus(REPO_ROOT / "corpus" / "sample"), embedder, index_spec(settings), out)
+    build_index(load_corpus(SAMPLE_CORPUS), load_embedder(settings), index_spec(settings), out)
     return out
 
 

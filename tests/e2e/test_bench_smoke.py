@@ -29,10 +29,12 @@ def run(module: str, *args: str) -> str:
 
 def test_stance_cost() -> None:
     out = run("bench.stance_cost", "--model", str(SHIPPED_STANCE_MODEL), "--rounds", "1")
-    assert "fp32: batch of 8: p50" in out and "int8 vs fp32 at batch 8" in out
+    assert "fp32: batch of 8: p50" in out
+    assert "int8 vs fp32 at batch 8" in out
 
 
-def test_stance_benchmarks(shared_dir: object) -> None:
+@pytest.mark.usefixtures("shared_dir")
+def test_stance_benchmarks() -> None:
     out = run("bench.stance_benchmarks", "--model", str(SHIPPED_STANCE_MODEL), "--limit", "6")
     assert "| MultiNLI dev mismatched (3-way) | 6 |" in out
 
@@ -46,7 +48,8 @@ def test_latency(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path) -> None:
 
 def test_scale() -> None:
     out = run("bench.scale", "--sizes", "3000", "--queries", "10", "--nprobe", "4")
-    assert "ivf_sq8" in out and "recall@10" in out
+    assert "ivf_sq8" in out
+    assert "recall@10" in out
 
 
 def _tiny_claims(tmp_path: Path, shared_dir: Path) -> Path:
@@ -61,7 +64,7 @@ def _tiny_scifact(tmp_path: Path, shared_dir: Path) -> Path:
     claims = [json.loads(line) for line in (source / "claims_dev.jsonl").open(encoding="utf-8")]
     claims = [c for c in claims if c.get("evidence")][:2]
     wanted = {int(doc) for c in claims for doc in c["evidence"]}
-    corpus = []
+    corpus: list[str] = []
     with (source / "corpus.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             doc = json.loads(line)
@@ -90,7 +93,8 @@ def test_retrieval_and_index_build(
         "--scifact-index",
         str(tmp_path / "scifact-index"),
     )
-    assert "hybrid" in out and "SciFact dev" in out
+    assert "hybrid" in out
+    assert "SciFact dev" in out
     out = run("bench.index_build", "--scifact", str(scifact), "--json", str(tmp_path / "b.json"))
     assert json.loads((tmp_path / "b.json").read_text())["passages_per_s"] > 0
 

@@ -32,9 +32,8 @@ def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, real_index_dir: 
     return tmp_path
 
 
-def test_verify_prints_a_readable_verdict_and_json(
-    configured: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("configured")
+def test_verify_prints_a_readable_verdict_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "Power of Siberia 2 was agreed.", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["citations"][0]["start"] >= 0
@@ -53,7 +52,8 @@ def test_eval_claims_prints_the_figures_it_writes(
     assert main(["eval", "claims", str(claims), "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert figures["n"] == 3 and figures["citation_claims"] == 2
+    assert figures["n"] == 3
+    assert figures["citation_claims"] == 2
     assert f"accuracy={figures['accuracy']:.4f}" in printed
     assert f"citation hit rate: {figures['citation_hit_rate']:.4f}" in printed
     assert f"p50 {figures['latency_ms']['p50']:.1f}" in printed

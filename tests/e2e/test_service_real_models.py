@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from factdesk.settings import Settings
+from factdesk.core.settings import AuditSettings, IndexSettings, Settings, StanceSettings
 from service.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -20,9 +20,9 @@ def client(
 ) -> Iterator[TestClient]:
     database = tmp_path_factory.mktemp("db") / "audit.db"
     settings = Settings(
-        database_url=f"sqlite:///{database}",
-        index_dir=real_index_dir,
-        stance_model=str(shipped_model),
+        audit=AuditSettings(database_url=f"sqlite:///{database}"),
+        index=IndexSettings(index_dir=real_index_dir),
+        stance=StanceSettings(model=str(shipped_model)),
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -37,8 +37,10 @@ def test_power_of_siberia_2_is_refuted_citing_the_pipeline_passage(client: TestC
     first, second = body["citations"][:2]
     assert "until the two countries agree on a Power of Siberia 2 pipeline" in first["text"]
     assert first["stance"] == "REFUTES"
-    assert "Power of Siberia 2" in second["text"] and "was not mentioned" in second["text"]
-    assert body["models"]["stance"]["checksum"] and body["index"]["index_type"] == "flat"
+    assert "Power of Siberia 2" in second["text"]
+    assert "was not mentioned" in second["text"]
+    assert body["models"]["stance"]["checksum"]
+    assert body["index"]["index_type"] == "flat"
 
 
 def test_supported_claim_cites_its_evidence(client: TestClient) -> None:

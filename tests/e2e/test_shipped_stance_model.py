@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.stance_eval import read_eval_rows, stance_report
 from factdesk.cli import main
+from factdesk.core.settings import Settings
+from factdesk.wiring import load_stance
 from tests.conftest import SHIPPED_STANCE_MODEL
 from verify.checks import apply_checks
 from verify.labels import Stance
-from verify.stance_eval import read_eval_rows, stance_report
 from verify.stance_model import (
-    StanceModelConfig,
     StancePair,
     TransformersStanceModel,
-    load_stance_model,
     stance_of,
 )
 from verify.symmetric import combine_directions, reversed_pairs
@@ -34,7 +34,7 @@ MODEL_GAP = pytest.mark.xfail(
 
 @pytest.fixture(scope="module")
 def model() -> TransformersStanceModel:
-    return load_stance_model(StanceModelConfig(reference=str(SHIPPED_STANCE_MODEL)))
+    return load_stance(Settings(), str(SHIPPED_STANCE_MODEL))
 
 
 PIPELINE = (

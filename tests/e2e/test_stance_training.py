@@ -8,14 +8,17 @@ from pathlib import Path
 import pytest
 
 from factdesk.cli import main
+from factdesk.core.settings import Settings, StanceSettings
+from factdesk.wiring import load_stance
 from verify.labels import STANCES
-from verify.stance_model import StanceModelConfig, StancePair, load_stance_model
+from verify.stance_model import StancePair
 
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.usefixtures("shared_dir")
 def test_tiny_training_run_writes_a_loadable_model_and_resumes(
-    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
     args = [
@@ -34,7 +37,8 @@ def test_tiny_training_run_writes_a_loadable_model_and_resumes(
     ]
     assert main(args) == 0
     first = capsys.readouterr().out
-    assert "data: " in first and "resuming" not in first
+    assert "data: " in first
+    assert "resuming" not in first
     assert (out / "checkpoint" / "state.pt").exists()  # saved after step 1 of 2
 
     # As if the run had been killed after its checkpoint: the same command resumes it.
@@ -48,16 +52,18 @@ def test_tiny_training_run_writes_a_loadable_model_and_resumes(
     assert training["limit_per_source"] == 2
     mix = training["data_mix"]
     assert "sick_train_NONCOMMERCIAL" not in json.dumps(mix)
-    assert mix["fever_nli_dev"]["used"] == 2 and len(mix["fever_nli_dev"]["sha256"]) == 64
+    assert mix["fever_nli_dev"]["used"] == 2
+    assert len(mix["fever_nli_dev"]["sha256"]) == 64
     assert mix["scifact_train"]["used"] == 2
 
-    model = load_stance_model(StanceModelConfig(reference=str(out / "first-model"), threads=1))
+    model = load_stance(Settings(stance=StanceSettings(threads=1)), str(out / "first-model"))
     probabilities = model.predict([StancePair("A man sleeps.", "A person rests.")])
     assert probabilities.shape == (1, len(STANCES))
 
 
+@pytest.mark.usefixtures("shared_dir")
 def test_refine_recipe_continues_a_model_and_records_where_it_started(
-    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = tmp_path / "base"
     tiny = ["--limit-per-source", "3", "--threads", "1", "--max-steps", "1"]

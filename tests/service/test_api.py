@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from index.corpus import Document
-from service.components import Components
+from service.runtime import Runtime
 
 CONTRACT_FIELDS = {
     "id",
@@ -60,7 +60,8 @@ def test_verify_answers_with_the_contract_and_exact_spans(
             texts[citation["document_id"]][citation["start"] : citation["end"]] == citation["text"]
         )
         assert set(citation["stance_probabilities"]) == {"SUPPORTS", "REFUTES", "NEUTRAL"}
-    assert body["index"]["checksum"] and body["index"]["count"] > 0
+    assert body["index"]["checksum"]
+    assert body["index"]["count"] > 0
     assert body["models"] == {
         "embedding": "fake-hashing",
         # The verifier's additions to the model's judgment are part of its identity.
@@ -99,7 +100,8 @@ def test_every_answer_is_audited_exactly_as_given(client: TestClient) -> None:
     assert record["top_k"] == 5
     assert record["user_agent"] == "factcheck-bot/1.0"
     assert record["request_id"] == "req-123"
-    assert record["stance_model"] == "fake" and record["embedding_model"] == "fake-hashing"
+    assert record["stance_model"] == "fake"
+    assert record["embedding_model"] == "fake-hashing"
     assert record["index_checksum"] == answer["index"]["checksum"]
     assert record["latency_ms"] == answer["took_ms"]
 
@@ -116,7 +118,8 @@ def test_query_list_is_newest_first_paginated_and_filtered(client: TestClient) -
     assert [item["id"] for item in only["items"]] == [refuted]
     created = client.get(f"/v1/queries/{refuted}").json()["created_at"]
     before = client.get("/v1/queries", params={"until": created}).json()
-    assert refuted not in [item["id"] for item in before["items"]] and len(before["items"]) == 3
+    assert refuted not in [item["id"] for item in before["items"]]
+    assert len(before["items"]) == 3
     after = client.get("/v1/queries", params={"since": created}).json()
     assert [item["id"] for item in after["items"]] == [refuted]
     # the same instant written with another offset selects the same records
@@ -132,7 +135,8 @@ def test_documents(client: TestClient, sample_documents: list[Document]) -> None
     assert listing["total"] == len(sample_documents) == 5
     assert all(item["passages"] > 0 for item in listing["items"])
     one = client.get("/v1/documents/pism-spotlight-34-2024").json()
-    assert one["publisher"] and one["characters"] > 1000
+    assert one["publisher"]
+    assert one["characters"] > 1000
     assert_problem(client.get("/v1/documents/nope"), 404)
 
 
@@ -193,9 +197,8 @@ def test_unknown_ids_and_routes_are_404_problems(client: TestClient) -> None:
 
 
 def test_no_unlogged_answer_when_the_audit_write_fails(client: TestClient) -> None:
-    components: Components = client.app.state.components  # type: ignore[attr-defined]
-    assert components.engine is not None
-    with components.engine.begin() as connection:
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.engine.begin() as connection:
         connection.execute(text("DROP TABLE queries"))
     problem = assert_problem(client.post("/v1/verify", json={"claim": "Putin signed it."}), 503)
     assert "audit" in problem["title"].lower()
@@ -213,5 +216,6 @@ def test_swagger_ui_is_served_without_a_cdn(client: TestClient) -> None:
     assert "/static/docs/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text.lower()
     asset = client.get("/static/docs/swagger-ui-bundle.js")
-    assert asset.status_code == 200 and len(asset.content) > 100_000
+    assert asset.status_code == 200
+    assert len(asset.content) > 100_000
     assert client.get("/openapi.json").json()["info"]["title"] == "factdesk"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from factdesk.settings import Settings
+from factdesk.core.settings import Settings
 from service.app import create_app
 from service.openapi import openapi_yaml
 from tests.conftest import REPO_ROOT

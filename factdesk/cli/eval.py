@@ -1,0 +1,137 @@
+"""``factdesk eval``: verification end to end on labelled claims and on SciFact."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from evaluation.claims import LabelledClaim, read_claims
+from evaluation.claims_eval import evaluate_claims
+from evaluation.fit import fit_rule, leave_one_out
+from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
+from factdesk.cli._common import Commands, http_verifier, local_verifier
+from factdesk.core.errors import InvalidInputError
+from factdesk.core.resources import resolve_path
+from factdesk.core.settings import Settings
+from factdesk.wiring import (
+    build_verifier,
+    index_spec,
+    load_embedder,
+    load_pipeline,
+    load_stance,
+    verdict_file,
+    verdict_rule,
+)
+from index.corpus import load_corpus
+from index.store import build_index, load_index
+from verify.verdict import write_verdict_rule
+
+
+def _claims(args: argparse.Namespace, settings: Settings) -> int:
+    claims = read_claims(args.file)
+    documents = load_corpus(args.corpus or resolve_path(settings.index.corpus_dir))
+    if args.fit:
+        return _fit_verdict_rule(args, claims, settings)
+    verify = http_verifier(args.url) if args.url else local_verifier(settings)
+    result = evaluate_claims(claims, documents, verify)
+    print(f"{args.file}: {len(claims)} claims" + (f" via {args.url}" if args.url else ""))
+    print(result.format())
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    return 0
+
+
+def _fit_verdict_rule(
+    args: argparse.Namespace, claims: Sequence[LabelledClaim], settings: Settings
+) -> int:
+    margin = verdict_rule(settings).refute_margin  # chosen on a larger set, not fitted here
+    verifier = load_pipeline(settings).verifier
+    cases = [(c.label, verifier.verify(c.claim).evidence) for c in claims]
+    result = fit_rule(cases, margin)
+    rule = result.rule
+    print(
+        f"best macro-F1 {result.macro_f1:.4f} (accuracy {result.accuracy:.4f}) on "
+        f"{len(claims)} claims; {result.optimal_rules} of {result.rules_tried} rules tie, "
+        "the centre of that plateau is:"
+    )
+    print(f"FACTDESK_SUPPORT_THRESHOLD={rule.support_threshold}")
+    print(f"FACTDESK_REFUTE_THRESHOLD={rule.refute_threshold}")
+    print(f"FACTDESK_CONFLICT_THRESHOLD={rule.conflict_threshold}")
+    print(f"FACTDESK_MIN_RELEVANCE={rule.min_relevance}")
+    print(f"(refute margin {rule.refute_margin}: the model's, not fitted)")
+    macro_f1, accuracy = leave_one_out(cases, margin)
+    print(
+        f"leave-one-out (each claim decided by a rule fitted on the others): macro-F1 "
+        f"{macro_f1:.4f}, accuracy {accuracy:.4f}"
+    )
+    if args.save is not None:
+        target = args.save if args.save != _MODEL_FOLDER else verdict_file(settings)
+        if target is None:
+            raise InvalidInputError(
+                f"stance model {settings.stance.model!r} is no local folder: pass --save PATH"
+            )
+        fitted = {
+            "claims": f"{args.file} ({len(claims)} claims)",
+            "in_sample_macro_f1": round(result.macro_f1, 4),
+            "leave_one_out_macro_f1": round(macro_f1, 4),
+            "optimal_rules": result.optimal_rules,
+            "rules_tried": result.rules_tried,
+        }
+        write_verdict_rule(Path(target), rule, fitted)
+        print(f"wrote {target}")
+    return 0
+
+
+_MODEL_FOLDER = Path("<model>")  # --save without a path: the stance model's own verdict.json
+
+
+def _scifact(args: argparse.Namespace, settings: Settings) -> int:
+    documents = load_scifact_corpus(args.directory / "corpus.jsonl")
+    claims = load_scifact_claims(args.directory / f"claims_{args.split}.jsonl")
+    embedder = load_embedder(settings)
+    index_dir = args.index_dir or Path("var/index-scifact")
+    if not (index_dir / "manifest.json").exists():
+        print(f"indexing {len(documents)} SciFact abstracts into {index_dir} ...", flush=True)
+        build_index(documents, embedder, index_spec(settings), index_dir)
+    index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
+    verifier = build_verifier(settings, embedder, index, load_stance(settings), answer_cache=False)
+    result = run_scifact(verifier, claims, index.documents, args.top_k)
+    print(f"SciFact {args.split}: {len(claims)} claims, {index.manifest.count} passages")
+    print(result.format())
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    return 0
+
+
+def register(commands: Commands) -> None:
+    evaluation = commands.add_parser("eval", help="Evaluate verification end to end.")
+    eval_commands = evaluation.add_subparsers(dest="eval_command", required=True)
+    claims = eval_commands.add_parser("claims", help="Verdicts, citations, latency on claims.")
+    claims.add_argument("file", type=Path, help="JSONL {id, claim, label, evidence[...]}.")
+    claims.add_argument("--url", help="Evaluate a running server (default: in-process).")
+    claims.add_argument(
+        "--corpus", type=Path, help="Corpus of the gold quotes (default: settings)."
+    )
+    claims.add_argument("--json", type=Path, dest="json_out", help="Also write figures here.")
+    claims.add_argument(
+        "--fit", action="store_true", help="Fit the verdict thresholds to these claims instead."
+    )
+    claims.add_argument(
+        "--save",
+        type=Path,
+        nargs="?",
+        const=_MODEL_FOLDER,
+        help="With --fit: write the fitted thresholds to PATH, or without PATH to the stance "
+        "model's verdict.json (which the service reads).",
+    )
+    claims.set_defaults(handler=_claims)
+
+    scifact = eval_commands.add_parser("scifact", help="SciFact end to end (own index).")
+    scifact.add_argument("directory", type=Path, help="Holds corpus.jsonl and claims_*.jsonl.")
+    scifact.add_argument("--split", default="dev", choices=["dev", "train"])
+    scifact.add_argument("--index-dir", type=Path, help="Default: var/index-scifact.")
+    scifact.add_argument("--top-k", type=int, default=10)
+    scifact.add_argument("--json", type=Path, dest="json_out", help="Also write figures here.")
+    scifact.set_defaults(handler=_scifact)

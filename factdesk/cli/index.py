@@ -1,0 +1,35 @@
+"""``factdesk index``: build index artifacts."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from factdesk.cli._common import Commands
+from factdesk.core.resources import resolve_path
+from factdesk.core.settings import Settings
+from factdesk.wiring import index_spec, load_embedder
+from index.corpus import load_corpus
+from index.store import build_index
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    corpus = args.corpus or resolve_path(settings.index.corpus_dir)
+    out = args.out or settings.index.index_dir
+    documents = load_corpus(corpus)
+    manifest = build_index(documents, load_embedder(settings), index_spec(settings), out)
+    print(
+        f"indexed {manifest.documents} documents as {manifest.count} passages "
+        f"({manifest.index_type}, {manifest.dimension}-d, {manifest.embedding_model}) in {out}\n"
+        f"checksum {manifest.checksum}"
+    )
+    return 0
+
+
+def register(commands: Commands) -> None:
+    index = commands.add_parser("index", help="Build index artifacts.")
+    index_commands = index.add_subparsers(dest="index_command", required=True)
+    build = index_commands.add_parser("build", help="Embed a corpus and write a new index.")
+    build.add_argument("--corpus", type=Path, help="Directory or .jsonl (default: settings).")
+    build.add_argument("--out", type=Path, help="New index directory (default: settings).")
+    build.set_defaults(handler=_build)

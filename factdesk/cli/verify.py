@@ -1,0 +1,33 @@
+"""``factdesk verify``: one claim, in this process or against a running server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from factdesk.cli._common import Commands, http_verifier, local_verifier
+from factdesk.core.settings import Settings
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    answer = (http_verifier(args.url) if args.url else local_verifier(settings))(args.claim)
+    if args.json:
+        print(json.dumps(answer, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{answer['verdict']}  (confidence {answer['confidence']:.2f})  {args.claim}")
+    for citation in answer["citations"]:
+        probabilities = citation["stance_probabilities"]
+        print(
+            f"\n  [{citation['stance']} {probabilities[citation['stance']]:.2f}] "
+            f"{citation['document_id']} [{citation['start']}:{citation['end']}] "
+            f'score {citation["score"]:.2f}\n    "{citation["text"]}"'
+        )
+    return 0
+
+
+def register(commands: Commands) -> None:
+    verify = commands.add_parser("verify", help="Verify one claim and show the cited evidence.")
+    verify.add_argument("claim")
+    verify.add_argument("--url", help="Ask a running server instead of loading models here.")
+    verify.add_argument("--json", action="store_true", help="Print the full JSON answer.")
+    verify.set_defaults(handler=_verify)

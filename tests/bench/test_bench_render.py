@@ -1,0 +1,41 @@
+import json
+from pathlib import Path
+
+from bench.render import render
+
+
+def test_report_renders_tables_and_plots_from_the_json_files(tmp_path: Path) -> None:
+    files = {
+        "concurrency": {
+            "rounds": [
+                {"server": s, "clients": c, "requests": 8, "p50_ms": 40.0 * c, "p95_ms": 60.0 * c,
+                 "p99_ms": 70.0 * c, "mean_ms": 45.0, "requests_per_s": r * c}
+                for s, r in (("factdesk", 20.0), ("baseline", 5.0))
+                for c in (1, 4)
+            ],
+            "throughput_ratio": {"1": 4.0, "4": 4.0},
+            "verdicts_stable_across_clients": True,
+            "baseline_agreement": 0.5,
+        },
+        "accuracy_topk": [
+            {"top_k": k, "accuracy": 0.5, "macro_f1": 0.4, "citation_hit": 0.7, "p50_ms": 30.0}
+            for k in (1, 5)
+        ],
+        "scale": [
+            {"passages": 1000000, "index": "ivf_sq8", "parameters": {"nlist": 4000, "nprobe": 32},
+             "build_s": 60.0, "bytes_per_passage": 400.0, "p50_ms": 2.0, "p99_ms": 5.0,
+             "recall_at_10": 0.96}
+        ],
+    }  # fmt: skip
+    for name, data in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    commands = {name: f"python -m bench.{name}" for name in files}
+    text = render(tmp_path, commands)
+    assert "| factdesk | 4 | 8 | 160.0 | 240.0 | 280.0 | 80.0 |" in text
+    assert "factdesk/baseline throughput at 4 clients: 4.00x" in text
+    scale_row = "| 1,000,000 | ivf_sq8 | nlist=4000, nprobe=32 | 60.0 | 400 | 2.00 | 5.00 | 0.960 |"
+    assert scale_row in text
+    assert "python -m bench.scale" in text
+    assert "## SciFact" not in text
+    assert (tmp_path / "latency_vs_concurrency.png").stat().st_size > 1000
+    assert (tmp_path / "accuracy_vs_top_k.png").stat().st_size > 1000

@@ -1,0 +1,370 @@
+"""Verify claims: retrieve passages, judge their sentences, decide, cite exact spans.
+
+One ``_ClaimWork`` carries a claim through the steps; the verifier runs each step for every
+claim of a batch at once, so the embedder and the stance model make one pass per step:
+
+1. retrieve (``index.retrieval``): passages with every sentence's relevance to the claim;
+2. choose the sentences worth judging (the cross-encoder is the expensive step);
+3. judge them, evidence as premise;
+4. pick each passage's evidence sentence (on topic and decisive, never cited twice);
+5. judge the evidence again, claim as premise (``verify.symmetric``), and apply the explicit
+   checks (``verify.checks``);
+6. decide (``verify.verdict``) and cite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.embedding import Embedder
+from index.retrieval import PassageHit, PassageRetriever
+from index.segment import Span
+from index.sentences import IndexedSentence, SentenceKey
+from index.store import LoadedIndex
+from index.words import normalise_space
+from verify.answer_cache import AnswerCache, claim_key
+from verify.checks import CHECKS_IDENTITY, apply_checks
+from verify.labels import STANCES, Stance
+from verify.stance_model import (
+    Probabilities,
+    StanceModel,
+    StancePair,
+    StanceScores,
+    stance_of,
+)
+from verify.symmetric import BOTH_DIRECTIONS_IDENTITY, combine_directions, reversed_pairs
+from verify.verdict import Decision, JudgedEvidence, Verdict, VerdictRule, decide
+
+SENTENCE_CONTEXT_IDENTITY = "sentence before a pronoun"  # how the audit trail names it
+
+
+@dataclass(frozen=True)
+class Citation:
+    document_id: str
+    title: str | None
+    publisher: str | None
+    url: str | None
+    passage_id: str
+    text: str  # == document.text[start:end]
+    start: int
+    end: int
+    stance: Stance
+    stance_probabilities: dict[str, float]
+    score: float  # retrieval score of the passage (index.retrieval.PassageHit.score)
+
+
+@dataclass(frozen=True)
+class Verification:
+    claim: str
+    verdict: Verdict
+    confidence: float
+    citations: tuple[Citation, ...]
+    took_ms: float
+    evidence: tuple[JudgedEvidence, ...]  # what the verdict was decided on
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """Built from Settings by factdesk.wiring, which holds the defaults."""
+
+    default_top_k: int
+    # Sentences judged by the stance model per claim: the most relevant ones, plus the most
+    # relevant sentence of every retrieved passage, so each citation has a judged sentence.
+    max_judged_sentences: int
+    rule: VerdictRule
+    answer_cache_size: int  # repeated claims answered from memory (0: off)
+    both_directions: bool  # verify.symmetric: contradiction judged both ways
+    checks: bool  # verify.checks: explicit number, date and polarity conflicts
+    # A sentence that opens with a pronoun ("They met in Beijing") is judged, and cited,
+    # together with the sentence before it, which says who "they" are.
+    sentence_context: bool
+
+
+@dataclass(eq=False)  # one per sentence and claim: compared, and hashed, by identity
+class _Candidate:
+    """A sentence of the retrieved passages, as the stance model reads and a citation cites it."""
+
+    sentence: IndexedSentence
+    relevance: float  # cosine similarity to the claim
+    premise: str  # the sentence, or the sentence before it and the sentence
+    cited: Span  # the span the premise covers
+    judged: Probabilities | None = None  # (3,) in STANCES order, once judged
+
+    @property
+    def row(self) -> Probabilities:
+        assert self.judged is not None, "only judged sentences have stance probabilities"
+        return self.judged
+
+    @property
+    def scores(self) -> StanceScores:
+        return StanceScores.of(self.row)
+
+    def overlaps(self, other: _Candidate) -> bool:
+        return (
+            self.sentence.document_id == other.sentence.document_id
+            and self.cited.start < other.cited.end
+            and other.cited.start < self.cited.end
+        )
+
+
+@dataclass
+class _ClaimWork:
+    """One claim on its way through the steps."""
+
+    claim: str
+    cache_key: tuple[str, int]
+    hits: list[PassageHit]
+    candidates: dict[SentenceKey, _Candidate]  # the hits' distinct sentences, first seen first
+    chosen: list[_Candidate] = field(default_factory=list)  # to be judged
+    evidence: list[tuple[PassageHit, _Candidate]] = field(default_factory=list)  # cited
+
+
+class Verifier:
+    """Domain service; knows nothing of HTTP. Thread-compatible, not async."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: LoadedIndex,
+        stance_model: StanceModel,
+        config: VerifierConfig,
+        retriever: PassageRetriever,
+    ) -> None:
+        self._embedder = embedder
+        self._index = index
+        self._retriever = retriever
+        self._stance = stance_model
+        self.config = config
+        self.cache: AnswerCache[Verification] = AnswerCache(config.answer_cache_size)
+
+    def verify(self, claim: str, top_k: int | None = None) -> Verification:
+        return self.verify_many([(claim, top_k)])[0]
+
+    def verify_many(self, requests: Sequence[tuple[str, int | None]]) -> list[Verification]:
+        """Verify several claims together: one embedding pass and one stance-model pass.
+
+        The answers are those ``verify`` gives one at a time; batching only shares the
+        models' fixed costs between claims that arrive together.
+        """
+        started = time.perf_counter()
+        results: dict[int, Verification] = {}
+        todo: list[tuple[int, str, tuple[str, int]]] = []
+        for position, (claim, top_k) in enumerate(requests):
+            key = claim_key(claim, top_k or self.config.default_top_k)
+            cached = self.cache.get(key)
+            if cached is not None:
+                results[position] = dataclasses.replace(cached, claim=claim)
+            else:
+                todo.append((position, claim, key))
+        if todo:
+            queries = self._embedder.embed([claim for _, claim, _ in todo])
+            works = [
+                self._retrieve(claim, key, queries[row : row + 1])
+                for row, (_, claim, key) in enumerate(todo)
+            ]
+            self._judge_chosen(works)
+            for work in works:
+                work.evidence = self._evidence(work)
+            self._rejudge_evidence(works)
+            for (position, _, _), work in zip(todo, works, strict=True):
+                verification = self._decide(work)
+                self.cache.put(work.cache_key, verification)
+                results[position] = verification
+        took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return [dataclasses.replace(results[i], took_ms=took_ms) for i in range(len(requests))]
+
+    @property
+    def stance_identity(self) -> dict[str, str]:
+        """The stance model and what the pipeline adds to its judgment, for the audit trail."""
+        identity = dict(self._stance.identity)
+        if self.config.checks:
+            identity["checks"] = CHECKS_IDENTITY
+        if self.config.both_directions:
+            identity["contradiction"] = BOTH_DIRECTIONS_IDENTITY
+        if self.config.sentence_context:
+            identity["context"] = SENTENCE_CONTEXT_IDENTITY
+        return identity
+
+    # --- 1 and 2: retrieve, and choose what to judge
+
+    def _retrieve(self, claim: str, cache_key: tuple[str, int], query: np.ndarray) -> _ClaimWork:
+        hits = self._retriever.retrieve(claim, query, cache_key[1])
+        candidates: dict[SentenceKey, _Candidate] = {}
+        for hit in hits:
+            for scored in hit.sentences:
+                if scored.sentence.key not in candidates:
+                    candidates[scored.sentence.key] = self._candidate(
+                        scored.sentence, scored.relevance
+                    )
+        work = _ClaimWork(claim, cache_key, hits, candidates)
+        work.chosen = self._choose(work)
+        return work
+
+    def _candidate(self, sentence: IndexedSentence, relevance: float) -> _Candidate:
+        context = self.config.sentence_context and sentence.opens_with_pronoun
+        previous = sentence.previous if context else None
+        if previous is None:
+            return _Candidate(sentence, relevance, sentence.normalised, sentence.span)
+        cited = Span(previous.start, sentence.key.end)
+        text = self._index.documents[sentence.document_id].text
+        return _Candidate(
+            sentence, relevance, normalise_space(text[cited.start : cited.end]), cited
+        )
+
+    def _choose(self, work: _ClaimWork) -> list[_Candidate]:
+        """The most relevant statements, and for every passage at least one sentence."""
+        statements = [c for c in work.candidates.values() if c.sentence.statement]
+        chosen = sorted(statements, key=lambda c: -c.relevance)
+        chosen = chosen[: self.config.max_judged_sentences]
+        keys = {c.sentence.key for c in chosen}
+        for hit in work.hits:  # every citation needs a judged sentence
+            own = [work.candidates[s.sentence.key] for s in hit.sentences]
+            if not any(c.sentence.key in keys for c in own):
+                pick = max(own, key=lambda c: (c.sentence.statement, c.relevance))
+                chosen.append(pick)
+                keys.add(pick.sentence.key)
+        return chosen
+
+    # --- 3: judge
+
+    def _predict(self, pairs: Sequence[StancePair]) -> Probabilities:
+        if not pairs:
+            return np.zeros((0, len(STANCES)), np.float32)
+        return self._stance.predict(pairs)
+
+    def _judge_chosen(self, works: Sequence[_ClaimWork]) -> None:
+        """One stance-model pass over every claim's chosen sentences."""
+        chosen = [(work, candidate) for work in works for candidate in work.chosen]
+        pairs = [StancePair(candidate.premise, work.claim) for work, candidate in chosen]
+        for (_, candidate), row in zip(chosen, self._predict(pairs), strict=True):
+            candidate.judged = row
+
+    # --- 4: evidence
+
+    def _evidence(self, work: _ClaimWork) -> list[tuple[PassageHit, _Candidate]]:
+        """Each retrieved passage's evidence sentence, in retrieval order.
+
+        Passages overlap, so a passage whose best sentence has been cited already (or shares
+        text with one that has: a sentence cited with its context) cites its next best; one
+        with nothing new to cite is left out rather than cite the same words twice.
+        """
+        evidence: list[tuple[PassageHit, _Candidate]] = []
+        for hit in work.hits:
+            fresh = [
+                candidate
+                for candidate in (work.candidates[s.sentence.key] for s in hit.sentences)
+                if candidate.judged is not None
+                and not any(candidate.overlaps(cited) for _, cited in evidence)
+            ]
+            if fresh:
+                evidence.append((hit, _best_evidence(fresh)))
+        return evidence
+
+    # --- 5: second look
+
+    def _rejudge_evidence(self, works: Sequence[_ClaimWork]) -> None:
+        """Second look at the sentences the verdicts rest on (one per passage).
+
+        Only these are judged the other way round: the rest of the judged sentences served
+        to pick them, which needs only the forward direction's NEUTRAL.
+        """
+        config = self.config
+        if not (config.both_directions or config.checks):
+            return
+        cited = [
+            (work, candidate)
+            for work in works
+            for candidate in dict.fromkeys(candidate for _, candidate in work.evidence)
+        ]
+        if not cited:
+            return
+        pairs = [StancePair(candidate.premise, work.claim) for work, candidate in cited]
+        rejudged: Probabilities = np.stack([candidate.row for _, candidate in cited])
+        if config.both_directions:
+            rejudged = combine_directions(rejudged, self._predict(reversed_pairs(pairs)))
+        if config.checks:
+            rejudged = apply_checks(pairs, rejudged)
+        for (_, candidate), row in zip(cited, rejudged, strict=True):
+            candidate.judged = row
+
+    # --- 6: decide and cite
+
+    def _decide(self, work: _ClaimWork) -> Verification:
+        citations: list[Citation] = []
+        evidence: list[JudgedEvidence] = []
+        for hit, candidate in work.evidence:
+            citations.append(self._citation(hit, candidate))
+            if candidate.sentence.statement:
+                scores = candidate.scores
+                evidence.append(
+                    JudgedEvidence(
+                        candidate.sentence.document_id,
+                        scores.supports,
+                        scores.refutes,
+                        candidate.relevance,
+                    )
+                )
+        decision = decide(evidence, self.config.rule)
+        return Verification(
+            claim=work.claim,
+            verdict=decision.verdict,
+            confidence=round(decision.confidence, 4),
+            citations=tuple(_ordered(citations, decision)),
+            took_ms=0.0,  # set by verify_many for the whole batch
+            evidence=tuple(evidence),
+        )
+
+    def _citation(self, hit: PassageHit, candidate: _Candidate) -> Citation:
+        document = self._index.documents[hit.passage.document_id]
+        assert candidate.judged is not None
+        return Citation(
+            document_id=document.id,
+            title=document.title,
+            publisher=document.publisher,
+            url=document.url,
+            passage_id=hit.passage.id,
+            text=document.text[candidate.cited.start : candidate.cited.end],
+            start=candidate.cited.start,
+            end=candidate.cited.end,
+            stance=stance_of(candidate.judged),
+            stance_probabilities={
+                s.value: round(float(p), 4) for s, p in zip(STANCES, candidate.judged, strict=True)
+            },
+            score=round(hit.score, 4),
+        )
+
+
+def _best_evidence(candidates: Sequence[_Candidate]) -> _Candidate:
+    """A passage's evidence: a statement, on topic and decisive (ties: the earliest)."""
+    return max(
+        sorted(candidates, key=lambda c: c.sentence.key),
+        key=lambda c: (
+            c.sentence.statement,
+            max(c.relevance, 0.0) * (1.0 - c.scores.neutral),
+        ),
+    )
+
+
+def _ordered(citations: list[Citation], decision: Decision) -> list[Citation]:
+    """Evidence for the verdict first (strongest first), then the rest by retrieval score."""
+    key = {
+        Verdict.SUPPORTED: Stance.SUPPORTS,
+        Verdict.REFUTED: Stance.REFUTES,
+    }.get(decision.verdict)
+
+    def weight(citation: Citation) -> tuple[float, float]:
+        if key is not None:
+            return (-citation.stance_probabilities[key.value], -citation.score)
+        if decision.verdict is Verdict.CONFLICTING:
+            decisive = max(
+                citation.stance_probabilities["SUPPORTS"], citation.stance_probabilities["REFUTES"]
+            )
+            return (-decisive, -citation.score)
+        return (-citation.score, 0.0)
+
+    return sorted(citations, key=weight)
