@@ -20,9 +20,5 @@ class VerificationService:
     async def verify(self, claim: str, top_k: int) -> Verification:
         return await self._batcher.verify(claim, top_k)
 
-    @property
-    def batcher(self) -> VerifyBatcher:
-        return self._batcher
-
     def close(self) -> None:
         self._batcher.close()

@@ -13,10 +13,10 @@ from evaluation.fit import fit_rule, leave_one_out
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
 from factdesk.cli._common import Commands, http_verifier, local_verifier
 from factdesk.core.errors import InvalidInputError
-from factdesk.core.resources import resolve_path
 from factdesk.core.settings import Settings
 from factdesk.wiring import (
     build_verifier,
+    corpus_path,
     index_spec,
     load_embedder,
     load_pipeline,
@@ -31,7 +31,7 @@ from verify.verdict import write_verdict_rule
 
 def _claims(args: argparse.Namespace, settings: Settings) -> int:
     claims = read_claims(args.file)
-    documents = load_corpus(args.corpus or resolve_path(settings.index.corpus_dir))
+    documents = load_corpus(args.corpus or corpus_path(settings))
     if args.fit:
         return _fit_verdict_rule(args, claims, settings)
     verify = http_verifier(args.url) if args.url else local_verifier(settings)

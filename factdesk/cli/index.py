@@ -6,15 +6,14 @@ import argparse
 from pathlib import Path
 
 from factdesk.cli._common import Commands
-from factdesk.core.resources import resolve_path
 from factdesk.core.settings import Settings
-from factdesk.wiring import index_spec, load_embedder
+from factdesk.wiring import corpus_path, index_spec, load_embedder
 from index.corpus import load_corpus
 from index.store import build_index
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
-    corpus = args.corpus or resolve_path(settings.index.corpus_dir)
+    corpus = args.corpus or corpus_path(settings)
     out = args.out or settings.index.index_dir
     documents = load_corpus(corpus)
     manifest = build_index(documents, load_embedder(settings), index_spec(settings), out)

@@ -20,9 +20,9 @@ from evaluation.stance_eval import (
 from factdesk.cli._common import Commands
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import write_jsonl
-from factdesk.core.resources import resolve_model_ref, resolve_path
+from factdesk.core.resources import resolve_model_ref
 from factdesk.core.settings import Settings
-from factdesk.wiring import load_stance
+from factdesk.wiring import corpus_path, load_stance
 from index.corpus import load_corpus
 from training.recipe import RECIPES
 from training.train import train
@@ -92,7 +92,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _claim_pairs(args: argparse.Namespace, settings: Settings) -> int:
-    corpus = args.corpus or resolve_path(settings.index.corpus_dir)
+    corpus = args.corpus or corpus_path(settings)
     rows = claim_stance_pairs(read_claims(args.claims), load_corpus(corpus))
     count = write_jsonl(args.out, rows)
     print(f"wrote {count} pairs to {args.out}")
