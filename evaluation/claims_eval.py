@@ -105,7 +105,11 @@ def as_answer(verification: Verification) -> dict[str, Any]:
     return {
         "verdict": verification.verdict.value,
         "confidence": verification.confidence,
-        "citations": [{**vars(c), "stance": c.stance.value} for c in verification.citations],
+        "citations": [
+            {**vars(c), "stance": c.stance.value if c.stance else None}
+            for c in verification.citations
+        ],
+        "reason": {**vars(verification.reason), "code": verification.reason.code.value},
         "took_ms": verification.took_ms,
     }
 

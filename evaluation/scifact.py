@@ -2,13 +2,14 @@
 
 * abstract retrieval recall@k: gold (claim, abstract) pairs whose abstract is among the
   retrieved passages' documents;
-* abstract-level, label-only: for every retrieved abstract the verdict rule is applied to that
-  abstract's evidence alone, and the abstract is predicted with that label when it agrees with
-  the claim's verdict (either label for CONFLICTING); a predicted (claim, abstract,
-  SUPPORT|CONTRADICT) is correct when the abstract is gold evidence for the claim with that
-  label;
-* sentence-level: the cited sentences of predicted abstracts, correct when they belong to a
-  gold rationale of that abstract and the abstract's label is correct;
+* abstract-level, label-only: the abstracts of the decisive citations (the evidence the
+  verdict rests on) are predicted, with the verdict's label (for CONFLICTING, each citation's
+  own stance); a predicted (claim, abstract, SUPPORT|CONTRADICT) is correct when the abstract
+  is gold evidence for the claim with that label. Abstracts cited for context only are not
+  predicted: an editor reads the decisive evidence as the answer's grounds, the rest as
+  background;
+* sentence-level: the decisive citations' sentences, correct when they belong to a gold
+  rationale of that abstract and the abstract's label is correct;
 * claim level: the verdict against SUPPORTED / REFUTED / NOT_ENOUGH_INFO.
 
 Each document is the title followed by the abstract, with SciFact's sentence split kept
@@ -17,7 +18,6 @@ Each document is the title followed by the abstract, with SciFact's sentence spl
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +26,9 @@ from evaluation.metrics import ClassificationReport, classification_report
 from factdesk.core.files import read_jsonl
 from index.corpus import Document
 from index.passages import document_sentences
-from verify.verdict import VERDICTS, JudgedEvidence, Verdict, VerdictRule, decide
-from verify.verifier import Verification, Verifier
+from verify.labels import Stance
+from verify.verdict import VERDICTS, Verdict
+from verify.verifier import Citation, Verification, Verifier
 
 _LABELS = {"SUPPORT": Verdict.SUPPORTED, "CONTRADICT": Verdict.REFUTED}
 
@@ -130,7 +131,6 @@ def score_scifact(
     claims: Sequence[SciFactClaim],
     verifications: Sequence[Verification],
     documents: dict[str, Document],
-    rule: VerdictRule,
     recall_ks: Sequence[int],
 ) -> SciFactResult:
     sentence_numbers: dict[str, dict[int, int]] = {}
@@ -147,28 +147,21 @@ def score_scifact(
         for k in recall_ks:
             hits_at[k] += len(set(ranked_docs[:k]) & set(claim.evidence))
 
-        by_document: dict[str, list[JudgedEvidence]] = defaultdict(list)
-        for judged in verification.evidence:
-            by_document[judged.document_id].append(judged)
-        for doc_id, document_evidence in by_document.items():
-            label = decide(document_evidence, rule).verdict
-            if label not in (Verdict.SUPPORTED, Verdict.REFUTED):
+        predicted: dict[str, tuple[Verdict, set[int]]] = {}
+        for citation in verification.citations:
+            label = _decisive_label(verification.verdict, citation)
+            if label is None:
                 continue
-            # An abstract is predicted only as evidence for the claim's own verdict (either
-            # side when CONFLICTING): the service would not cite it otherwise.
-            if verification.verdict not in (label, Verdict.CONFLICTING):
-                continue
+            numbers = sentence_numbers.setdefault(
+                citation.document_id, _sentence_index(documents[citation.document_id])
+            )
+            _, sentences = predicted.setdefault(citation.document_id, (label, set()))
+            sentences.add(numbers[citation.end])
+        for doc_id, (label, cited) in predicted.items():
             abstract_predicted += 1
             gold = claim.evidence.get(doc_id)
             label_right = gold is not None and gold[0] is label
             abstract_correct += label_right
-            wanted = "SUPPORTS" if label is Verdict.SUPPORTED else "REFUTES"
-            numbers = sentence_numbers.setdefault(doc_id, _sentence_index(documents[doc_id]))
-            cited = {
-                numbers[c.end]
-                for c in verification.citations
-                if c.document_id == doc_id and c.stance.value == wanted
-            }
             sentence_predicted += len(cited)
             if label_right and gold is not None:
                 sentence_correct += len(cited & gold[1])
@@ -187,6 +180,18 @@ def score_scifact(
     )
 
 
+_STANCE_VERDICT = {Stance.SUPPORTS: Verdict.SUPPORTED, Stance.REFUTES: Verdict.REFUTED}
+
+
+def _decisive_label(verdict: Verdict, citation: Citation) -> Verdict | None:
+    """The label a decisive citation predicts for its abstract; None for the others."""
+    if not citation.decisive or citation.stance is None:
+        return None
+    if verdict is Verdict.CONFLICTING:
+        return _STANCE_VERDICT.get(citation.stance)
+    return verdict if verdict in (Verdict.SUPPORTED, Verdict.REFUTED) else None
+
+
 def run_scifact(
     verifier: Verifier,
     claims: Sequence[SciFactClaim],
@@ -196,4 +201,4 @@ def run_scifact(
 ) -> SciFactResult:
     verifications = [verifier.verify(c.claim, top_k) for c in claims]
     ks = [k for k in recall_ks if k <= top_k] or [top_k]
-    return score_scifact(claims, verifications, documents, verifier.config.rule, ks)
+    return score_scifact(claims, verifications, documents, ks)

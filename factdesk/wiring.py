@@ -142,6 +142,7 @@ def verifier_config(settings: Settings, answer_cache: bool = True) -> VerifierCo
         answer_cache_size=retrieval.answer_cache_size if answer_cache else 0,
         both_directions=stance.both_directions,
         checks=stance.checks,
+        topic_gate=stance.topic_gate,
         sentence_context=stance.sentence_context,
     )
 

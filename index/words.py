@@ -67,6 +67,23 @@ def topic_words(text: str) -> frozenset[str]:
     return frozenset(word for word in _TOPIC_WORD.findall(text.lower()) if len(word) > 3)
 
 
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def stem(word: str) -> str:
+    """A crude stem of a lower-cased word: -s, -es, -ed, -ing and a final -e dropped; -ied,
+    -ies and -ying made -y. Enough to match "agreed" with "agree", "opposes" with "oppose"
+    and "accompanied" with "accompanying"."""
+    if len(word) > 5 and word.endswith(("ied", "ies")):
+        return word[:-3] + "y"  # "accompanied", "accompanies" -> "accompany"
+    if len(word) > 6 and word.endswith("ying"):
+        return word[:-3]  # "accompanying" -> "accompany"
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]  # "agreed", "agrees" -> "agre"
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word  # "agree" -> "agre"
+
+
 def normalise_space(text: str) -> str:
     """Runs of whitespace become one space; ends are stripped."""
     return " ".join(text.split())

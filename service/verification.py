@@ -5,6 +5,7 @@ from __future__ import annotations
 from factdesk.wiring import Pipeline
 from index.store import Manifest
 from service.batching import VerifyBatcher
+from verify.claim_text import check_claim
 from verify.verifier import Verification
 
 
@@ -18,7 +19,8 @@ class VerificationService:
         self.manifest: Manifest = pipeline.index.manifest
 
     async def verify(self, claim: str, top_k: int) -> Verification:
-        return await self._batcher.verify(claim, top_k)
+        # Refused here, not in the batch: one non-claim must not fail the claims batched with it.
+        return await self._batcher.verify(check_claim(claim), top_k)
 
     def close(self) -> None:
         self._batcher.close()

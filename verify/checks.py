@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from verify.labels import NEUTRAL_COLUMN, REFUTES_COLUMN, SUPPORTS_COLUMN
-from verify.polarity import polarity_conflicts
+from verify.polarity import MIN_COVERAGE, polarity_conflicts
 from verify.stance_model import Probabilities, StancePair
+from verify.topic import topic_match
 
 _SCALES = {
     "thousand": 1e3,
@@ -82,7 +83,14 @@ def _same(a: float, b: float) -> bool:
 
 
 def conflicts(claim: str, evidence: str) -> list[str]:
-    """Why the evidence contradicts the claim on a number or date; empty when it does not."""
+    """Why the evidence contradicts the claim on a number or date; empty when it does not.
+
+    Only evidence that restates most of the claim (verify.topic) can contradict its numbers:
+    "Xi's 2023 visit" is another visit than "the May 2024 visit" where Putin and Xi discussed
+    energy.
+    """
+    if topic_match(claim, evidence).share < MIN_COVERAGE:
+        return []
     reasons: list[str] = []
     evidence_quantities = _quantities(evidence)
     for quantity in _quantities(claim):
@@ -107,8 +115,26 @@ POLARITY_PRECISION = 0.8
 CHECKS_IDENTITY = "numbers,dates,polarity"  # how the audit trail names these checks
 
 
-def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> Probabilities:
-    """Adjust the model's probabilities (columns S, R, N) where an explicit check fires.
+@dataclass(frozen=True)
+class FiredCheck:
+    name: str  # "polarity" (verify.polarity) or "quantity" (numbers and dates)
+    detail: str  # what it found, for the answer's reason
+
+
+def fired_check(pair: StancePair) -> FiredCheck | None:
+    """The explicit check that contradicts the claim with this evidence, if any."""
+    if reasons := polarity_conflicts(pair.claim, pair.evidence):
+        return FiredCheck("polarity", "; ".join(reasons))
+    if reasons := conflicts(pair.claim, pair.evidence):
+        return FiredCheck("quantity", "; ".join(reasons))
+    return None
+
+
+def judge_checks(
+    pairs: Sequence[StancePair], probabilities: Probabilities
+) -> tuple[Probabilities, list[FiredCheck | None]]:
+    """Adjust the model's probabilities (columns S, R, N) where an explicit check fires, and
+    say which fired for each pair.
 
     A number or date conflict moves SUPPORTS to REFUTES: the evidence may be about another
     quantity, so it only vetoes a "supports". A polarity conflict (verify.polarity) fires only
@@ -116,14 +142,22 @@ def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> P
     raised to at least the check's measured precision, SUPPORTS and NEUTRAL share the rest.
     """
     adjusted = probabilities.copy()
-    for row, pair in enumerate(pairs):
-        if polarity_conflicts(pair.claim, pair.evidence):
+    fired = [fired_check(pair) for pair in pairs]
+    for row, check in enumerate(fired):
+        if check is None:
+            continue
+        if check.name == "polarity":
             refutes = max(float(adjusted[row, REFUTES_COLUMN]), POLARITY_PRECISION)
             others = float(adjusted[row, SUPPORTS_COLUMN] + adjusted[row, NEUTRAL_COLUMN])
             scale = (1.0 - refutes) / others if others > 0 else 0.0
             adjusted[row, [SUPPORTS_COLUMN, NEUTRAL_COLUMN]] *= scale
             adjusted[row, REFUTES_COLUMN] = refutes
-        elif conflicts(pair.claim, pair.evidence):
+        else:
             adjusted[row, REFUTES_COLUMN] += adjusted[row, SUPPORTS_COLUMN]
             adjusted[row, SUPPORTS_COLUMN] = 0.0
-    return adjusted.astype(np.float32)
+    return adjusted.astype(np.float32), fired
+
+
+def apply_checks(pairs: Sequence[StancePair], probabilities: Probabilities) -> Probabilities:
+    """``judge_checks``'s probabilities alone."""
+    return judge_checks(pairs, probabilities)[0]

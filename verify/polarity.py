@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.words import content_words
+from index.words import content_words, stem
 
 # Words of opposite polarity that a claim and its evidence swap. Each side lists its base
-# forms; inflections are matched through _stem. Kept to pairs whose opposition holds in any
-# context (not "up"/"down" or "first"/"last", which often describe different things).
+# forms; inflections are matched through index.words.stem. Kept to pairs whose opposition
+# holds in any context (not "up"/"down" or "first"/"last", which often describe different things).
 _ANTONYMS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     (frozenset(a.split()), frozenset(b.split()))
     for a, b in [
@@ -88,27 +88,15 @@ _NOT_BEFORE = re.compile(r"\bnot\s*$", re.IGNORECASE)  # the clause before "unti
 _SCOPE_WORDS = 4
 _NOT_CONTENT = frozenset([*_NEGATORS, "yet", "until"])
 _CLAUSE_END = re.compile(r"[,;:.!?()\[\]\u2013\u2014\"]|\s-\s")
-_SUFFIXES = ("ing", "ed", "es", "s")
 _TOKEN = re.compile(r"[\w\-]+")
 MIN_COVERAGE = 0.6  # share of the claim's other content words the evidence must restate
 _MIN_SHARED = 2
 
 
-def _stem(word: str) -> str:
-    if len(word) > 5 and word.endswith(("ied", "ies")):
-        return word[:-3] + "y"  # "accompanied", "accompanies" -> "accompany"
-    if len(word) > 6 and word.endswith("ying"):
-        return word[:-3]  # "accompanying" -> "accompany"
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]  # "agreed", "agrees" -> "agre"
-    return word[:-1] if word.endswith("e") and len(word) > 3 else word  # "agree" -> "agre"
-
-
 def _stems(text: str) -> dict[str, str]:
     """Stem -> the word of the text it came from, for the content words of the text (the
     negators are not content: "was not mentioned" restates "was mentioned" in full)."""
-    return {_stem(word): word for word in sorted(content_words(text) - _NOT_CONTENT)}
+    return {stem(word): word for word in sorted(content_words(text) - _NOT_CONTENT)}
 
 
 @dataclass(frozen=True)
@@ -141,7 +129,7 @@ def _awaited(text: str) -> list[re.Match[str]]:
     return found
 
 
-_ANTONYM_STEMS = tuple((frozenset(map(_stem, a)), frozenset(map(_stem, b))) for a, b in _ANTONYMS)
+_ANTONYM_STEMS = tuple((frozenset(map(stem, a)), frozenset(map(stem, b))) for a, b in _ANTONYMS)
 
 
 def _swapped_antonyms(claim: set[str], evidence: set[str]) -> list[tuple[str, str]]:

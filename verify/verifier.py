@@ -28,7 +28,8 @@ from index.sentences import IndexedSentence, SentenceKey
 from index.store import LoadedIndex
 from index.words import normalise_space
 from verify.answer_cache import AnswerCache, claim_key
-from verify.checks import CHECKS_IDENTITY, apply_checks
+from verify.checks import CHECKS_IDENTITY, FiredCheck, judge_checks
+from verify.claim_text import check_claim
 from verify.labels import STANCES, Stance
 from verify.stance_model import (
     Probabilities,
@@ -38,7 +39,8 @@ from verify.stance_model import (
     stance_of,
 )
 from verify.symmetric import BOTH_DIRECTIONS_IDENTITY, combine_directions, reversed_pairs
-from verify.verdict import Decision, JudgedEvidence, Verdict, VerdictRule, decide
+from verify.topic import TOPIC_GATE_IDENTITY, topic_match
+from verify.verdict import Decision, JudgedEvidence, Reason, Verdict, VerdictRule, decide
 
 SENTENCE_CONTEXT_IDENTITY = "sentence before a pronoun"  # how the audit trail names it
 
@@ -53,9 +55,19 @@ class Citation:
     text: str  # == document.text[start:end]
     start: int
     end: int
-    stance: Stance
-    stance_probabilities: dict[str, float]
+    stance: Stance | None  # None: the sentence states nothing (a heading, a question)
+    stance_probabilities: dict[str, float]  # empty when stance is None
     score: float  # retrieval score of the passage (index.retrieval.PassageHit.score)
+    decisive: bool  # the verdict rests on this evidence
+
+
+@dataclass(frozen=True)
+class VerdictReason:
+    """Why the verdict is what it is, for the editor who reads it."""
+
+    code: Reason
+    detail: str
+    check: str | None = None  # the explicit check that decided it, if one did
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Verification:
     citations: tuple[Citation, ...]
     took_ms: float
     evidence: tuple[JudgedEvidence, ...]  # what the verdict was decided on
+    reason: VerdictReason
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,7 @@ class VerifierConfig:
     answer_cache_size: int  # repeated claims answered from memory (0: off)
     both_directions: bool  # verify.symmetric: contradiction judged both ways
     checks: bool  # verify.checks: explicit number, date and polarity conflicts
+    topic_gate: bool  # verify.topic: stances count only from evidence about the claim
     # A sentence that opens with a pronoun ("They met in Beijing") is judged, and cited,
     # together with the sentence before it, which says who "they" are.
     sentence_context: bool
@@ -94,6 +108,7 @@ class _Candidate:
     premise: str  # the sentence, or the sentence before it and the sentence
     cited: Span  # the span the premise covers
     judged: Probabilities | None = None  # (3,) in STANCES order, once judged
+    check: FiredCheck | None = None  # the explicit check that fired on it, if one did
 
     @property
     def row(self) -> Probabilities:
@@ -152,6 +167,8 @@ class Verifier:
         models' fixed costs between claims that arrive together.
         """
         started = time.perf_counter()
+        for claim, _ in requests:
+            check_claim(claim)
         results: dict[int, Verification] = {}
         todo: list[tuple[int, str, tuple[str, int]]] = []
         for position, (claim, top_k) in enumerate(requests):
@@ -188,6 +205,8 @@ class Verifier:
             identity["contradiction"] = BOTH_DIRECTIONS_IDENTITY
         if self.config.sentence_context:
             identity["context"] = SENTENCE_CONTEXT_IDENTITY
+        if self.config.topic_gate:
+            identity["topic"] = TOPIC_GATE_IDENTITY
         return identity
 
     # --- 1 and 2: retrieve, and choose what to judge
@@ -287,29 +306,24 @@ class Verifier:
         rejudged: Probabilities = np.stack([candidate.row for _, candidate in cited])
         if config.both_directions:
             rejudged = combine_directions(rejudged, self._predict(reversed_pairs(pairs)))
+        fired: list[FiredCheck | None] = [None] * len(cited)
         if config.checks:
-            rejudged = apply_checks(pairs, rejudged)
-        for (_, candidate), row in zip(cited, rejudged, strict=True):
+            rejudged, fired = judge_checks(pairs, rejudged)
+        for (_, candidate), row, check in zip(cited, rejudged, fired, strict=True):
             candidate.judged = row
+            candidate.check = check
 
     # --- 6: decide and cite
 
     def _decide(self, work: _ClaimWork) -> Verification:
-        citations: list[Citation] = []
-        evidence: list[JudgedEvidence] = []
-        for hit, candidate in work.evidence:
-            citations.append(self._citation(hit, candidate))
-            if candidate.sentence.statement:
-                scores = candidate.scores
-                evidence.append(
-                    JudgedEvidence(
-                        candidate.sentence.document_id,
-                        scores.supports,
-                        scores.refutes,
-                        candidate.relevance,
-                    )
-                )
+        statements = [(hit, c) for hit, c in work.evidence if c.sentence.statement]
+        evidence = [self._judged(work.claim, hit, candidate) for hit, candidate in statements]
         decision = decide(evidence, self.config.rule)
+        decisive = {id(statements[i][1]) for i in decision.decided_by}
+        citations = [
+            self._citation(hit, candidate, id(candidate) in decisive)
+            for hit, candidate in work.evidence
+        ]
         return Verification(
             claim=work.claim,
             verdict=decision.verdict,
@@ -317,11 +331,67 @@ class Verifier:
             citations=tuple(_ordered(citations, decision)),
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
+            reason=self._reason(decision, evidence, [c for _, c in statements]),
         )
 
-    def _citation(self, hit: PassageHit, candidate: _Candidate) -> Citation:
+    def _judged(self, claim: str, hit: PassageHit, candidate: _Candidate) -> JudgedEvidence:
+        scores = candidate.scores
+        topic = (
+            topic_match(claim, candidate.premise, context=hit.passage.text)
+            if self.config.topic_gate
+            else None
+        )
+        return JudgedEvidence(
+            candidate.sentence.document_id,
+            scores.supports,
+            scores.refutes,
+            candidate.relevance,
+            check=candidate.check.name if candidate.check else None,
+            topic=topic,
+        )
+
+    def _reason(
+        self,
+        decision: Decision,
+        evidence: Sequence[JudgedEvidence],
+        candidates: Sequence[_Candidate],
+    ) -> VerdictReason:
+        rule = self.config.rule
+        if decision.reason is Reason.REFUTED_BY_CHECK:
+            check = candidates[decision.decided_by[0]].check
+            assert check is not None
+            return VerdictReason(decision.reason, check.detail, check.name)
+        if decision.decided_by:
+            documents = ", ".join(
+                dict.fromkeys(evidence[i].document_id for i in decision.decided_by)
+            )
+            return VerdictReason(decision.reason, f"decided by evidence in {documents}")
+        if decision.reason is Reason.NO_RELEVANT_EVIDENCE:
+            best = max((e.relevance for e in evidence), default=None)
+            found = "nothing was retrieved" if best is None else f"the closest is {best:.2f}"
+            return VerdictReason(
+                decision.reason,
+                f"no sentence is similar enough to the claim ({found}; "
+                f"{rule.min_relevance:.2f} needed)",
+            )
+        if decision.reason is Reason.EVIDENCE_NOT_ABOUT_CLAIM:
+            closest = max(evidence, key=lambda e: e.relevance)
+            assert closest.topic is not None
+            return VerdictReason(decision.reason, closest.topic.describe())
+        strongest = max(
+            max(e.supports if e.can_support else 0.0, e.refutes if e.can_refute else 0.0)
+            for e in evidence
+        )
+        return VerdictReason(
+            decision.reason,
+            f"the strongest stance of the evidence about the claim is {strongest:.2f}, below "
+            f"the thresholds (SUPPORTED {rule.support_threshold:.2f}, REFUTED "
+            f"{rule.refute_threshold:.2f})",
+        )
+
+    def _citation(self, hit: PassageHit, candidate: _Candidate, decisive: bool) -> Citation:
         document = self._index.documents[hit.passage.document_id]
-        assert candidate.judged is not None
+        statement = candidate.sentence.statement
         return Citation(
             document_id=document.id,
             title=document.title,
@@ -331,11 +401,14 @@ class Verifier:
             text=document.text[candidate.cited.start : candidate.cited.end],
             start=candidate.cited.start,
             end=candidate.cited.end,
-            stance=stance_of(candidate.judged),
+            stance=stance_of(candidate.row) if statement else None,
             stance_probabilities={
-                s.value: round(float(p), 4) for s, p in zip(STANCES, candidate.judged, strict=True)
-            },
+                s.value: round(float(p), 4) for s, p in zip(STANCES, candidate.row, strict=True)
+            }
+            if statement
+            else {},
             score=round(hit.score, 4),
+            decisive=decisive,
         )
 
 
@@ -351,20 +424,20 @@ def _best_evidence(candidates: Sequence[_Candidate]) -> _Candidate:
 
 
 def _ordered(citations: list[Citation], decision: Decision) -> list[Citation]:
-    """Evidence for the verdict first (strongest first), then the rest by retrieval score."""
+    """The evidence the verdict rests on first, then evidence for the verdict (strongest
+    first), then the rest by retrieval score."""
     key = {
         Verdict.SUPPORTED: Stance.SUPPORTS,
         Verdict.REFUTED: Stance.REFUTES,
     }.get(decision.verdict)
 
-    def weight(citation: Citation) -> tuple[float, float]:
+    def weight(citation: Citation) -> tuple[bool, float, float]:
+        probabilities = citation.stance_probabilities
         if key is not None:
-            return (-citation.stance_probabilities[key.value], -citation.score)
+            return (not citation.decisive, -probabilities.get(key.value, 0.0), -citation.score)
         if decision.verdict is Verdict.CONFLICTING:
-            decisive = max(
-                citation.stance_probabilities["SUPPORTS"], citation.stance_probabilities["REFUTES"]
-            )
-            return (-decisive, -citation.score)
-        return (-citation.score, 0.0)
+            strongest = max(probabilities.get("SUPPORTS", 0.0), probabilities.get("REFUTES", 0.0))
+            return (not citation.decisive, -strongest, -citation.score)
+        return (False, -citation.score, 0.0)
 
     return sorted(citations, key=weight)

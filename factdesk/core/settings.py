@@ -116,6 +116,12 @@ class StanceSettings(BaseSettings):
         description="Judge and cite a sentence that opens with a pronoun together with the "
         "sentence before it.",
     )
+    topic_gate: bool = Field(
+        True,
+        description="Count a sentence's stance only when it is about the claim: support must "
+        "name the claim's people and places and restate something of it, a refutation must "
+        "restate the claim (verify.topic); otherwise the answer is NOT_ENOUGH_INFO.",
+    )
     both_directions: bool = Field(
         True,
         description="Judge the evidence sentences' contradiction both ways (evidence/claim "

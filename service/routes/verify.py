@@ -8,7 +8,14 @@ from starlette.concurrency import run_in_threadpool
 from service.audit.service import AuditService
 from service.dependencies import AuditDep, VerificationDep
 from service.problems import problem_responses
-from service.schemas import CitationOut, IndexInfo, ModelsInfo, VerifyRequest, VerifyResponse
+from service.schemas import (
+    CitationOut,
+    IndexInfo,
+    ModelsInfo,
+    ReasonOut,
+    VerifyRequest,
+    VerifyResponse,
+)
 from service.verification import VerificationService
 from verify.verifier import Verification
 
@@ -27,6 +34,7 @@ def _response(
         citations=[
             CitationOut.model_validate(c, from_attributes=True) for c in verification.citations
         ],
+        reason=ReasonOut.model_validate(verification.reason, from_attributes=True),
         index=IndexInfo(
             checksum=manifest.checksum,
             embedding_model=manifest.embedding_model,

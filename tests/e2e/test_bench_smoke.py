@@ -39,6 +39,16 @@ def test_stance_benchmarks() -> None:
     assert "| MultiNLI dev mismatched (3-way) | 6 |" in out
 
 
+def test_abstention(
+    monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
+    out = run("bench.abstention", "--count", "4", "--json", str(tmp_path / "abstention.json"))
+    assert "| off-topic claims | 40 |" in out
+    figures = json.loads((tmp_path / "abstention.json").read_text(encoding="utf-8"))
+    assert set(figures) == {"random strings", "word salad (corpus words)", "off-topic claims"}
+
+
 def test_latency(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path) -> None:
     # The server it starts inherits this: no index is built inside the checkout.
     monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))

@@ -39,6 +39,10 @@ def test_power_of_siberia_2_is_refuted_citing_the_pipeline_passage(client: TestC
     assert first["stance"] == "REFUTES"
     assert "Power of Siberia 2" in second["text"]
     assert "was not mentioned" in second["text"]
+    assert first["decisive"]
+    assert body["reason"]["code"] == "refuted_by_check"
+    assert body["reason"]["check"] == "polarity"
+    assert "agree" in body["reason"]["detail"]
     assert body["models"]["stance"]["checksum"]
     assert body["index"]["index_type"] == "flat"
 
@@ -56,6 +60,36 @@ def test_antonym_claim_is_refuted_citing_the_opposite_statement(client: TestClie
     assert body["verdict"] == "REFUTED", body
     assert "oppose the expansion of NATO" in body["citations"][0]["text"]
     assert body["models"]["stance"]["checks"] == "numbers,dates,polarity"
+
+
+def test_role_swap_is_not_supported(client: TestClient) -> None:
+    # The corpus says Putin visited Xi in Beijing; no sentence puts Xi in Moscow.
+    body = client.post(
+        "/v1/verify", json={"claim": "Xi Jinping visited Moscow in May 2024."}
+    ).json()
+    assert body["verdict"] != "SUPPORTED", body
+    assert not any(c["decisive"] and c["stance"] == "SUPPORTS" for c in body["citations"])
+
+
+@pytest.mark.parametrize("claim", ["qwkejh asdlkj zxcvbn", "Octopuses have three hearts."])
+def test_nonsense_and_off_topic_claims_are_not_enough_info(client: TestClient, claim: str) -> None:
+    body = client.post("/v1/verify", json={"claim": claim}).json()
+    assert body["verdict"] == "NOT_ENOUGH_INFO", body
+    assert body["reason"]["code"] in {
+        "no_relevant_evidence",
+        "evidence_not_about_claim",
+        "judge_unsure",
+    }
+    assert not any(c["decisive"] for c in body["citations"])
+
+
+def test_text_with_no_words_is_refused_with_a_problem(client: TestClient) -> None:
+    response = client.post("/v1/verify", json={"claim": "😀😀😀"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("/not-a-claim")
+    assert problem["errors"][0]["field"] == "body.claim"
 
 
 def test_answer_is_audited_and_documents_listed(client: TestClient) -> None:

@@ -19,13 +19,14 @@ CONTRACT_FIELDS = {
     "verdict",
     "confidence",
     "citations",
+    "reason",
     "index",
     "models",
     "took_ms",
 }
 CITATION_FIELDS = {
     "document_id", "title", "publisher", "url", "passage_id", "text", "start", "end",
-    "stance", "stance_probabilities", "score",
+    "stance", "stance_probabilities", "score", "decisive",
 }  # fmt: skip
 
 
@@ -59,7 +60,11 @@ def test_verify_answers_with_the_contract_and_exact_spans(
         assert (
             texts[citation["document_id"]][citation["start"] : citation["end"]] == citation["text"]
         )
-        assert set(citation["stance_probabilities"]) == {"SUPPORTS", "REFUTES", "NEUTRAL"}
+        judged = {"SUPPORTS", "REFUTES", "NEUTRAL"} if citation["stance"] else set()
+        assert set(citation["stance_probabilities"]) == judged
+    assert [c["decisive"] for c in body["citations"]] == [True, False, False]
+    assert body["reason"]["code"] == "supported_by_evidence"
+    assert body["reason"]["detail"]
     assert body["index"]["checksum"]
     assert body["index"]["count"] > 0
     assert body["models"] == {
@@ -71,6 +76,7 @@ def test_verify_answers_with_the_contract_and_exact_spans(
             "checks": "numbers,dates,polarity",
             "contradiction": "both directions",
             "context": "sentence before a pronoun",
+            "topic": "evidence names and restates the claim",
         },
     }
 
@@ -162,6 +168,16 @@ def test_bad_requests_are_422_problems_naming_the_field(
     body = assert_problem(client.post("/v1/verify", json=payload), 422)
     assert field in [error["field"] for error in body["errors"]]
     assert field in body["detail"]
+
+
+@pytest.mark.parametrize("claim", ["😀😀😀", "1234 5678", "?!", "Putin"])
+def test_text_that_states_nothing_is_a_422_not_a_claim(client: TestClient, claim: str) -> None:
+    body = assert_problem(client.post("/v1/verify", json={"claim": claim}), 422)
+    assert body["type"].endswith("/not-a-claim")
+    assert [error["field"] for error in body["errors"]] == ["body.claim"]
+    assert client.get("/v1/queries").json()["items"] == [] or all(
+        item["claim"] != claim for item in client.get("/v1/queries").json()["items"]
+    )
 
 
 def test_malformed_json_is_a_422_problem(client: TestClient) -> None:

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 import pytest
 
 from service.batching import VerifyBatcher
-from verify.verdict import Verdict
-from verify.verifier import Verification
+from verify.verdict import Reason, Verdict
+from verify.verifier import VerdictReason, Verification
 
 
 class SlowVerifier:
@@ -23,9 +23,12 @@ class SlowVerifier:
         if any(claim == "boom" for claim, _ in requests):
             raise RuntimeError("model failure")
         return [
-            Verification(claim, Verdict.SUPPORTED, float(top_k or 0), (), 1.0, ())
+            Verification(claim, Verdict.SUPPORTED, float(top_k or 0), (), 1.0, (), REASON)
             for claim, top_k in requests
         ]
+
+
+REASON = VerdictReason(Reason.SUPPORTED_BY_EVIDENCE, "decided by evidence in d1")
 
 
 async def _gather(batcher: VerifyBatcher, claims: list[str]) -> list[object]:

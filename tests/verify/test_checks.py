@@ -10,7 +10,7 @@ from verify.stance_model import StancePair
     [
         ("Trade fell to 140 billion dollars.", "Trade reached a record 240 billion dollars."),
         ("Trade rose 26 percent.", "Trade rose 60% on the prewar level."),
-        ("The summit took place in March 2024.", "Putin visited Beijing on 16 May 2024."),
+        ("The summit took place in March 2024.", "The summit took place on 16 May 2024."),
         ("The visit was in 2023.", "The visit took place in 2024."),
         ("Sales hit $3.5 billion.", "Sales hit $4.1 billion."),
     ],
@@ -28,6 +28,11 @@ def test_detects_number_and_date_conflicts(claim: str, evidence: str) -> None:
         ("Russia may sell more gas.", "In March, Russia sold gas."),  # modal "may", not May
         ("The visit was in 2024.", "Trade rose 26 percent."),  # nothing of the same kind
         ("Putin met Xi.", "The visit took place on 16 May 2024."),
+        # another visit: the evidence restates too little of the claim to date it
+        (
+            "Putin and Xi discussed topic 7 during the May 2024 visit.",
+            "Putin recalled Xi's 2023 visit to Moscow.",
+        ),
     ],
 )
 def test_no_conflict_without_a_differing_value_of_the_same_kind(claim: str, evidence: str) -> None:

@@ -1,6 +1,7 @@
 import pytest
 
-from verify.verdict import JudgedEvidence, Verdict, VerdictRule, decide
+from verify.topic import TopicMatch
+from verify.verdict import JudgedEvidence, Reason, Verdict, VerdictRule, decide
 
 RULE = VerdictRule(
     support_threshold=0.6,
@@ -50,3 +51,47 @@ def test_only_the_most_relevant_evidence_can_refute() -> None:
     close = ev("b", 0.0, 0.97, relevance=0.7)
     assert decide([on_point, close], rule) == decide([on_point, close], RULE)
     assert decide([on_point, close], rule).verdict is Verdict.REFUTED
+
+
+def _topic(can_support: bool, can_refute: bool) -> TopicMatch:
+    """A TopicMatch with the given answers: missing names block support, shared words
+    allow refutation."""
+    return TopicMatch(
+        missing_names=() if can_support else ("moscow",),
+        claim_names=2,  # one of them missing: still about the claim
+        missing_around=() if can_support else ("moscow",),
+        shared_words=("visit", "summit") if can_refute else (),
+        claim_words=2,
+        shared_predicate_words=("visit",) if can_support or can_refute else (),
+        claim_predicate_words=2,
+    )
+
+
+def test_stances_of_evidence_not_about_the_claim_do_not_count() -> None:
+    off_topic = JudgedEvidence("a", 0.95, 0.0, 0.8, topic=_topic(False, False))
+    decision = decide([off_topic], RULE)
+    assert decision.verdict is Verdict.NOT_ENOUGH_INFO
+    assert decision.reason is Reason.EVIDENCE_NOT_ABOUT_CLAIM
+    assert decision.decided_by == ()
+
+
+def test_support_needs_the_claims_names_but_refutation_does_not() -> None:
+    elsewhere = JudgedEvidence("a", 0.9, 0.0, 0.8, topic=_topic(False, True))
+    assert decide([elsewhere], RULE).verdict is Verdict.NOT_ENOUGH_INFO
+    refuting = JudgedEvidence("a", 0.0, 0.9, 0.8, topic=_topic(False, True))
+    decision = decide([refuting], RULE)
+    assert (decision.verdict, decision.reason) == (Verdict.REFUTED, Reason.REFUTED_BY_EVIDENCE)
+
+
+def test_a_negation_refutes_wherever_it_ranks_and_off_topic_evidence_sets_no_margin() -> None:
+    rule = VerdictRule(0.6, 0.6, 0.8, 0.3, refute_margin=0.02)
+    top_off_topic = JudgedEvidence("a", 0.1, 0.1, 0.9, topic=_topic(False, False))
+    top_neutral = JudgedEvidence("a", 0.1, 0.1, 0.9, topic=_topic(True, True))
+    negated = JudgedEvidence("b", 0.05, 0.85, 0.6, check="polarity", topic=_topic(True, True))
+    model_only = JudgedEvidence("b", 0.05, 0.85, 0.6, topic=_topic(True, True))
+    decision = decide([top_neutral, negated], rule)
+    assert (decision.verdict, decision.reason) == (Verdict.REFUTED, Reason.REFUTED_BY_CHECK)
+    assert decision.decided_by == (1,)
+    assert decide([top_neutral, model_only], rule).verdict is Verdict.NOT_ENOUGH_INFO
+    # the most relevant sentence about the claim sets the margin, not an off-topic one
+    assert decide([top_off_topic, model_only], rule).verdict is Verdict.REFUTED
