@@ -103,6 +103,40 @@ def _claims(out: Path, commands: dict[str, str]) -> list[str]:
     return lines
 
 
+def _abstention(out: Path, commands: dict[str, str]) -> list[str]:
+    figures = _load(out, "abstention")
+    if not figures:
+        return []
+    lines = ["## Abstention: random strings, word salad, off-topic claims", ""]
+    lines += _header(out, "abstention", commands)
+    lines += [
+        "A good answer is NOT_ENOUGH_INFO, or 422 `not-a-claim` for text with no words. The "
+        "baseline is the same pipeline with the topic gate off (FACTDESK_STANCE_TOPIC_GATE="
+        "false), in the same run. The off-topic claims (bench/data/off_topic_claims.txt) were "
+        "written while the gate was built, so their figure is in-sample.",
+        "",
+    ]
+    lines += _table(
+        ["input", "n", "NOT_ENOUGH_INFO or 422", "answers", "gate off", "answers (gate off)"],
+        [
+            [
+                name,
+                row["n"],
+                f"{row['abstained']:.3f}",
+                _counts(row["answers"]),
+                f"{row['baseline_abstained']:.3f}",
+                _counts(row["baseline_answers"]),
+            ]
+            for name, row in figures.items()
+        ],
+    )
+    return lines
+
+
+def _counts(answers: dict[str, int]) -> str:
+    return ", ".join(f"{label} {count}" for label, count in sorted(answers.items()))
+
+
 def _scifact(out: Path, commands: dict[str, str]) -> list[str]:
     lines: list[str] = []
     for name, retrieval in (("scifact", "dense retrieval"), ("scifact_hybrid", "hybrid retrieval")):
@@ -297,7 +331,7 @@ def _plot_topk(rows: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-SECTIONS: tuple[Section, ...] = (_stance, _claims, _scifact, _retrieval, _speed)
+SECTIONS: tuple[Section, ...] = (_stance, _claims, _abstention, _scifact, _retrieval, _speed)
 
 
 def render(out: Path, commands: dict[str, str]) -> str:

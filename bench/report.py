@@ -35,6 +35,7 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
             *py, "factdesk.cli", "eval", "claims", str(shared / "claims/dev.jsonl")
         ],
         "accuracy_topk": [*py, "bench.accuracy_topk"],
+        "abstention": [*py, "bench.abstention"],
         "retrieval": [*py, "bench.retrieval"],
         "scifact": [*py, "factdesk.cli", "eval", "scifact", str(shared / "benchmarks/scifact")],
         "scifact_hybrid": [
