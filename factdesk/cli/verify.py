@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from factdesk.cli._common import Commands, http_verifier, local_verifier
 from factdesk.core.settings import Settings
@@ -15,14 +16,23 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(answer, indent=2, ensure_ascii=False))
         return 0
     print(f"{answer['verdict']}  (confidence {answer['confidence']:.2f})  {args.claim}")
+    reason = answer["reason"]
+    print(f"  reason: {reason['code']}: {reason['detail']}")
     for citation in answer["citations"]:
-        probabilities = citation["stance_probabilities"]
         print(
-            f"\n  [{citation['stance']} {probabilities[citation['stance']]:.2f}] "
+            f"\n  [{_stance(citation)}] "
             f"{citation['document_id']} [{citation['start']}:{citation['end']}] "
             f'score {citation["score"]:.2f}\n    "{citation["text"]}"'
         )
     return 0
+
+
+def _stance(citation: dict[str, Any]) -> str:
+    stance = citation["stance"]
+    if stance is None:
+        return "no stance: states nothing"
+    decisive = ", decisive" if citation["decisive"] else ""
+    return f"{stance} {citation['stance_probabilities'][stance]:.2f}{decisive}"
 
 
 def register(commands: Commands) -> None:

@@ -39,9 +39,7 @@ def test_stance_benchmarks() -> None:
     assert "| MultiNLI dev mismatched (3-way) | 6 |" in out
 
 
-def test_abstention(
-    monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, tmp_path: Path
-) -> None:
+def test_abstention(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, tmp_path: Path) -> None:
     monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
     out = run("bench.abstention", "--count", "4", "--json", str(tmp_path / "abstention.json"))
     assert "| off-topic claims | 40 |" in out

@@ -41,6 +41,7 @@ def test_verify_prints_a_readable_verdict_and_json(capsys: pytest.CaptureFixture
     readable = capsys.readouterr().out
     assert readable.startswith(f"{answer['verdict']}  (confidence {answer['confidence']:.2f})")
     assert f'"{answer["citations"][0]["text"]}"' in readable
+    assert f"  reason: {answer['reason']['code']}: " in readable
 
 
 def test_eval_claims_prints_the_figures_it_writes(
