@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from index.words import STOPWORDS, content_words, stem
 
-_WORD = re.compile(r"[^\W_]+(?:['’]s)?")
+_NAME = re.compile(r"([^\W_]+)(?:['’]s)?")  # group 1: the word without a possessive "'s"
 _TOKEN = re.compile(r"[^\W_]+")
 # Capitalised only because they open a sentence or are function words.
 _FUNCTION_WORDS = (
@@ -106,24 +106,19 @@ class TopicMatch:
 def names(text: str) -> tuple[str, ...]:
     """The capitalised words of the text, lower-cased, in order (possessive "'s" dropped)."""
     found: dict[str, None] = {}
-    for match in _WORD.finditer(text):
-        word = match.group(0)
-        base = re.sub(r"['’]s$", "", word)
+    for match in _NAME.finditer(text):
+        base = match.group(1)
         if base[:1].isupper() and base.lower() not in _NOT_NAMES and len(base) > 1:
             found[base.lower()] = None
     return tuple(found)
 
 
-def _name_prefix(name: str) -> str:
-    """What a word must start with to be this name: "russ" for Russia/Russian, "chin" for
-    China/Chinese, the whole name when it is short ("xi" is not "xinhua")."""
-    return name if len(name) <= 3 else name[: max(4, len(name) - 3)]
-
-
 def _mentions(name: str, tokens: set[str]) -> bool:
+    """A short name must stand as it is ("xi" is not "xinhua"); a longer one is matched by a
+    prefix: "russ" for Russia/Russian, "chin" for China/Chinese."""
     if len(name) <= 3:
         return name in tokens
-    prefix = _name_prefix(name)
+    prefix = name[: max(4, len(name) - 3)]
     return any(token.startswith(prefix) for token in tokens)
 
 

@@ -378,16 +378,21 @@ class Verifier:
             closest = max(evidence, key=lambda e: e.relevance)
             assert closest.topic is not None
             return VerdictReason(decision.reason, closest.topic.describe())
-        strongest = max(
-            max(e.supports if e.can_support else 0.0, e.refutes if e.can_refute else 0.0)
-            for e in evidence
-        )
-        return VerdictReason(
-            decision.reason,
-            f"the strongest stance of the evidence about the claim is {strongest:.2f}, below "
-            f"the thresholds (SUPPORTED {rule.support_threshold:.2f}, REFUTED "
-            f"{rule.refute_threshold:.2f})",
-        )
+        # decide() gives an unsure NOT_ENOUGH_INFO 1 minus the stronger side it weighed; that
+        # side can reach the support threshold only if it is the refutation (else: SUPPORTED).
+        strongest = 1.0 - decision.confidence
+        if strongest >= rule.support_threshold:
+            detail = (
+                f"the stronger side of the evidence about the claim, REFUTES {strongest:.2f}, "
+                f"is below the REFUTED threshold {rule.refute_threshold:.2f}"
+            )
+        else:
+            detail = (
+                f"no stance of the evidence about the claim reaches a threshold: the strongest "
+                f"is {strongest:.2f} (SUPPORTED needs {rule.support_threshold:.2f}, REFUTED "
+                f"{rule.refute_threshold:.2f})"
+            )
+        return VerdictReason(decision.reason, detail)
 
     def _citation(self, hit: PassageHit, candidate: _Candidate, decisive: bool) -> Citation:
         document = self._index.documents[hit.passage.document_id]
