@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,9 @@ from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import read_jsonl
 
 TEXT_SUFFIXES = (".txt", ".md")
+# A news article is tens of KiB; a file far beyond that is a mistake (a dump, a binary)
+# that would otherwise be read whole into memory.
+MAX_FILE_BYTES = 16 << 20
 
 
 class CorpusError(InvalidInputError):
@@ -61,13 +66,46 @@ def _document(doc_id: str, text: str, meta: dict[str, object]) -> Document:
     )
 
 
+def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of ``path``, which must be a regular file inside ``root`` (a symlink
+    may point only within it) of at most ``max_bytes``; anything else names the file."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise CorpusError(
+            f"{path}: a link to {resolved}, outside the corpus folder; copy the file in instead"
+        )
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected below.
+        descriptor = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from exc
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise CorpusError(f"{path}: not a regular file; a corpus holds only text files")
+        if info.st_size > max_bytes:
+            raise CorpusError(
+                f"{path}: {info.st_size} bytes, over the {max_bytes}-byte limit of a document"
+            )
+        data = handle.read(max_bytes + 1)
+    if b"\x00" in data:
+        raise CorpusError(f"{path}: a binary file (it contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); convert it to UTF-8"
+        ) from exc
+
+
 def load_directory(directory: Path) -> list[Document]:
     """Every .txt/.md file of ``directory``; ids and metadata from manifest.jsonl if present."""
     if not directory.is_dir():
         raise CorpusError(f"corpus directory {directory} does not exist")
     by_file: dict[str, dict[str, object]] = {}
     manifest = directory / "manifest.jsonl"
-    if manifest.exists():
+    if manifest.exists() or manifest.is_symlink():
+        read_corpus_file(manifest, directory)  # the same rules as the documents
         for number, row in read_jsonl(manifest, CorpusError):
             name = row.get("file") or f"{row.get('id')}.txt"
             by_file[str(name)] = row
@@ -76,7 +114,7 @@ def load_directory(directory: Path) -> list[Document]:
     documents: list[Document] = []
     for path in sorted(p for p in directory.iterdir() if p.suffix in TEXT_SUFFIXES):
         meta = by_file.get(path.name, {})
-        text = path.read_text(encoding="utf-8")
+        text = read_corpus_file(path, directory)
         documents.append(_document(str(meta.get("id") or path.stem), text, meta))
     return _checked(documents, directory)
 
@@ -97,6 +135,8 @@ def load_corpus(path: Path) -> list[Document]:
     if path.is_dir():
         return load_directory(path)
     if path.suffix == ".jsonl":
+        if not path.resolve().is_file():
+            raise CorpusError(f"{path}: not a regular file")
         return load_jsonl(path)
     raise CorpusError(f"{path}: a corpus is a directory of .txt/.md files or a .jsonl file")
 

@@ -1,9 +1,10 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from index.corpus import CorpusError, corpus_fingerprint, load_corpus
+from index.corpus import CorpusError, corpus_fingerprint, load_corpus, read_corpus_file
 from tests.conftest import SAMPLE_CORPUS
 
 SAMPLE = SAMPLE_CORPUS
@@ -62,3 +63,55 @@ def test_missing_or_unknown_corpus(tmp_path: Path) -> None:
     (tmp_path / "file.csv").write_text("id,text\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"\.jsonl"):
         load_corpus(tmp_path / "file.csv")
+
+
+def _corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Putin visited Beijing in May 2024.", encoding="utf-8")
+    return folder
+
+
+def test_a_symlink_out_of_the_folder_is_refused_naming_it(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0", encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(secret)
+    with pytest.raises(CorpusError, match=r"passwd\.txt: a link to .*outside the corpus folder"):
+        load_corpus(folder)
+
+
+def test_a_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    assert [d.id for d in load_corpus(folder)] == ["a", "b"]
+
+
+def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    os.mkfifo(folder / "pipe.txt")
+    with pytest.raises(CorpusError, match=r"pipe\.txt: not a regular file"):
+        load_corpus(folder)
+
+
+def test_a_device_behind_a_symlink_is_refused(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    (folder / "zero.txt").symlink_to("/dev/zero")
+    with pytest.raises(CorpusError, match=r"zero\.txt: a link to /dev/zero"):
+        load_corpus(folder)
+
+
+def test_binary_undecodable_and_oversized_files_are_named(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    binary = folder / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(CorpusError, match=r"image\.txt: a binary file"):
+        load_corpus(folder)
+    binary.write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(
+        CorpusError, match=r"image\.txt: not UTF-8 text \(invalid byte at offset 3\)"
+    ):
+        load_corpus(folder)
+    binary.write_text("x" * 100, encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"image\.txt: 100 bytes, over the 10-byte limit"):
+        read_corpus_file(binary, folder, max_bytes=10)
