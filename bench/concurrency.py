@@ -89,7 +89,12 @@ def bench_server(
     claims = [c.claim for c in read_claims(args.claims)]
     with tempfile.TemporaryDirectory() as scratch:
         server = Server(
-            {"FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db", **env},
+            # Auth off: the bench measures verification, not key lookups or rate limits.
+            {
+                "FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db",
+                "FACTDESK_AUTH": "off",
+                **env,
+            },
             Path(scratch) / "server.log",
             command,
         )

@@ -66,7 +66,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         url = args.url
         if url is None:
-            env = {"FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db"}
+            # Auth off: the bench measures verification, not key lookups or rate limits.
+            env = {"FACTDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db", "FACTDESK_AUTH": "off"}
             if not args.cached:
                 env["FACTDESK_ANSWER_CACHE_SIZE"] = "0"
             server = Server(env, Path(scratch) / "server.log")

@@ -6,6 +6,7 @@ from alembic import context
 
 from service.audit.models import Base
 from service.db import make_engine
+from service.keys import models as _key_models  # noqa: F401  (registers api_keys)
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -8,14 +8,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from factdesk import __version__
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
+from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import RequestContextMiddleware
 from service.openapi import install_openapi
 from service.problems import install_problem_handlers
@@ -48,10 +51,11 @@ def create_app(
     database, the batching and everything else is what production runs.
     """
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await run_in_threadpool(start_runtime, settings, pipeline_factory)
+        runtime = await run_in_threadpool(start_runtime, settings, pipeline_factory, metrics)
         app.state.runtime = runtime
         try:
             yield
@@ -68,11 +72,31 @@ def create_app(
     )
     install_problem_handlers(app)
     install_openapi(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.http.max_body_bytes)
+    security = settings.security
+    if security.cors_origins:  # innermost: preflights pass the host check first
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=security.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.http.max_body_bytes,
+        body_timeout_s=settings.http.body_timeout_s,
+        allowed_hosts=security.allowed_hosts,
+    )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts every answer
     for router in (verify.router, queries.router, documents.router, health.router):
         app.include_router(router)
 
     app.mount("/static/docs", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        # Like /healthz, for the operator's network: put it behind the proxy's access rules.
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:

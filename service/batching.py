@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from factdesk.core.errors import BusyError
 from verify.verifier import Verification
 
 log = logging.getLogger("factdesk")
@@ -44,23 +45,51 @@ def _settle(future: asyncio.Future[Verification], result: Verification | BaseExc
 
 
 class VerifyBatcher:
-    def __init__(self, verify_many: VerifyMany, max_batch: int) -> None:
+    def __init__(
+        self,
+        verify_many: VerifyMany,
+        max_batch: int,
+        max_queued: int = 1_000_000,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
         self._verify_many = verify_many
         self._max_batch = max_batch
+        self._max_queued = max_queued
+        self._on_batch = on_batch
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name="factdesk-cpu", daemon=True)
         self._thread.start()
         self.batches = 0
         self.largest_batch = 0
+        self._pending = 0  # claims queued or in the model; changed on the event loop only
         self._closed = False
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def admit(self, claims: int) -> None:
+        """Refuse (BusyError, a 503 with Retry-After) work that would overfill the queue."""
+        if self._pending + claims > self._max_queued:
+            # About how long the queue takes to drain: a batch per second is a fair guess
+            # on 2 cores, and the client learns more from a short wait than from none.
+            drain_s = max(1, self._pending // self._max_batch)
+            raise BusyError(
+                f"{self._pending} claims are waiting for the model; retry in {drain_s} s",
+                drain_s,
+            )
 
     async def verify(self, claim: str, top_k: int | None) -> Verification:
         if self._closed:
             raise RuntimeError("the verifier has shut down")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Verification] = loop.create_future()
-        self._queue.put(_Job(claim, top_k, future, loop))
-        return await future
+        self._pending += 1
+        try:
+            self._queue.put(_Job(claim, top_k, future, loop))
+            return await future
+        finally:
+            self._pending -= 1
 
     def close(self) -> None:
         """Finish the requests already queued, then stop the worker."""
@@ -91,6 +120,8 @@ class VerifyBatcher:
     def _run(self, batch: list[_Job]) -> None:
         self.batches += 1
         self.largest_batch = max(self.largest_batch, len(batch))
+        if self._on_batch is not None:
+            self._on_batch(len(batch))
         try:
             results = self._verify_many([(job.claim, job.top_k) for job in batch])
         except Exception as exc:

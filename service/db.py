@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -26,9 +28,27 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
+            _record.info["inode"] = _inode(database)
+
+        @event.listens_for(engine, "checkout")
+        def _same_file(_connection: Any, record: Any, _proxy: Any) -> None:
+            # A pooled connection keeps writing to its open file after the file is deleted
+            # or replaced, and those commits are lost; such a connection is discarded, and
+            # the new one fails loudly (no tables) until the operator restores the file.
+            if record.info.get("inode") != _inode(database):
+                raise DisconnectionError(f"SQLite file {database} was moved or replaced")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _inode(database: str) -> int | None:
+    if not database or database == ":memory:":
+        return None
+    try:
+        return os.stat(database).st_ino
+    except FileNotFoundError:
+        return -1
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

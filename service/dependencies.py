@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 
+from factdesk.core.settings import Settings
 from index.store import LoadedIndex
 from service.audit.service import AuditService
+from service.metrics import Metrics
 from service.runtime import Runtime
 from service.verification import VerificationService
 
@@ -29,6 +33,37 @@ def get_index(request: Request) -> LoadedIndex:
     return _runtime(request).pipeline.index
 
 
+def get_metrics(request: Request) -> Metrics:
+    return _runtime(request).metrics
+
+
+def get_settings(request: Request) -> Settings:
+    return _runtime(request).settings
+
+
+def _query_parameters(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_parameters(sub)
+    return names
+
+
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """A mistyped filter (`verdit=REFUTED`) is a 422, not silently the unfiltered list."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    known = _query_parameters(dependant) if isinstance(dependant, Dependant) else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", name), "msg": "unknown query parameter", "type": "extra"}
+                for name in unknown
+            ]
+        )
+
+
 VerificationDep = Annotated[VerificationService, Depends(get_verification)]
 AuditDep = Annotated[AuditService, Depends(get_audit)]
 IndexDep = Annotated[LoadedIndex, Depends(get_index)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -45,6 +45,7 @@ def problem_response(
     title: str,
     detail: str,
     errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     problem = Problem(
         type=_TYPE_BASE + slug,
@@ -56,7 +57,24 @@ def problem_response(
         errors=errors,
     )
     return JSONResponse(
-        problem.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_MEDIA_TYPE
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def domain_problem(request: Request, exc: FactdeskError, field_prefix: str = "") -> Problem:
+    """The problem a domain error is answered with; ``field_prefix`` places it in a batch."""
+    field = exc.field and exc.field.replace("body.", f"body.{field_prefix}", 1)
+    return Problem(
+        type=_TYPE_BASE + exc.slug,
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail,
+        instance=request.url.path,
+        request_id=getattr(request.state, "request_id", None),
+        errors=[FieldError(field=field, message=str(exc))] if field else None,
     )
 
 
@@ -80,13 +98,26 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    titles = {
+        400: "Bad request",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Payload too large",
+    }
+    detail = str(exc.detail)
+    if exc.status_code == 400 and "parsing the body" in detail:
+        # Starlette's answer to a body that is not UTF-8: the same problem as malformed JSON.
+        error = FieldError(field="body", message="the body is not UTF-8 encoded JSON")
+        return problem_response(
+            request, 422, "validation", "Invalid request", "invalid: body", [error]
+        )
     return problem_response(
         request,
         exc.status_code,
         f"http-{exc.status_code}",
         titles.get(exc.status_code, "HTTP error"),
-        str(exc.detail),
+        detail,
+        headers=dict(exc.headers or {}),  # 405's Allow
     )
 
 
@@ -95,7 +126,9 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     if exc.status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc)
     errors = [FieldError(field=exc.field, message=str(exc))] if exc.field else None
-    return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, errors)
+    return problem_response(
+        request, exc.status, exc.slug, exc.title, exc.detail, errors, exc.headers
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -107,10 +140,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries declaring problem+json bodies for these statuses."""
     descriptions = {
+        400: "The Host header names a host this service does not serve.",
+        401: "No API key, or one that is unknown or revoked (`Authorization: Bearer KEY`).",
+        403: "The API key lacks the scope this route needs.",
         404: "Unknown id.",
+        408: "The request body did not arrive in time.",
+        429: "Rate limit of the API key reached; retry after `Retry-After` seconds.",
         413: "Request body too large.",
         422: "Invalid request; `errors` names each field.",
-        503: "Not ready, or the audit record could not be written.",
+        503: "Not ready, busy (retry after `Retry-After` seconds), or the audit record could "
+        "not be written.",
     }
     return {
         status: {

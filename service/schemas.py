@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
+from service.problems import Problem
 from verify.labels import Stance
 from verify.verdict import Reason, Verdict
 
@@ -25,7 +26,8 @@ class VerifyRequest(BaseModel):
         max_length=2000,
         examples=[EXAMPLE_CLAIM],
     )
-    top_k: int | None = Field(
+    # Strict: true and "5" are not a number of passages.
+    top_k: StrictInt | None = Field(
         default=None,
         ge=1,
         le=50,
@@ -39,7 +41,24 @@ class VerifyRequest(BaseModel):
             raise ValueError("claim must be a string")
         if not value.strip():
             raise ValueError("claim must not be empty or whitespace")
+        if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            raise ValueError("claim must not contain control characters (NUL and the like)")
         return value.strip()
+
+
+class BatchVerifyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"claims": [{"claim": EXAMPLE_CLAIM}, {"claim": "Xi visited Moscow."}]}]
+        },
+    )
+
+    claims: list[VerifyRequest] = Field(
+        min_length=1,
+        description="Claims to verify, answered in the same order; at most the server's "
+        "FACTDESK_MAX_BATCH_CLAIMS (32 by default).",
+    )
 
 
 class CitationOut(BaseModel):
@@ -154,6 +173,18 @@ class VerifyResponse(BaseModel):
     took_ms: float
 
 
+class BatchItem(BaseModel):
+    """One claim's outcome: its answer, or the problem that claim alone had."""
+
+    answer: VerifyResponse | None = None
+    problem: Problem | None = None
+
+
+class BatchVerifyResponse(BaseModel):
+    results: list[BatchItem] = Field(description="One per claim, in the order sent.")
+    took_ms: float = Field(description="Time of the whole request.")
+
+
 class QuerySummary(BaseModel):
     id: str
     created_at: datetime
@@ -162,7 +193,9 @@ class QuerySummary(BaseModel):
     confidence: float
     top_k: int
     latency_ms: float
-    request_id: str
+    request_id: str = Field(description="The id this server gave the request (X-Request-ID).")
+    client_request_id: str | None = Field(description="The X-Request-ID the client sent.")
+    key_id: str | None = Field(description="The API key that asked; null with auth off.")
 
 
 class QueryRecordOut(QuerySummary):
@@ -171,6 +204,8 @@ class QueryRecordOut(QuerySummary):
     embedding_model: str
     index_checksum: str
     user_agent: str | None
+    sequence: int = Field(description="Position in the audit trail's hash chain.")
+    record_hash: str = Field(description="SHA-256 over this record and the one before it.")
     response: dict[str, Any] = Field(description="The answer exactly as the client received it.")
 
 
@@ -203,4 +238,4 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     index: bool
-    database: bool
+    database: bool = Field(description="An audit record can be written now.")

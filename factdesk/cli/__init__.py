@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from factdesk.cli import eval as eval_commands
-from factdesk.cli import index, openapi, serve, stance, verify
+from factdesk.cli import index, keys, openapi, serve, stance, verify
 from factdesk.cli._common import Handler
 from factdesk.core.errors import FactdeskError
 from factdesk.core.settings import Settings
@@ -22,7 +22,7 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdesk", description="Claim verification service.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for group in (stance, serve, index, verify, eval_commands, openapi):
+    for group in (stance, serve, index, verify, eval_commands, openapi, keys):
         group.register(commands)
     return parser
 

@@ -17,7 +17,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     http = settings.http.model_copy(update=overrides)
     settings = settings.model_copy(update={"http": http})
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=http.host, port=http.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=http.host,
+        port=http.port,
+        log_level="info",
+        server_header=False,  # no version banner for scanners
+        limit_concurrency=http.max_connections,
+        timeout_keep_alive=http.keep_alive_timeout_s,
+    )
     return 0
 
 

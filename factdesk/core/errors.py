@@ -21,6 +21,11 @@ class FactdeskError(Exception):
         """What the problem+json answer says; the message unless a class says otherwise."""
         return str(self)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (Retry-After, WWW-Authenticate)."""
+        return {}
+
 
 class InvalidInputError(FactdeskError, ValueError):
     """Input that cannot be used as given (a request field, a file, a setting)."""
@@ -45,3 +50,27 @@ class UnavailableError(FactdeskError):
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
+
+
+class RetryLaterError(FactdeskError):
+    """Refused for now (a rate limit, a full queue); the client may retry after a while."""
+
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class BusyError(RetryLaterError):
+    """The service has more work queued than it accepts; nothing of this request was done."""
+
+    status = 503
+    slug = "busy"
+    title = "Service busy"

@@ -9,11 +9,12 @@ for (``verdict.json`` beside its weights); a value set here overrides the model'
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
 SHIPPED_STANCE_MODEL = "pkg:factdesk/models/stance-minilm-l6"
@@ -34,6 +35,24 @@ class HttpSettings(BaseSettings):
     max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies get 413.")
     max_batch: int = Field(
         16, ge=1, description="Most concurrent requests verified together in one model pass."
+    )
+    max_queued_claims: int = Field(
+        64,
+        ge=1,
+        description="Claims waiting for the model beyond this are answered 503 with "
+        "Retry-After at once, instead of waiting behind everyone else.",
+    )
+    max_batch_claims: int = Field(
+        32, ge=1, le=1000, description="Most claims in one POST /v1/verify/batch."
+    )
+    max_connections: int = Field(
+        128, ge=1, description="Concurrent connections `factdesk serve` accepts (more get 503)."
+    )
+    body_timeout_s: float = Field(
+        10.0, gt=0, description="A request body not fully received in this time gets 408."
+    )
+    keep_alive_timeout_s: int = Field(
+        5, ge=1, description="Idle keep-alive connections are closed after this."
     )
 
 
@@ -184,6 +203,60 @@ class AuditSettings(BaseSettings):
     )
 
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+
+
+def parse_rate_limit(text: str) -> tuple[int, int]:
+    """``"60/minute"`` → (60 requests, 60 seconds); ValueError says the accepted form."""
+    match = _RATE.match(text)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(f"rate limit {text!r} is not N/second, N/minute, N/hour or N/day")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[match.group(2)]
+    return int(match.group(1)), seconds
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class SecuritySettings(BaseSettings):
+    model_config = _env()
+
+    auth: Literal["on", "off"] = Field(
+        "on",
+        description="API keys on every /v1 route (`factdesk keys create`); off only for local "
+        "work and benchmarks.",
+    )
+    default_rate_limit: str = Field(
+        "120/minute",
+        description="Requests per key where the key sets no --rate-limit (N/second, "
+        "N/minute, N/hour, N/day; a batch counts each claim). No limit with auth off.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL for the rate-limit counters, shared by all replicas "
+        "(unset: counted in this process's memory).",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        ["localhost", "127.0.0.1", "[::1]"],
+        description="Host header values served, comma-separated ('*': any); others get 400, "
+        "which stops DNS-rebinding pages from reaching a local instance.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        [], description="Origins allowed to call the API from a browser, comma-separated."
+    )
+
+    _split = field_validator("allowed_hosts", "cors_origins", mode="before")(_comma_list)
+
+    @field_validator("default_rate_limit")
+    @classmethod
+    def _rate_is_valid(cls, value: str) -> str:
+        parse_rate_limit(value)
+        return value
+
+
 class ToolingSettings(BaseSettings):
     model_config = _env()
 
@@ -202,6 +275,7 @@ class Settings(BaseModel):
     stance: StanceSettings = Field(default_factory=StanceSettings)
     verdict: VerdictSettings = Field(default_factory=VerdictSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     tooling: ToolingSettings = Field(default_factory=ToolingSettings)
 
 
@@ -213,6 +287,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "stance": StanceSettings,
     "verdict": VerdictSettings,
     "audit": AuditSettings,
+    "security": SecuritySettings,
     "tooling": ToolingSettings,
 }  # Settings' fields, by the class of each section
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -33,10 +33,31 @@ class QueryRecord(Base):
     embedding_model: Mapped[str] = mapped_column(String(512), nullable=False)
     index_checksum: Mapped[str] = mapped_column(String(64), nullable=False)
     latency_ms: Mapped[float] = mapped_column(Float, nullable=False)
+    # The id this server gave the request; the client's own X-Request-ID is kept beside it.
     request_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    client_request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # None: auth off
+    # The hash chain (service/audit/chain.py): 1, 2, 3, ... with no gaps; each record's hash
+    # covers its fields and the previous record's hash.
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    record_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
     __table_args__ = (
         Index("ix_queries_created_at_id", "created_at", "id"),
         Index("ix_queries_verdict_created_at", "verdict", "created_at"),
+        Index("ix_queries_sequence", "sequence", unique=True),
+        Index("ix_queries_key_id_created_at", "key_id", "created_at"),
     )
+
+
+class AuditHead(Base):
+    """One row: the last record's sequence and hash. Writers lock it, so the chain never
+    forks; `factdesk audit verify` checks it, so deleting the newest records shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    record_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import base64
+import logging
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factdesk.core.errors import InvalidInputError, UnavailableError
-from service.audit.models import QueryRecord
+from service.audit.chain import CHAINED_FIELDS, ChainReport, record_hash, walk_chain
+from service.audit.models import AuditHead, QueryRecord
+
+log = logging.getLogger("factdesk")
+PROBE_ID = "readiness-probe"
 
 
 class AuditUnavailableError(UnavailableError):
@@ -43,6 +50,7 @@ class QueryFilter:
     verdict: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    key_id: str | None = None  # only this key's queries; None: every key's
 
 
 def encode_cursor(record: QueryRecord) -> str:
@@ -54,21 +62,37 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, _, record_id = base64.urlsafe_b64decode(padded).decode().partition("|")
-        return datetime.fromisoformat(created), record_id
-    except (ValueError, UnicodeDecodeError) as exc:
+        if "\x00" in record_id:
+            raise ValueError("NUL in a cursor")
+        return as_utc(datetime.fromisoformat(created)), record_id
+    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise InvalidCursorError("cursor is not one this service issued") from exc
 
 
 class AuditRepository:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        # Writers of this process take turns on the chain's head; across processes the
+        # head row's lock (PostgreSQL) or the database's write lock (SQLite) does it.
+        self._chain_lock = threading.Lock()
 
     def record(self, record: QueryRecord) -> None:
-        """Insert and commit; raises AuditUnavailableError when the database fails."""
+        """Chain, insert and commit; raises AuditUnavailableError when the database fails."""
         try:
-            with self._sessions.begin() as session:
+            with self._chain_lock, self._sessions.begin() as session:
+                head = session.scalars(
+                    select(AuditHead).where(AuditHead.id == 1).with_for_update()
+                ).one()
+                record.sequence = head.sequence + 1
+                record.previous_hash = head.record_hash
+                record.record_hash = record_hash(
+                    {name: getattr(record, name) for name in CHAINED_FIELDS}, head.record_hash
+                )
+                head.sequence, head.record_hash = record.sequence, record.record_hash
                 session.add(record)
         except SQLAlchemyError as exc:
+            # The client gets a 503 without the cause; the operator needs it.
+            log.error("audit record %s could not be written: %s", record.id, exc)
             raise AuditUnavailableError(
                 f"audit record could not be written: {exc.__class__.__name__}"
             ) from exc
@@ -78,6 +102,7 @@ class AuditRepository:
             with self._sessions() as session:
                 return session.get(QueryRecord, record_id)
         except SQLAlchemyError as exc:
+            log.error("audit record %s could not be read: %s", record_id, exc)
             raise AuditUnavailableError("audit trail could not be read") from exc
 
     def list(
@@ -87,11 +112,13 @@ class AuditRepository:
         statement = select(QueryRecord)
         if filters.verdict is not None:
             statement = statement.where(QueryRecord.verdict == filters.verdict)
+        if filters.key_id is not None:
+            statement = statement.where(QueryRecord.key_id == filters.key_id)
         if filters.since is not None:
             statement = statement.where(QueryRecord.created_at >= as_utc(filters.since))
         if filters.until is not None:
             statement = statement.where(QueryRecord.created_at < as_utc(filters.until))
-        if cursor is not None:
+        if cursor:
             created, record_id = decode_cursor(cursor)
             statement = statement.where(
                 or_(
@@ -104,17 +131,51 @@ class AuditRepository:
             with self._sessions() as session:
                 rows = list(session.scalars(statement.limit(limit + 1)))
         except SQLAlchemyError as exc:
+            log.error("audit trail could not be listed: %s", exc)
             raise AuditUnavailableError("audit trail could not be read") from exc
         next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return rows[:limit], next_cursor
 
     def ping(self) -> bool:
+        """Whether a record could be written now: a probe row inserted and rolled back."""
+        probe = QueryRecord(
+            id=PROBE_ID, created_at=datetime.now(UTC), claim="", verdict="", confidence=0.0,
+            top_k=0, response={}, stance_model="", stance_model_checksum="",
+            embedding_model="", index_checksum="", latency_ms=0.0, request_id="",
+            sequence=-1, previous_hash="", record_hash="",
+        )  # fmt: skip
         try:
             with self._sessions() as session:
-                session.execute(select(1))
+                session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+                session.execute(delete(QueryRecord).where(QueryRecord.id == PROBE_ID))
+                session.add(probe)
+                session.flush()
+                session.rollback()
             return True
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
+            log.warning("readiness: the audit trail is not writable: %s", exc)
             return False
+
+    def verify_chain(self) -> ChainReport:
+        """Walk every record in sequence order (streamed) against the chain and its head."""
+        with self._sessions() as session:
+            head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+
+            def rows() -> Iterator[dict[str, Any]]:
+                statement = select(QueryRecord).order_by(QueryRecord.sequence)
+                for record in session.scalars(statement.execution_options(yield_per=500)):
+                    yield {
+                        **{name: getattr(record, name) for name in CHAINED_FIELDS},
+                        "previous_hash": record.previous_hash,
+                        "record_hash": record.record_hash,
+                    }
+
+            return walk_chain(rows(), head.sequence, head.record_hash)
+
+    def head(self) -> tuple[int, str]:
+        with self._sessions() as session:
+            head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+            return head.sequence, head.record_hash
 
 
 def record_fields(record: QueryRecord) -> dict[str, Any]:
@@ -131,5 +192,9 @@ def record_fields(record: QueryRecord) -> dict[str, Any]:
         "index_checksum": record.index_checksum,
         "latency_ms": record.latency_ms,
         "request_id": record.request_id,
+        "client_request_id": record.client_request_id,
         "user_agent": record.user_agent,
+        "key_id": record.key_id,
+        "sequence": record.sequence,
+        "record_hash": record.record_hash,
     }

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from factdesk.wiring import Pipeline
+from service.audit.chain import ChainReport
 from service.audit.models import QueryRecord
 from service.audit.repository import AuditRepository, QueryFilter
 from service.schemas import VerifyResponse
@@ -30,6 +31,8 @@ class AuditService:
         top_k: int,
         request_id: str,
         user_agent: str | None,
+        key_id: str | None = None,
+        client_request_id: str | None = None,
     ) -> None:
         """Commit the answer; AuditUnavailableError (a 503) when the database fails."""
         self.repository.record(
@@ -47,7 +50,9 @@ class AuditService:
                 index_checksum=self._index_checksum,
                 latency_ms=response.took_ms,
                 request_id=request_id,
+                client_request_id=client_request_id,
                 user_agent=(user_agent or "")[:512] or None,
+                key_id=key_id,
             )
         )
 
@@ -61,3 +66,6 @@ class AuditService:
 
     def ping(self) -> bool:
         return self.repository.ping()
+
+    def verify_chain(self) -> ChainReport:
+        return self.repository.verify_chain()

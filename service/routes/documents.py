@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from factdesk.core.errors import NotFoundError
 from index.corpus import Document
-from service.dependencies import IndexDep
+from service.auth import ReadCaller
+from service.dependencies import IndexDep, reject_unknown_query_parameters
 from service.problems import problem_responses
 from service.schemas import DocumentList, DocumentOut
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(
+    prefix="/v1/documents",
+    tags=["documents"],
+    dependencies=[Depends(reject_unknown_query_parameters)],
+)
 
 
 def _out(document: Document, passages: int) -> DocumentOut:
@@ -27,8 +32,13 @@ def _out(document: Document, passages: int) -> DocumentOut:
     )
 
 
-@router.get("", response_model=DocumentList, summary="Documents in the index")
-async def list_documents(index: IndexDep) -> DocumentList:
+@router.get(
+    "",
+    response_model=DocumentList,
+    summary="Documents in the index",
+    responses=problem_responses(401, 403, 429),
+)
+async def list_documents(index: IndexDep, _caller: ReadCaller) -> DocumentList:
     items = [_out(d, index.passage_counts.get(d.id, 0)) for d in index.documents.values()]
     return DocumentList(items=items, total=len(items))
 
@@ -37,9 +47,9 @@ async def list_documents(index: IndexDep) -> DocumentList:
     "/{document_id}",
     response_model=DocumentOut,
     summary="One document's metadata and passage count",
-    responses=problem_responses(404),
+    responses=problem_responses(401, 403, 404, 429),
 )
-async def get_document(document_id: str, index: IndexDep) -> DocumentOut:
+async def get_document(document_id: str, index: IndexDep, _caller: ReadCaller) -> DocumentOut:
     document = index.documents.get(document_id)
     if document is None:
         raise NotFoundError("document", document_id)

@@ -2,37 +2,75 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.errors import NotFoundError
 from service.audit.repository import QueryFilter, record_fields
-from service.dependencies import AuditDep
+from service.auth import ReadCaller
+from service.dependencies import AuditDep, reject_unknown_query_parameters
 from service.problems import problem_responses
 from service.schemas import QueryPage, QueryRecordOut, QuerySummary
 from verify.verdict import Verdict
 
-router = APIRouter(prefix="/v1/queries", tags=["audit"])
+router = APIRouter(
+    prefix="/v1/queries",
+    tags=["audit"],
+    dependencies=[Depends(reject_unknown_query_parameters)],
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601(value: Any) -> Any:
+    # Pydantic would also take a number of seconds ("0.5"); a date filter must look like one.
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO 8601 date or date-time, e.g. 2024-05-16T00:00:00Z")
+    return value
+
+
+def _representable_in_utc(moment: datetime) -> datetime:
+    try:
+        return moment if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise ValueError("date-time is out of range once converted to UTC") from exc
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_representable_in_utc)]
 
 
 @router.get(
     "",
     response_model=QueryPage,
     summary="List audited verifications, newest first",
-    responses=problem_responses(422, 503),
+    description="A key with the `read` scope sees its own queries; `admin` sees every key's.",
+    responses=problem_responses(401, 403, 422, 429, 503),
 )
 async def list_queries(
     audit: AuditDep,
+    caller: ReadCaller,
     verdict: Annotated[Verdict | None, Query(description="Only this verdict.")] = None,
-    since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Created before (ISO 8601).")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="Created at or after (ISO 8601).")
+    ] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Created before (ISO 8601).")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(description="`next_cursor` of the previous page; empty: the first page."),
+    ] = None,
 ) -> QueryPage:
-    filters = QueryFilter(verdict=verdict.value if verdict else None, since=since, until=until)
+    filters = QueryFilter(
+        verdict=verdict.value if verdict else None,
+        since=since,
+        until=until,
+        key_id=None if caller.sees_every_query else caller.key_id,
+    )
     records, next_cursor = await run_in_threadpool(audit.list, filters, limit, cursor)
     return QueryPage(
         items=[QuerySummary.model_validate(record_fields(r)) for r in records],
@@ -44,10 +82,12 @@ async def list_queries(
     "/{query_id}",
     response_model=QueryRecordOut,
     summary="One audited verification, with the full answer as given",
-    responses=problem_responses(404, 503),
+    description="Another key's query is a 404 for a key without `admin`, as if absent.",
+    responses=problem_responses(401, 403, 404, 429, 503),
 )
-async def get_query(query_id: str, audit: AuditDep) -> QueryRecordOut:
-    record = await run_in_threadpool(audit.get, query_id)
-    if record is None:
+async def get_query(query_id: str, audit: AuditDep, caller: ReadCaller) -> QueryRecordOut:
+    # Ids are UUIDs; anything else (a NUL byte, which PostgreSQL refuses) is not one of ours.
+    record = await run_in_threadpool(audit.get, query_id) if _UUID.match(query_id) else None
+    if record is None or not (caller.sees_every_query or record.key_id == caller.key_id):
         raise NotFoundError("query", query_id)
     return QueryRecordOut.model_validate({**record_fields(record), "response": record.response})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +15,26 @@ from factdesk.core.settings import Settings
 from factdesk.wiring import index_spec, load_embedder
 from index.corpus import load_corpus
 from index.store import build_index
-from tests.conftest import SAMPLE_CORPUS, SHIPPED_STANCE_MODEL
+from tests.conftest import REPO_ROOT, SAMPLE_CORPUS, SHIPPED_STANCE_MODEL
+
+
+def factdesk_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`factdesk ARGS` against this audit database, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "factdesk.cli", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "FACTDESK_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def create_key(database_url: str, name: str, scopes: str) -> str:
+    """A key made by `factdesk keys create`; its output's last line is the key."""
+    done = factdesk_cli(database_url, "keys", "create", "--name", name, "--scopes", scopes)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="session")

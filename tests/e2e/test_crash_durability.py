@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bench.server import Server
+from tests.e2e.conftest import create_key, factdesk_cli
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +26,8 @@ CLAIMS = [
 def test_answered_requests_survive_sigkill(
     database_url: str, server_factory: Callable[[str], Server]
 ) -> None:
+    key = create_key(database_url, "crash-test", "admin")
+    headers = {"Authorization": f"Bearer {key}"}
     server = server_factory(database_url)
     server.start()
     answered: list[dict[str, Any]] = []
@@ -32,7 +35,7 @@ def test_answered_requests_survive_sigkill(
     stop = threading.Event()
 
     def client(worker: int) -> None:
-        with httpx.Client(base_url=server.url, timeout=30) as http:
+        with httpx.Client(base_url=server.url, timeout=30, headers=headers) as http:
             n = 0
             while not stop.is_set():
                 claim = CLAIMS[(worker + n) % len(CLAIMS)]
@@ -61,8 +64,12 @@ def test_answered_requests_survive_sigkill(
 
     restarted = server_factory(database_url)
     restarted.start()
-    with httpx.Client(base_url=restarted.url, timeout=30) as http:
+    with httpx.Client(base_url=restarted.url, timeout=30, headers=headers) as http:
         for answer in answered:
             record = http.get(f"/v1/queries/{answer['id']}")
             assert record.status_code == 200, f"answered {answer['id']} but no audit row"
             assert record.json()["response"] == answer
+    # The kill left no half-written link: the whole chain still verifies.
+    checked = factdesk_cli(database_url, "audit", "verify")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "audit chain intact" in checked.stdout

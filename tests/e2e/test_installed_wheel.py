@@ -19,8 +19,11 @@ from fastapi.testclient import TestClient
 import factdesk
 from service.app import create_app
 assert factdesk.__file__.startswith({site!r}), factdesk.__file__
-with TestClient(create_app()) as client:
+with TestClient(create_app(), base_url="http://localhost") as client:
     assert client.get("/readyz").status_code == 200
+    assert client.post("/v1/verify", json={{"claim": "x y"}}).status_code == 401
+    _, key = client.app.state.runtime.keys.create("wheel", frozenset({{"verify"}}))
+    client.headers["Authorization"] = "Bearer " + key
     body = client.post("/v1/verify", json={{"claim": "Power of Siberia 2 was agreed."}}).json()
     print(body["verdict"], body["models"]["stance"]["name"])
 """

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from factdesk.core.settings import AuditSettings, IndexSettings, Settings, StanceSettings
 from service.app import create_app
+from service.keys.repository import Scope
+from service.runtime import Runtime
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +26,10 @@ def client(
         index=IndexSettings(index_dir=real_index_dir),
         stance=StanceSettings(model=str(shipped_model)),
     )
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), base_url="http://localhost") as test_client:
+        runtime: Runtime = test_client.app.state.runtime  # type: ignore[attr-defined]
+        _, key = runtime.keys.create("e2e", frozenset({Scope.VERIFY, Scope.READ}))
+        test_client.headers["Authorization"] = f"Bearer {key}"
         yield test_client
 
 

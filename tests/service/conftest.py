@@ -12,6 +12,8 @@ from factdesk.core.settings import AuditSettings, Settings
 from index.corpus import Document, load_corpus
 from index.store import build_index
 from service.app import create_app
+from service.keys.repository import Scope
+from service.runtime import Runtime
 from tests.conftest import SAMPLE_CORPUS
 from tests.fakes import (
     FakeStanceModel,
@@ -21,6 +23,8 @@ from tests.fakes import (
     fake_spec,
 )
 from verify.labels import Stance
+
+LOCAL = "http://localhost"
 
 
 @pytest.fixture(scope="session")
@@ -57,5 +61,19 @@ def client(
     settings: Settings, fake_index_dir: Path, stance: FakeStanceModel
 ) -> Iterator[TestClient]:
     app = create_app(settings, pipeline_factory=fake_pipeline_factory(fake_index_dir, stance))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    # localhost: a Host the production configuration serves (TestClient's own is not).
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as test_client:
+        _, key = runtime_of(test_client).keys.create("tests-admin", frozenset({Scope.ADMIN}))
+        test_client.headers["Authorization"] = f"Bearer {key}"
         yield test_client
+
+
+def runtime_of(client: TestClient) -> Runtime:
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def new_key(client: TestClient, name: str, *scopes: Scope, rate_limit: str | None = None) -> str:
+    """A key of the app's own database, as `factdesk keys create` makes it."""
+    _, key = runtime_of(client).keys.create(name, frozenset(scopes), rate_limit)
+    return key

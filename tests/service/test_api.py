@@ -95,7 +95,9 @@ def test_every_answer_is_audited_exactly_as_given(client: TestClient) -> None:
         headers={"User-Agent": "factcheck-bot/1.0", "X-Request-ID": "req-123"},
     )
     assert response.status_code == 200
-    assert response.headers["x-request-id"] == "req-123"
+    server_id = response.headers["x-request-id"]
+    assert len(server_id) == 32
+    assert server_id != "req-123"  # a client cannot choose the id the audit is found by
     answer = response.json()
     assert answer["claim"] == "Power of Siberia 2 was agreed."
     record = client.get(f"/v1/queries/{answer['id']}").json()
@@ -105,7 +107,11 @@ def test_every_answer_is_audited_exactly_as_given(client: TestClient) -> None:
     assert record["confidence"] == answer["confidence"]
     assert record["top_k"] == 5
     assert record["user_agent"] == "factcheck-bot/1.0"
-    assert record["request_id"] == "req-123"
+    assert record["request_id"] == server_id
+    assert record["client_request_id"] == "req-123"
+    assert record["key_id"] is not None
+    assert record["sequence"] == 1
+    assert len(record["record_hash"]) == 64
     assert record["stance_model"] == "fake"
     assert record["embedding_model"] == "fake-hashing"
     assert record["index_checksum"] == answer["index"]["checksum"]

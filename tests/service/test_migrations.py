@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alembic import command
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
-from service.db import alembic_config
+from service.audit.repository import AuditRepository
+from service.db import alembic_config, make_sessions
 
 
 def schema(url: str) -> dict[str, Any]:
@@ -27,11 +30,47 @@ def test_upgrade_check_downgrade_upgrade(database_url: str) -> None:
     config = alembic_config(database_url)
     command.upgrade(config, "head")
     command.check(config)  # raises if the models and the migrations disagree
-    assert schema(database_url)["queries"] == {
+    tables = schema(database_url)
+    assert tables["queries"] == {
         "ix_queries_created_at_id",
         "ix_queries_verdict_created_at",
+        "ix_queries_sequence",
+        "ix_queries_key_id_created_at",
     }
+    # PostgreSQL lists the unique constraint on the name as an index too
+    assert tables["api_keys"] - {"api_keys_name_key"} == {"ix_api_keys_key_hash"}
+    assert "audit_head" in tables
+    command.downgrade(config, "0001")
+    assert set(schema(database_url)) - {"alembic_version"} == {"queries"}
     command.downgrade(config, "base")
     assert "queries" not in schema(database_url)
     command.upgrade(config, "head")
     assert "queries" in schema(database_url)
+
+
+def test_records_written_before_the_chain_are_chained_by_its_migration(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.upgrade(config, "0001")
+    engine = create_engine(database_url)
+    created = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    row: dict[str, object] = {
+        "created_at": datetime(2026, 11, 30, 12, 0, tzinfo=UTC), "claim": "Putin went to Harbin.",
+        "verdict": "SUPPORTED", "confidence": 0.81, "top_k": 5,
+        "response": json.dumps({"verdict": "SUPPORTED", "took_ms": 12.5}),
+        "stance_model": "m", "stance_model_checksum": "c", "embedding_model": "e",
+        "index_checksum": "i", "latency_ms": 12.5, "request_id": "r", "user_agent": None,
+    }  # fmt: skip
+    columns = ", ".join(row)
+    values = ", ".join(f":{name}" for name in row)
+    with engine.begin() as connection:
+        for number in range(3):
+            connection.execute(
+                text(f"INSERT INTO queries (id, {columns}) VALUES (:id, {values})"),
+                {**row, "id": f"00000000-0000-4000-8000-00000000000{number}",
+                 "created_at": created + timedelta(seconds=number)},
+            )  # fmt: skip
+    command.upgrade(config, "head")
+    report = AuditRepository(make_sessions(engine)).verify_chain()
+    engine.dispose()
+    assert report.intact, report.problem
+    assert report.records == 3

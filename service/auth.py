@@ -1,0 +1,112 @@
+"""Who is calling: the API key of ``Authorization: Bearer KEY``, its scopes and its rate.
+
+Routes declare what they need with one of the typed dependencies at the bottom; the key is
+looked up, its scope checked and its rate charged before the route runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from factdesk.core.errors import FactdeskError
+from factdesk.core.settings import SecuritySettings, parse_rate_limit
+from service.keys.repository import KeyRepository, Scope
+from service.limits import RateLimiter
+
+
+class UnauthorizedError(FactdeskError):
+    status = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="factdesk"'}
+
+
+class ForbiddenError(FactdeskError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The key a request came with; with auth off, an anonymous caller who may do anything."""
+
+    key_id: str | None
+    name: str
+    scopes: frozenset[Scope]
+    rate: tuple[int, int]  # requests per window of seconds
+    rate_client: str  # what its requests are counted under
+
+    @property
+    def sees_every_query(self) -> bool:
+        return Scope.ADMIN in self.scopes
+
+
+class Authenticator:
+    """Built once in the lifespan; ``caller`` answers for one request."""
+
+    def __init__(
+        self, settings: SecuritySettings, keys: KeyRepository, limiter: RateLimiter
+    ) -> None:
+        self.enabled = settings.auth == "on"
+        self._default_rate = parse_rate_limit(settings.default_rate_limit)
+        self._keys = keys
+        self.limiter = limiter
+
+    async def caller(self, request: Request, token: str | None) -> Caller:
+        if not self.enabled:
+            host = request.client.host if request.client else "unknown"
+            return Caller(None, "anonymous", frozenset(Scope), self._default_rate, f"ip:{host}")
+        if not token:
+            raise UnauthorizedError("send an API key as 'Authorization: Bearer KEY'")
+        key = await run_in_threadpool(self._keys.find, token)
+        if key is None:
+            raise UnauthorizedError("the API key is unknown or has been revoked")
+        rate = parse_rate_limit(key.rate_limit) if key.rate_limit else self._default_rate
+        return Caller(key.id, key.name, key.scopes, rate, f"key:{key.id}")
+
+    def charge(self, caller: Caller, cost: int = 1) -> None:
+        if caller.key_id is None:  # auth off: local work and benchmarks are not limited
+            return
+        limit, window_s = caller.rate
+        self.limiter.charge(caller.rate_client, cost, limit, window_s)
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from `factdesk keys create`.")
+
+
+def get_authenticator(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.runtime.authenticator
+    return authenticator
+
+
+def _requiring(scope: Scope) -> object:
+    async def dependency(
+        request: Request,
+        authenticator: Annotated[Authenticator, Depends(get_authenticator)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Caller:
+        caller = await authenticator.caller(
+            request, credentials.credentials if credentials else None
+        )
+        if not (scope in caller.scopes or caller.sees_every_query):
+            raise ForbiddenError(f"this API key lacks the '{scope}' scope this route needs")
+        authenticator.charge(caller)
+        request.state.caller = caller
+        return caller
+
+    return Depends(dependency)
+
+
+VerifyCaller = Annotated[Caller, _requiring(Scope.VERIFY)]
+ReadCaller = Annotated[Caller, _requiring(Scope.READ)]
+AdminCaller = Annotated[Caller, _requiring(Scope.ADMIN)]
+AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]

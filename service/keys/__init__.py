@@ -1,0 +1,1 @@
+"""API keys: who may call the service, with which scopes and at what rate."""
