@@ -331,7 +331,87 @@ def _plot_topk(rows: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-SECTIONS: tuple[Section, ...] = (_stance, _claims, _abstention, _scifact, _retrieval, _speed)
+def _soak(out: Path, commands: dict[str, str]) -> list[str]:
+    runs = [(name, _load(out, name)) for name in ("soak", "soak_sqlite")]
+    runs = [(name, figures) for name, figures in runs if figures]
+    if not runs:
+        return []
+    lines = ["## Soak: clients, a SIGKILL, a database outage", ""]
+    for name, _ in runs:
+        lines += _header(out, name, commands)
+    lines += [
+        "N clients send POST /v1/verify (every tenth request a batch of 2) for M minutes with "
+        "auth on and the answer cache off. At a third of the run the server is SIGKILLed and "
+        "restarted; at two thirds the audit database is out (PostgreSQL: connections refused "
+        "and terminated; SQLite: another process holds the write lock). Afterwards every 200 "
+        "a client got is fetched again: lost rows must be 0, and `factdesk audit verify` must "
+        "pass. Connection errors are the requests sent while the server was down.",
+        "",
+    ]
+    rows = []
+    for _, run in runs:
+        rss = run["rss"]
+        restart_t = next(e["t_s"] for e in run["events"] if e["event"] == "sigkill+restart")
+        before = [r for r in rss if r["t_s"] < restart_t]
+        after = [r for r in rss if r["t_s"] > restart_t]
+        rows.append(
+            [
+                run["database"],
+                f"{run['clients']} × {run['minutes']:g} min",
+                run["requests"],
+                _counts(run["outcomes"]),
+                run["answers"],
+                run["audit_rows_lost"],
+                "yes" if run["audit_chain_intact"] else "NO",
+                _rss_span(before),
+                _rss_span(after),
+            ]
+        )
+    lines += _table(
+        ["database", "load", "requests", "outcomes", "answers", "rows lost", "chain intact",
+         "RSS MiB before the kill", "RSS MiB after the restart"],
+        rows,
+    )  # fmt: skip
+    _plot_soak(runs, out / "soak_rss.png")
+    lines += ["![RSS over the soak](benchmarks/soak_rss.png)", ""]
+    return lines
+
+
+def _rss_span(samples: list[dict[str, float]]) -> str:
+    if not samples:
+        return "-"
+    first, last = samples[0], samples[-1]
+    peak = max(s["rss_mib"] for s in samples)
+    return (
+        f"{first['rss_mib']:.0f} → {last['rss_mib']:.0f} (peak {peak:.0f}) over "
+        f"{last['answered'] - first['answered']:.0f} answers"
+    )
+
+
+def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(figsize=(7, 4))
+    for _, run in runs:
+        rss = run["rss"]
+        axis.plot([r["t_s"] for r in rss], [r["rss_mib"] for r in rss], label=run["database"])
+        for event in run["events"]:
+            axis.axvline(event["t_s"], color="grey", ls=":", lw=1)
+    axis.set(xlabel="seconds", ylabel="server RSS (MiB)", title="RSS over the soak (dotted: "
+             "SIGKILL+restart, database outage)")  # fmt: skip
+    axis.grid(alpha=0.3)
+    axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+SECTIONS: tuple[Section, ...] = (
+    _stance, _claims, _abstention, _scifact, _retrieval, _speed, _soak
+)  # fmt: skip
 
 
 def render(out: Path, commands: dict[str, str]) -> str:

@@ -45,6 +45,8 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "index_build": [*py, "bench.index_build", "--limit", "1500"],
         "concurrency": [*py, "bench.concurrency"],
         "scale": [*py, "bench.scale"],
+        "soak": [*py, "bench.soak", "--database", "postgresql"],
+        "soak_sqlite": [*py, "bench.soak", "--database", "sqlite"],
     }  # fmt: skip
 
 

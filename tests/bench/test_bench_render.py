@@ -26,6 +26,18 @@ def test_report_renders_tables_and_plots_from_the_json_files(tmp_path: Path) -> 
              "build_s": 60.0, "bytes_per_passage": 400.0, "p50_ms": 2.0, "p99_ms": 5.0,
              "recall_at_10": 0.96}
         ],
+        "soak": {
+            "clients": 4, "minutes": 3.0, "database": "postgresql", "requests": 900,
+            "outcomes": {"200": 850, "503": 20, "ConnectError": 30}, "answers": 860,
+            "audit_rows_lost": 0, "ready_after": True, "audit_chain": "intact",
+            "audit_chain_intact": True,
+            "events": [{"event": "sigkill+restart", "t_s": 60.0, "restart_s": 12.0},
+                       {"event": "database outage", "t_s": 120.0, "seconds": 10.0}],
+            "rss": [{"t_s": 2.0, "rss_mib": 900.0, "answered": 5},
+                    {"t_s": 58.0, "rss_mib": 950.0, "answered": 300},
+                    {"t_s": 80.0, "rss_mib": 880.0, "answered": 320},
+                    {"t_s": 178.0, "rss_mib": 940.0, "answered": 860}],
+        },
     }  # fmt: skip
     for name, data in files.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
@@ -37,5 +49,10 @@ def test_report_renders_tables_and_plots_from_the_json_files(tmp_path: Path) -> 
     assert scale_row in text
     assert "python -m bench.scale" in text
     assert "## SciFact" not in text
+    assert (
+        "| postgresql | 4 × 3 min | 900 | 200 850, 503 20, ConnectError 30 | 860 | 0 | yes | "
+        "900 → 950 (peak 950) over 295 answers | 880 → 940 (peak 940) over 540 answers |"
+    ) in text
+    assert (tmp_path / "soak_rss.png").stat().st_size > 1000
     assert (tmp_path / "latency_vs_concurrency.png").stat().st_size > 1000
     assert (tmp_path / "accuracy_vs_top_k.png").stat().st_size > 1000

@@ -123,3 +123,15 @@ def test_accuracy_topk_and_concurrency(
     assert {r["server"] for r in figures["rounds"]} == {"factdesk", "baseline"}
     assert figures["verdicts_stable_across_clients"] is True
     assert "factdesk/baseline throughput at 2 clients" in out
+
+
+def test_soak(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, tmp_path: Path) -> None:
+    monkeypatch.setenv("FACTDESK_INDEX_DIR", str(real_index_dir))
+    out = run(
+        "bench.soak", "--database", "sqlite", "--clients", "1", "--minutes", "0.4",
+        "--outage-s", "2", "--json", str(tmp_path / "soak.json"),
+    )  # fmt: skip
+    assert " 0 audit rows lost; chain: audit chain intact" in out
+    figures = json.loads((tmp_path / "soak.json").read_text(encoding="utf-8"))
+    assert figures["answers"] > 0
+    assert figures["rss"]
