@@ -61,6 +61,14 @@ def stance_of(row: Probabilities) -> Stance:
     return STANCES[int(np.argmax(row))]
 
 
+# Batches are padded to a multiple of this many tokens. oneDNN (the CPU kernels) builds and
+# caches a kernel per input shape; with every claim/evidence length its own shape, a
+# server's RSS grew by ~800 MiB over 400 batches of dev claims and had not levelled off
+# (bench.soak). Eight lengths up to 256 tokens keep it flat, and the cache hits make it
+# ~8% faster, for a few padding tokens the attention mask ignores.
+PAD_TO_MULTIPLE_OF = 32
+
+
 def encode_pairs(
     tokenizer: Any, premises: Sequence[str], hypotheses: Sequence[str], max_length: int
 ) -> Any:
@@ -72,6 +80,7 @@ def encode_pairs(
         truncation="longest_first",
         max_length=max_length,
         padding=True,
+        pad_to_multiple_of=PAD_TO_MULTIPLE_OF,
         return_tensors="pt",
     )
 
