@@ -354,3 +354,35 @@ def test_an_unknown_query_parameter_is_422_not_ignored(client: TestClient) -> No
     problem = assert_problem(client.get("/v1/queries", params={"verdit": "REFUTED"}), 422)
     assert problem["errors"][0]["field"] == "query.verdit"
     assert client.get("/v1/queries", params={"verdict": "REFUTED"}).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_deleted_sqlite_file_takes_no_more_answers(client: TestClient, database_url: str) -> None:
+    assert client.post("/v1/verify", json={"claim": "Putin signed the deal."}).status_code == 200
+    path = Path(database_url.split("///", 1)[1])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    # Pooled connections still hold the deleted file open; an answer committed there is lost.
+    assert_problem(client.post("/v1/verify", json={"claim": "Putin signed it again."}), 503)
+    assert client.get("/readyz").status_code == 503
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_recreated_postgresql_database_is_not_ready(
+    client: TestClient, database_url: str
+) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    assert client.post("/v1/verify", json={"claim": "Putin signed the deal."}).status_code == 200
+    name = make_url(database_url).database
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    # Migrations run at start only: the empty database has no tables, and readiness says so.
+    assert client.get("/readyz").status_code == 503
+    assert_problem(client.post("/v1/verify", json={"claim": "Putin signed it again."}), 503)
