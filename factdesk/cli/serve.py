@@ -10,6 +10,7 @@ import uvicorn
 from factdesk.cli._common import Commands
 from factdesk.core.settings import Settings
 from service.app import create_app
+from service.server_protocol import header_deadline_protocol
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -23,6 +24,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=http.port,
         log_level="info",
         server_header=False,  # no version banner for scanners
+        http=header_deadline_protocol(http.header_timeout_s),
         limit_concurrency=http.max_connections,
         timeout_keep_alive=http.keep_alive_timeout_s,
     )

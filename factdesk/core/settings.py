@@ -48,6 +48,12 @@ class HttpSettings(BaseSettings):
     max_connections: int = Field(
         128, ge=1, description="Concurrent connections `factdesk serve` accepts (more get 503)."
     )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="A connection whose request headers are not complete in this "
+        "time is closed (slow-header clients).",
+    )
     body_timeout_s: float = Field(
         10.0, gt=0, description="A request body not fully received in this time gets 408."
     )
