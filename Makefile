@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint typecheck
+.PHONY: install serve test lint typecheck browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/factdesk serve
 
-test: $(STAMP)
+# The editor page's end-to-end test drives Debian's chromium (never a downloaded browser).
+BROWSER := $(shell command -v chromium || command -v chromium-browser)
+
+browser:
+ifeq ($(BROWSER),)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+endif
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

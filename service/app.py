@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +32,9 @@ with a confidence and citations that give the exact character span of the eviden
 Every answer is recorded in an audit trail before it is sent (`/v1/queries`).
 Errors are `application/problem+json` (RFC 9457).
 """
+
+
+EDITOR_ASSETS = Path(__file__).resolve().parent / "static" / "editor"
 
 
 def _swagger_assets() -> Path:
@@ -92,6 +95,12 @@ def create_app(
         app.include_router(router)
 
     app.mount("/static/docs", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+    app.mount("/static/editor", StaticFiles(directory=EDITOR_ASSETS), name="editor-assets")
+
+    @app.get("/", include_in_schema=False)
+    async def editor_page() -> FileResponse:
+        # The page itself needs no key; every call it makes sends the editor's.
+        return FileResponse(EDITOR_ASSETS / "index.html", media_type="text/html")
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

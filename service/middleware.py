@@ -28,6 +28,11 @@ SECURITY_HEADERS = [
 # The API answers JSON and nothing of it may run as a page; the Swagger page runs only its
 # own scripts and styles (it needs inline styles and the spec fetched from this origin).
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+# The editor page loads only its own script and style files: nothing inline may run.
+EDITOR_CSP = (
+    b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    b"img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 PAGE_CSP = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     b"img-src 'self' data:; frame-ancestors 'none'"
@@ -69,7 +74,7 @@ class RequestContextMiddleware:
         head = scope["method"] == "HEAD"
         if head:  # answered as GET without the body, as HTTP says
             scope = {**scope, "method": "GET"}
-        send_secured = _secured(send, request_id, page=scope["path"] == "/docs", head=head)
+        send_secured = _secured(send, request_id, _policy(scope["path"]), head=head)
         admitted = await self._admit(scope, headers, receive)
         if isinstance(admitted, Response):
             await admitted(scope, receive, send_secured)
@@ -140,12 +145,16 @@ class RequestContextMiddleware:
         )
 
 
-def _secured(send: Send, request_id: str, page: bool, head: bool) -> Send:
+def _policy(path: str) -> bytes:
+    return EDITOR_CSP if path == "/" else PAGE_CSP if path == "/docs" else API_CSP
+
+
+def _secured(send: Send, request_id: str, policy: bytes, head: bool) -> Send:
     async def send_secured(message: Message) -> None:
         if message["type"] == "http.response.start":
             extra = [
                 (b"x-request-id", request_id.encode()),
-                (b"content-security-policy", PAGE_CSP if page else API_CSP),
+                (b"content-security-policy", policy),
                 *SECURITY_HEADERS,
             ]
             message["headers"] = [*message.get("headers", []), *extra]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from service.problems import Problem
 from verify.labels import Stance
@@ -198,6 +198,40 @@ class QuerySummary(BaseModel):
     key_id: str | None = Field(description="The API key that asked; null with auth off.")
 
 
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"agree": True},
+                {"verdict": "REFUTED", "note": "The deal was not signed."},
+            ]
+        },
+    )
+
+    agree: bool = Field(False, description="The answer's verdict stands.")
+    verdict: Verdict | None = Field(None, description="The verdict that stands instead.")
+    note: str | None = Field(None, max_length=2000, description="Why, for the record.")
+
+    @model_validator(mode="after")
+    def _one_judgment(self) -> ReviewIn:
+        if self.agree == (self.verdict is not None):
+            raise ValueError("send either agree: true or a verdict that overrides the answer")
+        if self.note is not None and any(ord(c) < 32 and c not in "\t\n\r" for c in self.note):
+            raise ValueError("note must not contain control characters")
+        return self
+
+
+class ReviewOut(BaseModel):
+    id: str
+    query_id: str
+    created_at: datetime
+    verdict: Verdict = Field(description="The verdict the review says stands.")
+    agrees: bool = Field(description="Whether it is the answer's own verdict.")
+    note: str | None
+    reviewer: str = Field(description="Name of the API key that reviewed.")
+
+
 class QueryRecordOut(QuerySummary):
     stance_model: str
     stance_model_checksum: str
@@ -207,6 +241,7 @@ class QueryRecordOut(QuerySummary):
     sequence: int = Field(description="Position in the audit trail's hash chain.")
     record_hash: str = Field(description="SHA-256 over this record and the one before it.")
     response: dict[str, Any] = Field(description="The answer exactly as the client received it.")
+    reviews: list[ReviewOut] = Field(description="Editors' reviews, oldest first.")
 
 
 class QueryPage(BaseModel):
@@ -224,6 +259,14 @@ class DocumentOut(BaseModel):
     language: str | None
     characters: int
     passages: int
+
+
+class DocumentText(BaseModel):
+    id: str
+    text: str = Field(
+        description="The text citations index into: `text[start:end]` counts Unicode code "
+        "points (in JavaScript, iterate with `Array.from(text)`, not UTF-16 units)."
+    )
 
 
 class DocumentList(BaseModel):

@@ -13,6 +13,7 @@ from evaluation.fit import fit_rule, leave_one_out
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
 from factdesk.cli._common import Commands, http_verifier, local_verifier
 from factdesk.core.errors import InvalidInputError
+from factdesk.core.files import write_jsonl
 from factdesk.core.settings import Settings
 from factdesk.wiring import (
     build_verifier,
@@ -26,10 +27,32 @@ from factdesk.wiring import (
 )
 from index.corpus import load_corpus
 from index.store import build_index, load_index
+from service.audit.repository import AuditRepository
+from service.audit.reviews import labelled_claims
+from service.db import make_engine, make_sessions, upgrade_database
 from verify.verdict import write_verdict_rule
 
 
+def _write_reviewed_claims(path: Path, settings: Settings) -> None:
+    upgrade_database(settings.audit.database_url)
+    engine = make_engine(settings.audit.database_url)
+    try:
+        rows = list(labelled_claims(AuditRepository(make_sessions(engine))))
+    finally:
+        engine.dispose()
+    if not rows:
+        raise InvalidInputError(
+            f"no reviewed queries in {settings.audit.database_url}: review answers on the "
+            "editor page (/) or with POST /v1/queries/{id}/reviews first"
+        )
+    write_jsonl(path, rows)
+    changed = sum(row["label"] != row["answered"] for row in rows)
+    print(f"wrote {path}: {len(rows)} reviewed claims ({changed} overridden)")
+
+
 def _claims(args: argparse.Namespace, settings: Settings) -> int:
+    if args.from_reviews:
+        _write_reviewed_claims(args.file, settings)
     claims = read_claims(args.file)
     documents = load_corpus(args.corpus or corpus_path(settings))
     if args.fit:
@@ -109,7 +132,17 @@ def register(commands: Commands) -> None:
     evaluation = commands.add_parser("eval", help="Evaluate verification end to end.")
     eval_commands = evaluation.add_subparsers(dest="eval_command", required=True)
     claims = eval_commands.add_parser("claims", help="Verdicts, citations, latency on claims.")
-    claims.add_argument("file", type=Path, help="JSONL {id, claim, label, evidence[...]}.")
+    claims.add_argument(
+        "file",
+        type=Path,
+        help="JSONL {id, claim, label, evidence[...]}; with --from-reviews, written first.",
+    )
+    claims.add_argument(
+        "--from-reviews",
+        action="store_true",
+        help="Write FILE from the audit trail's reviewed queries (the latest review's "
+        "verdict is the label), then evaluate (or --fit) on it.",
+    )
     claims.add_argument("--url", help="Evaluate a running server (default: in-process).")
     claims.add_argument(
         "--corpus", type=Path, help="Corpus of the gold quotes (default: settings)."

@@ -263,6 +263,17 @@ class SecuritySettings(BaseSettings):
         return value
 
 
+class PublishingSettings(BaseSettings):
+    model_config = _env("FACTDESK_PUBLISHER_")
+
+    name: str | None = Field(
+        None,
+        description="The newsroom named as author of ClaimReview drafts "
+        "(GET /v1/queries/{id}/claimreview); unset: no author, which publishing needs.",
+    )
+    url: str | None = Field(None, description="The newsroom's home page, for the author.")
+
+
 class ToolingSettings(BaseSettings):
     model_config = _env()
 
@@ -282,6 +293,7 @@ class Settings(BaseModel):
     verdict: VerdictSettings = Field(default_factory=VerdictSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     tooling: ToolingSettings = Field(default_factory=ToolingSettings)
 
 
@@ -294,6 +306,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "verdict": VerdictSettings,
     "audit": AuditSettings,
     "security": SecuritySettings,
+    "publishing": PublishingSettings,
     "tooling": ToolingSettings,
 }  # Settings' fields, by the class of each section
 

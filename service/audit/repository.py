@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factdesk.core.errors import InvalidInputError, UnavailableError
 from service.audit.chain import CHAINED_FIELDS, ChainReport, record_hash, walk_chain
-from service.audit.models import AuditHead, QueryRecord
+from service.audit.models import AuditHead, QueryRecord, Review
 
 log = logging.getLogger("factdesk")
 PROBE_ID = "readiness-probe"
@@ -171,6 +171,37 @@ class AuditRepository:
                     }
 
             return walk_chain(rows(), head.sequence, head.record_hash)
+
+    def add_review(self, review: Review) -> None:
+        try:
+            with self._sessions.begin() as session:
+                session.add(review)
+        except SQLAlchemyError as exc:
+            log.error("review of %s could not be written: %s", review.query_id, exc)
+            raise AuditUnavailableError("the review could not be recorded") from exc
+
+    def reviews(self, query_id: str) -> Sequence[Review]:
+        """Oldest first: the last one is the verdict that stands."""
+        statement = (
+            select(Review).where(Review.query_id == query_id).order_by(Review.created_at, Review.id)
+        )
+        try:
+            with self._sessions() as session:
+                return list(session.scalars(statement))
+        except SQLAlchemyError as exc:
+            raise AuditUnavailableError("reviews could not be read") from exc
+
+    def reviewed(self) -> Iterator[tuple[QueryRecord, Review]]:
+        """Every reviewed query with its latest review, oldest query first."""
+        with self._sessions() as session:
+            latest: dict[str, Review] = {}
+            for review in session.scalars(select(Review).order_by(Review.created_at, Review.id)):
+                latest[review.query_id] = review
+            statement = (
+                select(QueryRecord).where(QueryRecord.id.in_(latest)).order_by(QueryRecord.sequence)
+            )
+            for record in session.scalars(statement):
+                yield record, latest[record.id]
 
     def head(self) -> tuple[int, str]:
         with self._sessions() as session:

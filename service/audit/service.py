@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from factdesk.wiring import Pipeline
 from service.audit.chain import ChainReport
-from service.audit.models import QueryRecord
+from service.audit.models import QueryRecord, Review
 from service.audit.repository import AuditRepository, QueryFilter
 from service.schemas import VerifyResponse
 
@@ -66,6 +67,25 @@ class AuditService:
 
     def ping(self) -> bool:
         return self.repository.ping()
+
+    def review(
+        self,
+        record: QueryRecord,
+        verdict: str,
+        note: str | None,
+        reviewer: str,
+        key_id: str | None,
+    ) -> Review:
+        review = Review(
+            id=str(uuid.uuid4()), query_id=record.id, created_at=datetime.now(UTC),
+            verdict=verdict, agrees=verdict == record.verdict, note=note, reviewer=reviewer,
+            key_id=key_id,
+        )  # fmt: skip
+        self.repository.add_review(review)
+        return review
+
+    def reviews(self, query_id: str) -> Sequence[Review]:
+        return self.repository.reviews(query_id)
 
     def verify_chain(self) -> ChainReport:
         return self.repository.verify_chain()

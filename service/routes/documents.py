@@ -9,7 +9,7 @@ from index.corpus import Document
 from service.auth import ReadCaller
 from service.dependencies import IndexDep, reject_unknown_query_parameters
 from service.problems import problem_responses
-from service.schemas import DocumentList, DocumentOut
+from service.schemas import DocumentList, DocumentOut, DocumentText
 
 router = APIRouter(
     prefix="/v1/documents",
@@ -54,3 +54,16 @@ async def get_document(document_id: str, index: IndexDep, _caller: ReadCaller) -
     if document is None:
         raise NotFoundError("document", document_id)
     return _out(document, index.passage_counts.get(document_id, 0))
+
+
+@router.get(
+    "/{document_id}/text",
+    response_model=DocumentText,
+    summary="The exact text that citation offsets index into",
+    responses=problem_responses(401, 403, 404, 429),
+)
+async def get_document_text(document_id: str, index: IndexDep, _caller: ReadCaller) -> DocumentText:
+    document = index.documents.get(document_id)
+    if document is None:
+        raise NotFoundError("document", document_id)
+    return DocumentText(id=document.id, text=document.text)

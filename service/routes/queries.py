@@ -7,15 +7,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.errors import NotFoundError
+from service.audit.models import QueryRecord
 from service.audit.repository import QueryFilter, record_fields
-from service.auth import ReadCaller
-from service.dependencies import AuditDep, reject_unknown_query_parameters
+from service.auth import Caller, ReadCaller
+from service.claimreview import claim_review
+from service.dependencies import AuditDep, SettingsDep, reject_unknown_query_parameters
 from service.problems import problem_responses
-from service.schemas import QueryPage, QueryRecordOut, QuerySummary
+from service.schemas import QueryPage, QueryRecordOut, QuerySummary, ReviewIn, ReviewOut
 from verify.verdict import Verdict
 
 router = APIRouter(
@@ -86,8 +89,62 @@ async def list_queries(
     responses=problem_responses(401, 403, 404, 429, 503),
 )
 async def get_query(query_id: str, audit: AuditDep, caller: ReadCaller) -> QueryRecordOut:
+    record = await _visible_record(query_id, audit, caller)
+    reviews = await run_in_threadpool(audit.reviews, record.id)
+    return QueryRecordOut.model_validate(
+        {
+            **record_fields(record),
+            "response": record.response,
+            "reviews": [ReviewOut.model_validate(r, from_attributes=True) for r in reviews],
+        }
+    )
+
+
+async def _visible_record(query_id: str, audit: AuditDep, caller: Caller) -> QueryRecord:
+    """The record if this caller may see it; 404 as if absent otherwise."""
     # Ids are UUIDs; anything else (a NUL byte, which PostgreSQL refuses) is not one of ours.
     record = await run_in_threadpool(audit.get, query_id) if _UUID.match(query_id) else None
     if record is None or not (caller.sees_every_query or record.key_id == caller.key_id):
         raise NotFoundError("query", query_id)
-    return QueryRecordOut.model_validate({**record_fields(record), "response": record.response})
+    return record
+
+
+@router.post(
+    "/{query_id}/reviews",
+    response_model=ReviewOut,
+    status_code=201,
+    summary="Review an answer: agree with its verdict, or override it",
+    description="A key with `read` reviews its own queries; `admin` any. The latest review "
+    "is the verdict that stands (in the ClaimReview and in `eval claims --from-reviews`).",
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+async def review_query(
+    query_id: str, body: ReviewIn, audit: AuditDep, caller: ReadCaller
+) -> ReviewOut:
+    record = await _visible_record(query_id, audit, caller)
+    verdict = body.verdict.value if body.verdict is not None else record.verdict
+    review = await run_in_threadpool(
+        audit.review, record, verdict, body.note, caller.name, caller.key_id
+    )
+    return ReviewOut.model_validate(review, from_attributes=True)
+
+
+@router.get(
+    "/{query_id}/claimreview",
+    summary="A schema.org ClaimReview (JSON-LD) draft of the answer",
+    description="`reviewRating` is the latest review's verdict, else the answer's; "
+    "`datePublished` is there only once the answer has been reviewed; `author` is "
+    "FACTDESK_PUBLISHER_NAME.",
+    response_class=JSONResponse,
+    responses={
+        200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}},
+        **problem_responses(401, 403, 404, 429, 503),
+    },
+)
+async def get_claim_review(
+    query_id: str, audit: AuditDep, caller: ReadCaller, settings: SettingsDep
+) -> JSONResponse:
+    record = await _visible_record(query_id, audit, caller)
+    reviews = await run_in_threadpool(audit.reviews, record.id)
+    document = claim_review(record, reviews, settings.publishing)
+    return JSONResponse(document, media_type="application/ld+json")

@@ -18,12 +18,14 @@ from index.store import build_index
 from tests.conftest import REPO_ROOT, SAMPLE_CORPUS, SHIPPED_STANCE_MODEL
 
 
-def factdesk_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def factdesk_cli(
+    database_url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`factdesk ARGS` against this audit database, as an operator runs it."""
     return subprocess.run(
         [sys.executable, "-m", "factdesk.cli", *args],
         cwd=REPO_ROOT,
-        env={**os.environ, "FACTDESK_DATABASE_URL": database_url},
+        env={**os.environ, "FACTDESK_DATABASE_URL": database_url, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

@@ -63,9 +63,14 @@ def client(
     app = create_app(settings, pipeline_factory=fake_pipeline_factory(fake_index_dir, stance))
     # localhost: a Host the production configuration serves (TestClient's own is not).
     with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as test_client:
-        _, key = runtime_of(test_client).keys.create("tests-admin", frozenset({Scope.ADMIN}))
-        test_client.headers["Authorization"] = f"Bearer {key}"
-        yield test_client
+        yield as_admin(test_client)
+
+
+def as_admin(client: TestClient) -> TestClient:
+    """The client, sending a new admin key of the app's own database by default."""
+    _, key = runtime_of(client).keys.create("tests-admin", frozenset({Scope.ADMIN}))
+    client.headers["Authorization"] = f"Bearer {key}"
+    return client
 
 
 def runtime_of(client: TestClient) -> Runtime:

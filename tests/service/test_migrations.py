@@ -40,6 +40,9 @@ def test_upgrade_check_downgrade_upgrade(database_url: str) -> None:
     # PostgreSQL lists the unique constraint on the name as an index too
     assert tables["api_keys"] - {"api_keys_name_key"} == {"ix_api_keys_key_hash"}
     assert "audit_head" in tables
+    assert tables["reviews"] == {"ix_reviews_query_id_created_at"}
+    command.downgrade(config, "0002")
+    assert "reviews" not in schema(database_url)
     command.downgrade(config, "0001")
     assert set(schema(database_url)) - {"alembic_version"} == {"queries"}
     command.downgrade(config, "base")

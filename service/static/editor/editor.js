@@ -1,0 +1,194 @@
+// The editor page: check a claim, read the evidence in its paragraph, review the answer.
+// Everything from the API is written with textContent, never as HTML.
+"use strict";
+
+const KEY_STORAGE = "factdesk.apiKey";
+const $ = (id) => document.getElementById(id);
+const documentTexts = new Map(); // document id -> array of code points
+let current = null; // the answer on screen
+
+function headers(json) {
+  const h = {};
+  const key = $("api-key").value.trim();
+  if (key) h["Authorization"] = "Bearer " + key;
+  if (json) h["Content-Type"] = "application/json";
+  return h;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    ...options,
+    headers: headers(options.body !== undefined),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const detail = body.detail || response.statusText;
+    throw new Error(response.status === 401 ? detail + " (enter an API key above)" : detail);
+  }
+  return body;
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = !message;
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+async function documentText(id) {
+  if (!documentTexts.has(id)) {
+    const body = await api("/v1/documents/" + encodeURIComponent(id) + "/text");
+    // Citation offsets count code points; Array.from splits a string into them.
+    documentTexts.set(id, Array.from(body.text));
+  }
+  return documentTexts.get(id);
+}
+
+// The paragraph around [start, end): from the blank line before to the blank line after,
+// at most ~240 characters either side of the evidence.
+function paragraph(chars, start, end) {
+  let from = start;
+  while (from > 0 && !(chars[from - 1] === "\n" && chars[from - 2] === "\n") && start - from < 240) from--;
+  let to = end;
+  while (to < chars.length && !(chars[to] === "\n" && chars[to + 1] === "\n") && to - end < 240) to++;
+  return {
+    before: (from > 0 && start - from >= 240 ? "…" : "") + chars.slice(from, start).join(""),
+    evidence: chars.slice(start, end).join(""),
+    after: chars.slice(end, to).join("") + (to < chars.length && to - end >= 240 ? "…" : ""),
+  };
+}
+
+async function renderCitation(citation) {
+  const item = element("li");
+  const source = element("p", null, "source");
+  if (citation.decisive) source.append(element("span", "Decides the verdict · ", "decisive"));
+  source.append(element("span", citation.stance ? citation.stance.toLowerCase() : "context only"));
+  source.append(document.createTextNode(" · "));
+  if (citation.url) {
+    const link = element("a", citation.title || citation.document_id);
+    link.href = citation.url;
+    link.rel = "noopener noreferrer";
+    source.append(link);
+  } else {
+    source.append(element("span", citation.title || citation.document_id));
+  }
+  if (citation.publisher) source.append(document.createTextNode(" · " + citation.publisher));
+  item.append(source);
+  const quote = element("blockquote");
+  try {
+    const chars = await documentText(citation.document_id);
+    const part = paragraph(chars, citation.start, citation.end);
+    quote.append(document.createTextNode(part.before), element("mark", part.evidence),
+                 document.createTextNode(part.after));
+  } catch (error) {
+    quote.append(element("mark", citation.text)); // the document text needs the read scope
+  }
+  item.append(quote);
+  return item;
+}
+
+function renderReviews(reviews) {
+  const list = $("reviews");
+  list.replaceChildren();
+  if (!reviews.length) list.append(element("li", "None yet.", "empty"));
+  for (const review of reviews) {
+    const words = (review.agrees ? "Agreed: " : "Overridden: ") + review.verdict +
+      " by " + review.reviewer + (review.note ? " — " + review.note : "");
+    list.append(element("li", words));
+  }
+}
+
+async function renderAnswer(answer, reviews) {
+  current = answer;
+  $("verdict").textContent = answer.verdict;
+  $("verdict").className = "verdict " + answer.verdict;
+  $("confidence").textContent = "confidence " + Math.round(answer.confidence * 100) + "%";
+  $("reason").textContent = answer.reason ? answer.reason.detail : "";
+  const items = await Promise.all(answer.citations.map(renderCitation));
+  $("citations").replaceChildren(...items);
+  renderReviews(reviews || []);
+  $("answer").hidden = false;
+}
+
+async function check(event) {
+  event.preventDefault();
+  showError("");
+  $("busy").hidden = false;
+  $("check").disabled = true;
+  try {
+    const answer = await api("/v1/verify", {
+      method: "POST",
+      body: JSON.stringify({ claim: $("claim").value }),
+    });
+    await renderAnswer(answer, []);
+    loadRecent();
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    $("busy").hidden = true;
+    $("check").disabled = false;
+  }
+}
+
+async function review(event) {
+  event.preventDefault();
+  if (!current) return;
+  showError("");
+  const judgment = document.querySelector("input[name=judgment]:checked").value;
+  const body = judgment === "agree" ? { agree: true } : { verdict: $("override-verdict").value };
+  const note = $("note").value.trim();
+  if (note) body.note = note;
+  try {
+    await api("/v1/queries/" + current.id + "/reviews", { method: "POST", body: JSON.stringify(body) });
+    const record = await api("/v1/queries/" + current.id);
+    renderReviews(record.reviews);
+    $("note").value = "";
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function openQuery(id) {
+  showError("");
+  try {
+    const record = await api("/v1/queries/" + id);
+    $("claim").value = record.claim;
+    await renderAnswer(record.response, record.reviews);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function loadRecent() {
+  try {
+    const page = await api("/v1/queries?limit=10");
+    const items = page.items.map((item) => {
+      const li = element("li");
+      const button = element("button", item.claim);
+      button.type = "button";
+      button.addEventListener("click", () => openQuery(item.id));
+      li.append(button, document.createTextNode(" — " + item.verdict));
+      return li;
+    });
+    $("recent").replaceChildren(...items);
+  } catch (error) {
+    $("recent").replaceChildren(element("li", "Recent checks need a key with the read scope."));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("api-key").value = localStorage.getItem(KEY_STORAGE) || "";
+  if (!$("api-key").value) $("key-panel").open = true;
+  $("api-key").addEventListener("change", () => {
+    localStorage.setItem(KEY_STORAGE, $("api-key").value.trim());
+    loadRecent();
+  });
+  $("check-form").addEventListener("submit", check);
+  $("review-form").addEventListener("submit", review);
+  loadRecent();
+});

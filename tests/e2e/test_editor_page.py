@@ -1,0 +1,107 @@
+"""The editor page in a real browser: Debian's chromium, headless, driven by Playwright,
+against `factdesk serve` with the real models, real FAISS and a real database. Screenshots
+are kept in test-artifacts/ (CI keeps that folder)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.server import Server
+from tests.conftest import REPO_ROOT
+from tests.e2e.conftest import create_key, factdesk_cli
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: `apt-get install chromium` (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
+        yield page
+        browser.close()
+
+
+def test_an_editor_checks_a_claim_and_reviews_it(
+    tmp_path: Path,
+    server_factory: Callable[[str], Server],
+    browser_page: object,
+    real_index_dir: Path,
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    database = f"sqlite:///{tmp_path / 'audit.db'}"
+    key = create_key(database, "editor", "verify,read")
+    server = server_factory(database)
+    server.start()
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    page.goto(server.url + "/")
+    page.get_by_label("Your API key").fill(key)
+    page.get_by_label("Your API key").press("Tab")  # change event: kept for next time
+    page.get_by_label("Claim").fill("Power of Siberia 2 was agreed.")
+    page.get_by_label("Claim").press("Enter")  # the keyboard is enough
+    expect(page.locator("#verdict")).to_have_text("REFUTED", timeout=60_000)
+    expect(page.locator("#citations li").first).to_be_visible()
+    highlighted = page.locator("#citations mark").first
+    expect(highlighted).to_contain_text("Power of Siberia 2")
+    # the evidence sits inside its paragraph, not alone
+    quote = page.locator("#citations blockquote").first.inner_text()
+    assert len(quote) > len(highlighted.inner_text())
+    page.screenshot(path=str(ARTIFACTS / "editor-answer.png"), full_page=True)
+
+    page.get_by_label("Override with").check()
+    page.get_by_label("Verdict that stands").select_option("NOT_ENOUGH_INFO")
+    page.get_by_label("Note").fill("Reported as under negotiation only.")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator("#reviews li").first).to_contain_text(
+        "Overridden: NOT_ENOUGH_INFO by editor — Reported as under negotiation only."
+    )
+    page.screenshot(path=str(ARTIFACTS / "editor-reviewed.png"), full_page=True)
+
+    recent = page.locator("#recent li").first
+    expect(recent).to_contain_text("Power of Siberia 2 was agreed.")
+    records = httpx.get(
+        server.url + "/v1/queries", headers={"Authorization": f"Bearer {key}"}
+    ).json()["items"]
+    record = httpx.get(
+        f"{server.url}/v1/queries/{records[0]['id']}", headers={"Authorization": f"Bearer {key}"}
+    ).json()
+    assert [(r["verdict"], r["note"]) for r in record["reviews"]] == [
+        ("NOT_ENOUGH_INFO", "Reported as under negotiation only.")
+    ]
+
+    # the review is data: a labelled claims file to measure factdesk on
+    reviewed = tmp_path / "reviewed.jsonl"
+    evaluated = factdesk_cli(
+        database, "eval", "claims", "--from-reviews", str(reviewed),
+        env={"FACTDESK_INDEX_DIR": str(real_index_dir)},
+    )  # fmt: skip
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "1 reviewed claims (1 overridden)" in evaluated.stdout
+    assert "accuracy=0.0000" in evaluated.stdout  # factdesk said REFUTED, the editor NEI
+    row = json.loads(reviewed.read_text(encoding="utf-8"))
+    assert (row["claim"], row["label"], row["answered"]) == (
+        "Power of Siberia 2 was agreed.", "NOT_ENOUGH_INFO", "REFUTED"
+    )  # fmt: skip
+
+    # a bad key is said in words on the page, not a blank screen
+    page.get_by_label("Your API key").fill("fdk_wrong")
+    page.get_by_label("Claim").fill("Putin visited Harbin.")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_role("alert")).to_contain_text("unknown or has been revoked")
