@@ -5,7 +5,9 @@
 Default corpus: the SciFact abstracts (5,183 documents), large enough for a steady rate;
 `--corpus` takes any directory or JSONL corpus. The artifacts go to a temporary directory.
 Memory is the process's peak resident set (ru_maxrss) with the model loaded and after the
-build, and the on-disk size of the artifacts per passage.
+build, and the on-disk size of the artifacts per passage. Unless `--no-baseline`, the same
+documents are built again, in the same process, the way builds ran before embedding got its
+precision and batch-size settings (fp32, 64 texts a pass): the ratio is the speed-up.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from pathlib import Path
 
 from evaluation.scifact import load_scifact_corpus
-from factdesk.core.settings import Settings
+from factdesk.core.settings import EmbeddingSettings, Settings
 from factdesk.wiring import index_spec, load_embedder
 from index.corpus import load_corpus
 from index.store import build_index
@@ -37,6 +39,7 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, help="Only the first N documents.")
     parser.add_argument("--json", type=Path, dest="json_out")
+    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     if args.corpus:
         documents, name = load_corpus(args.corpus), str(args.corpus)
@@ -52,6 +55,14 @@ def main() -> None:
         manifest = build_index(documents, embedder, index_spec(settings), out)
         wall_s = time.perf_counter() - started
         disk = sum(p.stat().st_size for p in out.iterdir())
+        baseline_s = None
+        if not args.no_baseline:
+            before = settings.model_copy(
+                update={"embedding": EmbeddingSettings(precision="fp32", batch_size=64)}
+            )
+            started = time.perf_counter()
+            build_index(documents, load_embedder(before), index_spec(before), out.with_name("b"))
+            baseline_s = time.perf_counter() - started
     figures = {
         "corpus": name,
         "documents": len(documents),
@@ -63,7 +74,12 @@ def main() -> None:
         "peak_rss_mib_after_build": round(peak_rss_mib(), 1),
         "artifact_bytes_per_passage": round(disk / manifest.count),
         "embedding_threads": settings.embedding.threads,
+        "embedding_precision": "bf16" if embedder.bf16 else "fp32",
+        "embedding_batch_size": settings.embedding.batch_size,
     }
+    if baseline_s is not None:
+        figures["baseline_passages_per_s"] = round(manifest.count / baseline_s, 1)
+        figures["speedup"] = round(baseline_s / wall_s, 2)
     print(
         f"{name}: {len(documents)} documents, {manifest.count} passages "
         f"({manifest.index_type}) in {wall_s:.1f} s = {figures['passages_per_s']} passages/s"
@@ -73,6 +89,11 @@ def main() -> None:
         f"{figures['peak_rss_mib_after_build']} MiB after the build; artifacts "
         f"{figures['artifact_bytes_per_passage']} bytes/passage on disk"
     )
+    if baseline_s is not None:
+        print(
+            f"baseline (fp32, batches of 64): {figures['baseline_passages_per_s']} passages/s; "
+            f"this build {figures['speedup']}x faster"
+        )
     if args.json_out:
         args.json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 

@@ -19,12 +19,12 @@ from factdesk.core.resources import resolve_path
 from factdesk.core.settings import Settings
 from factdesk.wiring import stance_config
 from index.corpus import load_corpus
+from index.embedding import native_bf16
 from index.segment import split_sentences
 from verify.stance_model import (
     StanceModel,
     StancePair,
     load_stance_model,
-    native_bf16,
     resolve_precision,
 )
 

@@ -57,8 +57,13 @@ def index_spec(settings: Settings) -> IndexSpec:
 
 def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     reference = settings.embedding.model
+    embedding = settings.embedding
     return SentenceTransformerEmbedder(
-        reference, resolve_model_ref(reference), settings.embedding.threads
+        reference,
+        resolve_model_ref(reference),
+        embedding.threads,
+        embedding.batch_size,
+        embedding.precision,
     )
 
 
@@ -115,6 +120,13 @@ def load_configured_corpus(settings: Settings) -> list[Document]:
     return load_corpus(corpus_path(settings))
 
 
+def _log_progress(stage: str, done: int, total: int) -> None:
+    # The server logs; a few lines per stage say it is working without flooding the log.
+    step = max(1, total // 4)
+    if done == total or (done and done % step < 512):
+        log.warning("embedding %s: %d of %d", stage, done, total)
+
+
 def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -> LoadedIndex:
     """Load the configured index, building it from the configured corpus when absent."""
     index_dir = settings.index.index_dir
@@ -122,7 +134,7 @@ def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -
     documents = load_configured_corpus(settings) if check or build_if_missing else None
     if not (index_dir / "manifest.json").exists() and build_if_missing and documents is not None:
         log.warning("no index at %s: building it from %s", index_dir, settings.index.corpus_dir)
-        manifest = build_index(documents, embedder, index_spec(settings), index_dir)
+        manifest = build_index(documents, embedder, index_spec(settings), index_dir, _log_progress)
         log.warning("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
     return load_index(
         index_dir,

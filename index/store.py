@@ -23,7 +23,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,8 +130,28 @@ def _document_row(document: Document) -> dict[str, Any]:
     }
 
 
+Progress = Callable[[str, int, int], None]  # (stage, texts done, texts in the stage)
+_PROGRESS_CHUNK = 512
+
+
+def _embed(embedder: Embedder, texts: Sequence[str], stage: str, progress: Progress | None) -> Any:
+    """All vectors of ``texts``, reported to ``progress`` every few hundred."""
+    if progress is None:
+        return embedder.embed(texts)
+    progress(stage, 0, len(texts))
+    parts = []
+    for start in range(0, len(texts), _PROGRESS_CHUNK):
+        parts.append(embedder.embed(texts[start : start + _PROGRESS_CHUNK]))
+        progress(stage, min(start + _PROGRESS_CHUNK, len(texts)), len(texts))
+    return np.concatenate(parts) if parts else embedder.embed([])
+
+
 def build_index(
-    documents: Sequence[Document], embedder: Embedder, spec: IndexSpec, out_dir: Path
+    documents: Sequence[Document],
+    embedder: Embedder,
+    spec: IndexSpec,
+    out_dir: Path,
+    progress: Progress | None = None,
 ) -> Manifest:
     """Write a complete index to ``out_dir`` atomically (a sibling temp dir, then rename)."""
     import faiss
@@ -141,12 +161,11 @@ def build_index(
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists: index artifacts are immutable, choose a new dir")
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
-    vectors = embedder.embed([p.text for p in passages])
+    vectors = _embed(embedder, [p.text for p in passages], "passages", progress)
     index, kind, parameters = build_vector_index(spec, vectors)
     by_id = {d.id: d for d in documents}
-    sentence_vectors = embedder.embed(
-        [by_id[key.document_id].text[key.start : key.end] for key in sentence_keys(passages)]
-    ).astype(np.float16)
+    sentences = [by_id[k.document_id].text[k.start : k.end] for k in sentence_keys(passages)]
+    sentence_vectors = _embed(embedder, sentences, "sentences", progress).astype(np.float16)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))

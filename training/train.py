@@ -25,13 +25,14 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers import __version__ as transformers_version
 
 from factdesk.core.files import sha256_file
+from index.embedding import native_bf16
 from training.augment import counterfactual_contradictions
 from training.data import DataMix, LabelledPair, Source, build_mix
 from training.neutrals import crossed_neutrals, unrelated_neutrals
 from training.premises import padded_premises, pronoun_premises
 from training.recipe import CLAIM_EVIDENCE_SOURCES, DEFAULT_SOURCES, HyperParameters
 from verify.labels import Stance
-from verify.stance_model import encode_pairs, native_bf16
+from verify.stance_model import encode_pairs
 
 # The shipped model's output order; readers of the model take it from config.json.
 ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}

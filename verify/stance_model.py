@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from factdesk.core.files import sha256_files
 from factdesk.core.resources import resolve_model_ref
+from index.embedding import native_bf16
 from verify.labels import (
     NEUTRAL_COLUMN,
     REFUTES_COLUMN,
@@ -105,13 +106,6 @@ def _model_checksum(path: Path) -> str:
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
-
-
-def native_bf16() -> bool:
-    """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX); emulated bf16 is slow."""
-    import torch
-
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def resolve_precision(precision: str) -> str:

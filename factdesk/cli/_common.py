@@ -13,6 +13,25 @@ from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+class ProgressBars:
+    """An index build's progress on stderr: one tqdm bar per stage (passages, sentences)."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = tqdm(total=total, desc=f"embedding {stage}", unit=" texts")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+
 Commands = Any  # argparse's private _SubParsersAction, which add_parser is called on
 VerifyFunction = Callable[[str], dict[str, Any]]
 

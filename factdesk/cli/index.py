@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
-from factdesk.cli._common import Commands
+from factdesk.cli._common import Commands, ProgressBars
 from factdesk.core.settings import Settings
 from factdesk.wiring import corpus_path, index_spec, load_embedder
 from index.corpus import load_corpus
@@ -16,11 +17,15 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     corpus = args.corpus or corpus_path(settings)
     out = args.out or settings.index.index_dir
     documents = load_corpus(corpus)
-    manifest = build_index(documents, load_embedder(settings), index_spec(settings), out)
+    embedder = load_embedder(settings)
+    started = time.perf_counter()
+    manifest = build_index(documents, embedder, index_spec(settings), out, ProgressBars())
+    seconds = time.perf_counter() - started
     print(
         f"indexed {manifest.documents} documents as {manifest.count} passages "
         f"({manifest.index_type}, {manifest.dimension}-d, {manifest.embedding_model}) in {out}\n"
-        f"checksum {manifest.checksum}"
+        f"{seconds:.1f} s ({manifest.count / seconds:.1f} passages/s, embedding in "
+        f"{'bf16' if embedder.bf16 else 'fp32'}); checksum {manifest.checksum}"
     )
     return 0
 

@@ -97,6 +97,17 @@ class EmbeddingSettings(BaseSettings):
         description="sentence-transformers model: pkg:<package>/<dir>, a path, or a hub name.",
     )
     threads: int = Field(2, ge=1, description="CPU threads for embedding.")
+    batch_size: int = Field(
+        32,
+        ge=1,
+        description="Texts per embedding pass. On SciFact passages 32 was as fast as 16 and "
+        "1.2x faster than 64 in fp32, and as fast as 64 in bf16.",
+    )
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto",
+        description="auto: bf16 where the CPU has native bf16 (AVX512-BF16/AMX), else fp32; "
+        "bf16 embeds ~2.7x faster, vectors within cosine 0.9999 of fp32's.",
+    )
 
 
 class RetrievalSettings(BaseSettings):
