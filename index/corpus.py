@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import stat
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from pathlib import Path
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import read_jsonl
 
+log = logging.getLogger("factdesk")
 TEXT_SUFFIXES = (".txt", ".md")
 # A news article is tens of KiB; a file far beyond that is a mistake (a dump, a binary)
 # that would otherwise be read whole into memory.
@@ -111,6 +113,9 @@ def load_directory(directory: Path) -> list[Document]:
             by_file[str(name)] = row
             if "id" not in row:
                 raise CorpusError(f"{manifest}:{number}: every entry needs an 'id'")
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in TEXT_SUFFIXES and path != manifest and not path.name.startswith("."):
+            log.warning("%s: skipped; a corpus folder is read for .txt and .md files", path)
     documents: list[Document] = []
     for path in sorted(p for p in directory.iterdir() if p.suffix in TEXT_SUFFIXES):
         meta = by_file.get(path.name, {})

@@ -92,6 +92,9 @@ class Manifest:
     files: dict[str, str]  # name -> sha256
     checksum: str  # over the file checksums: the index's identity in the audit trail
     built_at: str
+    # The corpus it was built from, as given (a path or pkg: reference); `factdesk serve
+    # --index DIR` checks against it. None in indexes built before it was recorded.
+    corpus: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -152,6 +155,7 @@ def build_index(
     spec: IndexSpec,
     out_dir: Path,
     progress: Progress | None = None,
+    corpus: str | None = None,
 ) -> Manifest:
     """Write a complete index to ``out_dir`` atomically (a sibling temp dir, then rename)."""
     import faiss
@@ -189,6 +193,7 @@ def build_index(
         files=files,
         checksum=_combined(files),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        corpus=corpus,
     )
     (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     for path in staging.iterdir():

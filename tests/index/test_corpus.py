@@ -115,3 +115,16 @@ def test_binary_undecodable_and_oversized_files_are_named(tmp_path: Path) -> Non
     binary.write_text("x" * 100, encoding="utf-8")
     with pytest.raises(CorpusError, match=r"image\.txt: 100 bytes, over the 10-byte limit"):
         read_corpus_file(binary, folder, max_bytes=10)
+
+
+def test_files_the_loader_does_not_read_are_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _corpus(tmp_path)
+    (folder / "story.html").write_text("<p>Putin in Harbin</p>", encoding="utf-8")
+    (folder / ".DS_Store").write_bytes(b"\x00")
+    with caplog.at_level("WARNING", logger="factdesk"):
+        assert [d.id for d in load_corpus(folder)] == ["a"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{folder / 'story.html'}: skipped; a corpus folder is read for .txt and .md files"
+    ]

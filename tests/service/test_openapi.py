@@ -26,3 +26,19 @@ def test_errors_are_declared_as_problem_json() -> None:
     example = verify["requestBody"]["content"]["application/json"]["schema"]
     assert example["$ref"].endswith("/VerifyRequest")
     assert spec["components"]["schemas"]["VerifyRequest"]["examples"]
+
+
+def test_the_200_example_is_a_real_answer_over_the_sample_corpus() -> None:
+    from index.corpus import load_corpus
+    from service.schemas import VERIFY_EXAMPLE, VerifyResponse
+    from tests.conftest import SAMPLE_CORPUS
+
+    example = VerifyResponse.model_validate(VERIFY_EXAMPLE)
+    documents = {d.id: d for d in load_corpus(SAMPLE_CORPUS)}
+    assert example.citations
+    for citation in example.citations:
+        document = documents[citation.document_id]
+        assert document.text[citation.start : citation.end] == citation.text
+        assert (citation.title, citation.publisher, citation.url) == (
+            document.title, document.publisher, document.url
+        )  # fmt: skip
