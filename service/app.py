@@ -73,7 +73,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, on_refused=lambda slug: metrics.refused.labels(slug).inc())
     install_openapi(app)
     security = settings.security
     if security.cors_origins:  # innermost: preflights pass the host check first

@@ -26,8 +26,8 @@ class Metrics:
         )
         self.latency = Histogram(
             "factdesk_http_request_duration_seconds",
-            "Time to answer an HTTP request, by route template and method.",
-            ["route", "method"],
+            "Time to answer an HTTP request, by route template, method and status.",
+            ["route", "method", "status"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
@@ -55,7 +55,7 @@ class Metrics:
         )
         self.refused = Counter(
             "factdesk_refused_requests",
-            "Requests refused before any work: rate limit or full queue.",
+            "Requests refused before any work, by problem type: rate-limited or busy.",
             ["reason"],
             registry=self.registry,
         )
@@ -100,4 +100,5 @@ class MetricsMiddleware:
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope["method"]
             self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.latency.labels(route, method, str(status)).observe(elapsed)

@@ -8,6 +8,7 @@ routes, oversized bodies) get the same shape.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from factdesk.core.errors import FactdeskError
+from factdesk.core.errors import FactdeskError, RetryLaterError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_BASE = "https://factdesk.invalid/problems/"
@@ -121,20 +122,26 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _domain(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, FactdeskError)
-    if exc.status >= 500:
-        log.error("%s %s: %s", request.method, request.url.path, exc)
-    errors = [FieldError(field=exc.field, message=str(exc))] if exc.field else None
-    return problem_response(
-        request, exc.status, exc.slug, exc.title, exc.detail, errors, exc.headers
-    )
+def _domain_handler(on_refused: Callable[[str], None] | None) -> Any:
+    async def _domain(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FactdeskError)
+        if isinstance(exc, RetryLaterError) and on_refused is not None:
+            on_refused(exc.slug)  # a rate limit or a full queue, before any work was done
+        elif exc.status >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc)
+        errors = [FieldError(field=exc.field, message=str(exc))] if exc.field else None
+        return problem_response(
+            request, exc.status, exc.slug, exc.title, exc.detail, errors, exc.headers
+        )
+
+    return _domain
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, on_refused: Callable[[str], None] | None = None) -> None:
+    """``on_refused`` hears the slug of every request refused for now (429, busy 503)."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(FactdeskError, _domain)
+    app.add_exception_handler(FactdeskError, _domain_handler(on_refused))
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

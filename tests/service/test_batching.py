@@ -83,3 +83,27 @@ def test_close_finishes_what_is_queued() -> None:
     batcher.close()
     with pytest.raises(RuntimeError, match="shut down"):
         asyncio.run(asyncio.wait_for(batcher.verify("late", 1), timeout=1))
+
+
+def test_a_full_queue_refuses_more_work_at_once_with_retry_after() -> None:
+    from factdesk.core.errors import BusyError
+
+    slow = SlowVerifier()
+    batcher = VerifyBatcher(slow.verify_many, max_batch=4, max_queued=2)
+
+    async def scenario() -> None:
+        waiting = [asyncio.ensure_future(batcher.verify(f"c{i}", 1)) for i in range(2)]
+        await asyncio.sleep(0.05)
+        assert batcher.pending == 2
+        with pytest.raises(BusyError) as refused:
+            batcher.admit(1)
+        assert refused.value.status == 503
+        assert refused.value.headers["Retry-After"] == "1"
+        batcher.admit(0)  # nothing more asked: fine
+        slow.release.set()
+        await asyncio.gather(*waiting)
+        assert batcher.pending == 0
+        batcher.admit(2)
+
+    asyncio.run(scenario())
+    batcher.close()

@@ -95,11 +95,23 @@ def test_the_sixth_request_in_a_minute_of_a_5_per_minute_key_is_429(client: Test
     refused = call(client, "POST", "/v1/verify", claim, key)
     assert_problem(refused, 429)
     assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert (
+        'factdesk_refused_requests_total{reason="rate-limited"} 1.0' in client.get("/metrics").text
+    )
     # other keys are not slowed by it
     assert client.post("/v1/verify", json=claim).status_code == 200
 
 
 def test_a_batch_of_20_claims_gives_20_answers_and_20_audit_rows(client: TestClient) -> None:
+    claims = [{"claim": f"Putin signed deal number {i}."} for i in range(20)]
+    results = client.post("/v1/verify/batch", json={"claims": claims}).json()["results"]
+    answers = [r["answer"] for r in results]
+    assert [a["claim"] for a in answers] == [c["claim"] for c in claims]
+    audited = client.get("/v1/queries", params={"limit": 100}).json()["items"]
+    assert sorted(item["id"] for item in audited) == sorted(a["id"] for a in answers)
+
+
+def test_one_bad_claim_in_a_batch_is_its_own_problem(client: TestClient) -> None:
     claims = [{"claim": f"Putin signed deal number {i}."} for i in range(19)]
     claims.insert(7, {"claim": "😀😀😀"})
     response = client.post("/v1/verify/batch", json={"claims": claims})
