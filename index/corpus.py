@@ -1,4 +1,7 @@
-"""Source documents: a directory of .txt/.md files (optional manifest.jsonl) or a JSONL file."""
+"""Source documents: a directory of .txt/.md/.html/.pdf files (optional manifest.jsonl) or a
+JSONL file. HTML goes through trafilatura (the article, without menus and boilerplate), PDF
+through pypdf (its text layer); their titles come from their metadata unless the manifest
+gives one."""
 
 from __future__ import annotations
 
@@ -16,6 +19,10 @@ from factdesk.core.files import read_jsonl
 
 log = logging.getLogger("factdesk")
 TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
+READ_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+_READ = ", ".join(READ_SUFFIXES) + " files"
 # A news article is tens of KiB; a file far beyond that is a mistake (a dump, a binary)
 # that would otherwise be read whole into memory.
 MAX_FILE_BYTES = 16 << 20
@@ -68,9 +75,9 @@ def _document(doc_id: str, text: str, meta: dict[str, object]) -> Document:
     )
 
 
-def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The UTF-8 text of ``path``, which must be a regular file inside ``root`` (a symlink
-    may point only within it) of at most ``max_bytes``; anything else names the file."""
+def _read_bytes(path: Path, root: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path``, which must be a regular file inside ``root`` (a symlink may
+    point only within it) of at most ``max_bytes``; anything else names the file."""
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
         raise CorpusError(
@@ -89,7 +96,10 @@ def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) ->
             raise CorpusError(
                 f"{path}: {info.st_size} bytes, over the {max_bytes}-byte limit of a document"
             )
-        data = handle.read(max_bytes + 1)
+        return handle.read(max_bytes + 1)
+
+
+def _text(path: Path, data: bytes) -> str:
     if b"\x00" in data:
         raise CorpusError(f"{path}: a binary file (it contains NUL bytes), not text")
     try:
@@ -98,6 +108,54 @@ def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) ->
         raise CorpusError(
             f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); convert it to UTF-8"
         ) from exc
+
+
+def _html(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The article text of a web page (boilerplate, menus and comments dropped) and its title."""
+    import trafilatura
+
+    text = trafilatura.extract(data, include_comments=False, include_tables=True)
+    if not text or not text.strip():
+        raise CorpusError(f"{path}: no article text could be extracted from this HTML")
+    metadata = trafilatura.extract_metadata(data)
+    return text, (metadata.title if metadata and metadata.title else None)
+
+
+def _pdf(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The text layer of a PDF, pages separated by a blank line, and its title metadata."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        title = reader.metadata.title if reader.metadata else None
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        raise CorpusError(f"{path}: not a readable PDF ({exc})") from exc
+    text = "\n\n".join(page for page in pages if page)
+    if not text:
+        raise CorpusError(f"{path}: the PDF has no text layer (a scan?); OCR it first")
+    return text, (str(title).strip() or None) if title else None
+
+
+def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a plain-text file of the corpus folder (see _read_bytes)."""
+    return _text(path, _read_bytes(path, root, max_bytes))
+
+
+def read_document_file(
+    path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[str, str | None]:
+    """A corpus file's text and, for HTML and PDF, the title its metadata gives."""
+    data = _read_bytes(path, root, max_bytes)
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return _html(path, data)
+    if suffix in PDF_SUFFIXES:
+        return _pdf(path, data)
+    return _text(path, data), None
 
 
 def load_directory(directory: Path) -> list[Document]:
@@ -113,13 +171,16 @@ def load_directory(directory: Path) -> list[Document]:
             by_file[str(name)] = row
             if "id" not in row:
                 raise CorpusError(f"{manifest}:{number}: every entry needs an 'id'")
-    for path in sorted(directory.iterdir()):
-        if path.suffix not in TEXT_SUFFIXES and path != manifest and not path.name.startswith("."):
-            log.warning("%s: skipped; a corpus folder is read for .txt and .md files", path)
     documents: list[Document] = []
-    for path in sorted(p for p in directory.iterdir() if p.suffix in TEXT_SUFFIXES):
+    for path in sorted(directory.iterdir()):
+        if path.suffix.lower() not in READ_SUFFIXES:
+            if path != manifest and not path.name.startswith("."):
+                log.warning("%s: skipped; a corpus folder is read for %s", path, _READ)
+            continue
         meta = by_file.get(path.name, {})
-        text = read_corpus_file(path, directory)
+        text, title = read_document_file(path, directory)
+        if title and not meta.get("title"):
+            meta = {**meta, "title": title}
         documents.append(_document(str(meta.get("id") or path.stem), text, meta))
     return _checked(documents, directory)
 

@@ -24,7 +24,7 @@ def test_sample_corpus_with_manifest() -> None:
 def test_directory_without_manifest_uses_file_stems(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("Second.", encoding="utf-8")
     (tmp_path / "a.txt").write_text("First.", encoding="utf-8")
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.docx").write_bytes(b"PK")
     assert [d.id for d in load_corpus(tmp_path)] == ["a", "b"]
 
 
@@ -121,10 +121,66 @@ def test_files_the_loader_does_not_read_are_named(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = _corpus(tmp_path)
-    (folder / "story.html").write_text("<p>Putin in Harbin</p>", encoding="utf-8")
+    (folder / "story.rtf").write_text("{\\rtf1 Putin}", encoding="utf-8")
     (folder / ".DS_Store").write_bytes(b"\x00")
     with caplog.at_level("WARNING", logger="factdesk"):
         assert [d.id for d in load_corpus(folder)] == ["a"]
     assert [r.getMessage() for r in caplog.records] == [
-        f"{folder / 'story.html'}: skipped; a corpus folder is read for .txt and .md files"
+        f"{folder / 'story.rtf'}: skipped; a corpus folder is read for "
+        ".txt, .md, .html, .htm, .pdf files"
     ]
+
+
+def _pdf_with_text(text: str, title: str) -> bytes:
+    """A one-page PDF whose text layer says ``text``, written by hand (no PDF writer needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Title ({title}) >>".encode(),
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def test_html_and_pdf_files_are_read_with_their_titles(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    (folder / "expo.html").write_text(
+        "<html><head><title>Putin opens the Harbin Expo</title></head><body>"
+        "<nav>Home | World | Sport</nav><article><h1>Putin opens the Harbin Expo</h1>"
+        "<p>Putin traveled to Harbin on May 17 to open the 8th China-Russia Expo, where he "
+        "met the governor of Heilongjiang and visited the pavilions of Russian regions.</p>"
+        "</article><footer>Copyright 2024</footer></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "brief.pdf").write_bytes(_pdf_with_text("Xi met Putin in Beijing.", "A brief"))
+    documents = {d.id: d for d in load_corpus(folder)}
+    assert documents["expo"].title == "Putin opens the Harbin Expo"
+    assert "8th China-Russia Expo" in documents["expo"].text
+    assert "Home | World" not in documents["expo"].text  # the menu is not the article
+    assert documents["brief"].text == "Xi met Putin in Beijing."
+    assert documents["brief"].title == "A brief"
+
+
+def test_an_html_page_without_an_article_and_a_broken_pdf_are_named(tmp_path: Path) -> None:
+    folder = _corpus(tmp_path)
+    page = folder / "empty.html"
+    page.write_text("<html><head><title>Menu</title></head><body></body></html>", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"empty\.html: no article text"):
+        load_corpus(folder)
+    page.unlink()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(CorpusError, match=r"broken\.pdf: "):
+        load_corpus(folder)
