@@ -339,6 +339,39 @@ def _plot_topk(rows: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def _same_document(out: Path, commands: dict[str, str]) -> list[str]:
+    figures = _load(out, "same_document_neutrals")
+    if not figures:
+        return []
+    lines = ["## Same-document neutrals (SciFact dev, not trained on)", ""]
+    lines += _header(out, "same_document_neutrals", commands)
+    lines += [
+        "Each non-rationale sentence of a SciFact dev claim's evidence abstract, paired with "
+        'the claim, should be NEUTRAL (target ≥ {:.2f}). "as served" counts a SUPPORTS or '
+        "REFUTES only where the topic gate lets it count, as the service does. The rationale "
+        "sentences are shown beside them: the share of those judged NEUTRAL is what the "
+        "gate and the model cost in missed evidence.".format(figures["target"]),
+        "",
+    ]
+    rows = []
+    for name, label in (
+        ("non_rationale_sentences", "other sentences of the abstract (should be NEUTRAL)"),
+        ("rationale_sentences", "the rationale sentences (should not be NEUTRAL)"),
+    ):
+        block = figures[name]
+        for variant, result in block.items():
+            if isinstance(result, dict):
+                rows.append(
+                    [label, block["pairs"], variant, f"{result['neutral']:.3f}",
+                     f"{result['refutes']:.3f}", f"{result['supports']:.3f}",
+                     f"{result['neutral_as_served']:.3f}"]
+                )  # fmt: skip
+    lines += _table(
+        ["pairs", "n", "variant", "NEUTRAL", "REFUTES", "SUPPORTS", "NEUTRAL as served"], rows
+    )
+    return lines
+
+
 def _soak(out: Path, commands: dict[str, str]) -> list[str]:
     runs = [(name, _load(out, name)) for name in ("soak", "soak_sqlite")]
     runs = [(name, figures) for name, figures in runs if figures]
@@ -419,7 +452,7 @@ def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
 
 
 SECTIONS: tuple[Section, ...] = (
-    _stance, _claims, _abstention, _scifact, _retrieval, _speed, _soak
+    _stance, _same_document, _claims, _abstention, _scifact, _retrieval, _speed, _soak
 )  # fmt: skip
 
 

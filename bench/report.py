@@ -31,6 +31,7 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
     return {
         "stance": [*py, "bench.stance_benchmarks"],
         "stance_cost": [*py, "bench.stance_cost"],
+        "same_document_neutrals": [*py, "bench.same_document_neutrals"],
         "dev_claims": [
             *py, "factdesk.cli", "eval", "claims", str(shared / "claims/dev.jsonl")
         ],

@@ -135,3 +135,14 @@ def test_soak(monkeypatch: pytest.MonkeyPatch, real_index_dir: Path, tmp_path: P
     figures = json.loads((tmp_path / "soak.json").read_text(encoding="utf-8"))
     assert figures["answers"] > 0
     assert figures["rss"]
+
+
+@pytest.mark.usefixtures("shared_dir")
+def test_same_document_neutrals(tmp_path: Path) -> None:
+    out = run(
+        "bench.same_document_neutrals", "--model", str(SHIPPED_STANCE_MODEL), "--limit", "12",
+        "--json", str(tmp_path / "sdn.json"),
+    )  # fmt: skip
+    assert "non_rationale_sentences (12 pairs)" in out
+    figures = json.loads((tmp_path / "sdn.json").read_text(encoding="utf-8"))
+    assert 0.0 <= figures["non_rationale_sentences"]["model"]["neutral"] <= 1.0
