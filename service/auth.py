@@ -59,7 +59,7 @@ class Authenticator:
         self.enabled = settings.auth == "on"
         self._default_rate = parse_rate_limit(settings.default_rate_limit)
         self._keys = keys
-        self.limiter = limiter
+        self._limiter = limiter
 
     async def caller(self, request: Request, token: str | None) -> Caller:
         if not self.enabled:
@@ -77,7 +77,7 @@ class Authenticator:
         if caller.key_id is None:  # auth off: local work and benchmarks are not limited
             return
         limit, window_s = caller.rate
-        self.limiter.charge(caller.rate_client, cost, limit, window_s)
+        self._limiter.charge(caller.rate_client, cost, limit, window_s)
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `factdesk keys create`.")
@@ -100,7 +100,6 @@ def _requiring(scope: Scope) -> object:
         if not (scope in caller.scopes or caller.sees_every_query):
             raise ForbiddenError(f"this API key lacks the '{scope}' scope this route needs")
         authenticator.charge(caller)
-        request.state.caller = caller
         return caller
 
     return Depends(dependency)

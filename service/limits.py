@@ -81,14 +81,6 @@ class RedisRateLimiter:
         if count > limit:
             _refuse(limit, window_s, (window + 1) * window_s - now)
 
-    def ping(self) -> bool:
-        import redis
-
-        try:
-            return bool(self._redis.ping())
-        except redis.RedisError:
-            return False
-
 
 def make_rate_limiter(redis_url: str | None) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()

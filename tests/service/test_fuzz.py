@@ -4,22 +4,28 @@ PostgreSQL audit database (where NUL bytes and date overflows used to be 5xx).""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 
 from factdesk.core.settings import AuditSettings
+from index.corpus import load_corpus
+from index.store import build_index
 from service.app import create_app
+from service.keys.repository import Scope
 from service.runtime import Runtime
-from tests.conftest import REPO_ROOT
-from tests.fakes import FakeStanceModel, fake_pipeline_factory, fake_settings
+from tests.conftest import REPO_ROOT, SAMPLE_CORPUS, _postgres_database
+from tests.fakes import (
+    FakeStanceModel,
+    HashingEmbedder,
+    fake_pipeline_factory,
+    fake_settings,
+    fake_spec,
+)
+from tests.live_server import uvicorn_in_thread
 from verify.labels import Stance
 
 SCHEMA = schemathesis.openapi.from_path(REPO_ROOT / "openapi.yaml")
@@ -29,22 +35,10 @@ SCHEMA.config.generation.update(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live(
     tmp_path_factory: pytest.TempPathFactory, postgres_url: str
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    from index.corpus import load_corpus
-    from index.store import build_index
-    from tests.conftest import SAMPLE_CORPUS
-    from tests.fakes import HashingEmbedder, fake_spec
-
     index_dir = tmp_path_factory.mktemp("fuzz-index") / "sample"
     build_index(load_corpus(SAMPLE_CORPUS), HashingEmbedder(), fake_spec(), index_dir)
     stance = FakeStanceModel({"signed": Stance.SUPPORTS})
@@ -52,28 +46,14 @@ def live(
         fake_settings(audit=AuditSettings(database_url=postgres_url), min_relevance=0.0),
         pipeline_factory=fake_pipeline_factory(index_dir, stance),
     )
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fuzzing server did not start")
-        time.sleep(0.05)
-    runtime: Runtime = app.state.runtime
-    from service.keys.repository import Scope
-
-    _, key = runtime.keys.create("fuzzer", frozenset({Scope.ADMIN}), "1000000/minute")
-    yield f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
-    server.should_exit = True
-    thread.join(timeout=30)
+    with uvicorn_in_thread(app) as port:
+        runtime: Runtime = app.state.runtime
+        _, key = runtime.keys.create("fuzzer", frozenset({Scope.ADMIN}), "1000000/minute")
+        yield f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    from tests.conftest import _postgres_database
-
     yield from _postgres_database()
 
 

@@ -354,7 +354,8 @@ def test_redis_rate_limiter_is_shared_between_replicas() -> None:
     second.charge(client, 1, 3, 60)
     with pytest.raises(RateLimitedError):
         first.charge(client, 1, 3, 60)
-    assert RedisRateLimiter("redis://127.0.0.1:1/0").ping() is False
+    # an unreachable Redis lets requests through (and logs it) rather than refusing them all
+    RedisRateLimiter("redis://127.0.0.1:1/0").charge(client, 100, 3, 60)
 
 
 def test_settings_reject_a_malformed_rate() -> None:

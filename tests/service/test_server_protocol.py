@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from service.server_protocol import header_deadline_protocol
+from tests.live_server import uvicorn_in_thread
 
 DEADLINE_S = 0.5
 
@@ -30,21 +29,9 @@ async def slow_app(scope: Any, _receive: Any, send: Any) -> None:
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        free: int = sock.getsockname()[1]
-    config = uvicorn.Config(
-        slow_app, host="127.0.0.1", port=free, log_level="warning",
-        http=header_deadline_protocol(DEADLINE_S), timeout_keep_alive=30,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield free
-    server.should_exit = True
-    thread.join(timeout=10)
+    protocol = header_deadline_protocol(DEADLINE_S)
+    with uvicorn_in_thread(slow_app, http=protocol, timeout_keep_alive=30) as free:
+        yield free
 
 
 def _connect(port: int) -> socket.socket:
