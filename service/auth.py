@@ -107,5 +107,4 @@ def _requiring(scope: Scope) -> object:
 
 VerifyCaller = Annotated[Caller, _requiring(Scope.VERIFY)]
 ReadCaller = Annotated[Caller, _requiring(Scope.READ)]
-AdminCaller = Annotated[Caller, _requiring(Scope.ADMIN)]
 AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
