@@ -110,6 +110,7 @@ def as_answer(verification: Verification) -> dict[str, Any]:
             for c in verification.citations
         ],
         "reason": {**vars(verification.reason), "code": verification.reason.code.value},
+        "language": verification.language,
         "took_ms": verification.took_ms,
     }
 

@@ -156,6 +156,8 @@ def verifier_config(settings: Settings, answer_cache: bool = True) -> VerifierCo
         checks=stance.checks,
         topic_gate=stance.topic_gate,
         sentence_context=stance.sentence_context,
+        languages=tuple(stance.languages),
+        language_min_probability=stance.language_min_probability,
     )
 
 

@@ -93,7 +93,8 @@ class ReasonOut(BaseModel):
         "number or date) contradicts the claim; conflicting_sources: documents disagree; "
         "no_relevant_evidence: nothing in the corpus is close to the claim; "
         "evidence_not_about_claim: the closest evidence is about other people, places or "
-        "facts; judge_unsure: evidence about the claim, but no stance reached its threshold."
+        "facts; judge_unsure: evidence about the claim, but no stance reached its threshold; "
+        "language_not_supported: the claim is in a language the stance model does not read."
     )
     detail: str = Field(description="The same in words, for an editor.")
     check: str | None = Field(default=None, description="The explicit check that decided it.")
@@ -123,6 +124,10 @@ class VerifyResponse(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     citations: list[CitationOut]
     reason: ReasonOut
+    language: str | None = Field(
+        description="The claim's language (ISO 639-1) as detected; a language the stance "
+        "model does not read is answered NOT_ENOUGH_INFO with `language_not_supported`."
+    )
     index: IndexInfo
     models: ModelsInfo
     took_ms: float

@@ -122,6 +122,7 @@ class Reason(enum.StrEnum):
     NO_RELEVANT_EVIDENCE = "no_relevant_evidence"
     EVIDENCE_NOT_ABOUT_CLAIM = "evidence_not_about_claim"
     JUDGE_UNSURE = "judge_unsure"  # evidence about the claim, but no side reached its threshold
+    LANGUAGE_NOT_SUPPORTED = "language_not_supported"  # the judge cannot read the claim
 
 
 @dataclass(frozen=True)

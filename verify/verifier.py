@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.embedding import Embedder
+from index.language import detect_language
 from index.retrieval import PassageHit, PassageRetriever
 from index.segment import Span
 from index.sentences import IndexedSentence, SentenceKey
@@ -79,6 +80,17 @@ class Verification:
     took_ms: float
     evidence: tuple[JudgedEvidence, ...]  # what the verdict was decided on
     reason: VerdictReason
+    language: str | None = None  # of the claim, as detected (index/language.py)
+
+
+def _unreadable(claim: str, language: str, readable: Sequence[str]) -> Verification:
+    """NOT_ENOUGH_INFO for a claim the stance model cannot read: no judgment, no citations."""
+    detail = (
+        f"the claim is in {language!r}; the stance model reads {', '.join(readable)} only, "
+        "so no verdict is given"
+    )
+    reason = VerdictReason(Reason.LANGUAGE_NOT_SUPPORTED, detail)
+    return Verification(claim, Verdict.NOT_ENOUGH_INFO, 0.0, (), 0.0, (), reason, language)
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,8 @@ class VerifierConfig:
     # A sentence that opens with a pronoun ("They met in Beijing") is judged, and cited,
     # together with the sentence before it, which says who "they" are.
     sentence_context: bool
+    languages: tuple[str, ...]  # the stance model reads these; the first is the default
+    language_min_probability: float  # index/language.py: how sure to call a claim foreign
 
 
 @dataclass(eq=False)  # one per sentence and claim: compared, and hashed, by identity
@@ -171,7 +185,14 @@ class Verifier:
             check_claim(claim)
         results: dict[int, Verification] = {}
         todo: list[tuple[int, str, tuple[str, int]]] = []
+        languages: dict[int, str] = {}
         for position, (claim, top_k) in enumerate(requests):
+            language = languages[position] = detect_language(
+                claim, self.config.languages[0], self.config.language_min_probability
+            )
+            if language not in self.config.languages:
+                results[position] = _unreadable(claim, language, self.config.languages)
+                continue
             key = claim_key(claim, top_k or self.config.default_top_k)
             cached = self.cache.get(key)
             if cached is not None:
@@ -193,7 +214,10 @@ class Verifier:
                 self.cache.put(work.cache_key, verification)
                 results[position] = verification
         took_ms = round((time.perf_counter() - started) * 1000, 2)
-        return [dataclasses.replace(results[i], took_ms=took_ms) for i in range(len(requests))]
+        return [
+            dataclasses.replace(results[i], took_ms=took_ms, language=languages[i])
+            for i in range(len(requests))
+        ]
 
     @property
     def stance_identity(self) -> dict[str, str]:

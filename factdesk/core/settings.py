@@ -27,6 +27,12 @@ def _env(prefix: str = "FACTDESK_") -> SettingsConfigDict:
     )
 
 
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 class HttpSettings(BaseSettings):
     model_config = _env()
 
@@ -163,6 +169,19 @@ class StanceSettings(BaseSettings):
         description="Judge the evidence sentences' contradiction both ways (evidence/claim "
         "and claim/evidence) and average: fewer false REFUTES, one more stance-model pass.",
     )
+    languages: Annotated[list[str], NoDecode] = Field(
+        ["en"],
+        description="Languages the stance model reads, comma-separated ISO 639-1 codes. A "
+        "claim detected in another is answered NOT_ENOUGH_INFO (language_not_supported), "
+        "never judged by a model that cannot read it.",
+    )
+    language_min_probability: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="A claim counts as written in another language than the first of "
+        "`languages` only when the detector (py3langid) is at least this sure.",
+    )
     threads: int = Field(2, ge=1, description="CPU threads for the stance model.")
     batch_size: int = Field(16, ge=1, description="Pairs per stance-model forward pass.")
     max_length: int = Field(256, ge=16, description="Token limit of a claim/passage pair.")
@@ -177,6 +196,8 @@ class StanceSettings(BaseSettings):
         PACKAGED_EMBEDDING_MODEL,
         description="Encoder that `factdesk stance train` starts from.",
     )
+
+    _split = field_validator("languages", mode="before")(_comma_list)
 
 
 _FROM_MODEL = "Unset: the stance model's verdict.json."
@@ -230,12 +251,6 @@ def parse_rate_limit(text: str) -> tuple[int, int]:
         raise ValueError(f"rate limit {text!r} is not N/second, N/minute, N/hour or N/day")
     seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[match.group(2)]
     return int(match.group(1)), seconds
-
-
-def _comma_list(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
 
 
 class SecuritySettings(BaseSettings):

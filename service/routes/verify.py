@@ -60,6 +60,7 @@ def _response(
             CitationOut.model_validate(c, from_attributes=True) for c in verification.citations
         ],
         reason=ReasonOut.model_validate(verification.reason, from_attributes=True),
+        language=verification.language,
         index=IndexInfo(
             checksum=manifest.checksum,
             embedding_model=manifest.embedding_model,

@@ -20,6 +20,7 @@ CONTRACT_FIELDS = {
     "confidence",
     "citations",
     "reason",
+    "language",
     "index",
     "models",
     "took_ms",
@@ -52,6 +53,7 @@ def test_verify_answers_with_the_contract_and_exact_spans(
     body = verify(client, "Putin and Xi signed a joint statement in Beijing.", top_k=3)
     assert set(body) == CONTRACT_FIELDS
     assert body["verdict"] == "SUPPORTED"
+    assert body["language"] == "en"
     assert 0.0 <= body["confidence"] <= 1.0
     assert len(body["citations"]) == 3
     texts = {d.id: d.text for d in sample_documents}
@@ -242,3 +244,32 @@ def test_swagger_ui_is_served_without_a_cdn(client: TestClient) -> None:
     assert asset.status_code == 200
     assert len(asset.content) > 100_000
     assert client.get("/openapi.json").json()["info"]["title"] == "factdesk"
+
+
+@pytest.mark.parametrize(
+    ("claim", "language"),
+    [
+        ("Путин посетил автомобильный завод в Харбине.", "ru"),
+        ("习近平与普京一同出席了在哈尔滨举行的中俄博览会。", "zh"),
+        ("Putin und Xi unterzeichneten in Peking eine gemeinsame Erklärung.", "de"),
+        ("Poutine a fait le voyage sans aucun ministre.", "fr"),
+    ],
+)
+def test_a_claim_the_judge_cannot_read_gets_no_verdict(
+    client: TestClient, claim: str, language: str
+) -> None:
+    body = verify(client, claim)
+    assert body["language"] == language
+    assert body["verdict"] == "NOT_ENOUGH_INFO"
+    assert body["reason"]["code"] == "language_not_supported"
+    assert f"'{language}'" in body["reason"]["detail"]
+    assert body["citations"] == []
+    record = client.get(f"/v1/queries/{body['id']}").json()
+    assert record["response"]["language"] == language  # audited as answered
+
+
+@pytest.mark.parametrize("claim", ["Xi met Putin.", "Hoo Tiang Boon works at NTU in Singapore."])
+def test_a_short_english_claim_is_not_taken_for_a_foreign_one(
+    client: TestClient, claim: str
+) -> None:
+    assert verify(client, claim)["language"] == "en"
