@@ -6,6 +6,7 @@ gives one."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from factdesk.core.errors import InvalidInputError
-from factdesk.core.files import read_jsonl
+from factdesk.core.files import parse_jsonl, read_jsonl
 
 log = logging.getLogger("factdesk")
 TEXT_SUFFIXES = (".txt", ".md")
@@ -123,8 +124,6 @@ def _html(path: Path, data: bytes) -> tuple[str, str | None]:
 
 def _pdf(path: Path, data: bytes) -> tuple[str, str | None]:
     """The text layer of a PDF, pages separated by a blank line, and its title metadata."""
-    import io
-
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -159,14 +158,17 @@ def read_document_file(
 
 
 def load_directory(directory: Path) -> list[Document]:
-    """Every .txt/.md file of ``directory``; ids and metadata from manifest.jsonl if present."""
+    """Every file of ``directory`` the loader reads (READ_SUFFIXES); ids and metadata from
+    manifest.jsonl if present."""
     if not directory.is_dir():
         raise CorpusError(f"corpus directory {directory} does not exist")
     by_file: dict[str, dict[str, object]] = {}
     manifest = directory / "manifest.jsonl"
     if manifest.exists() or manifest.is_symlink():
-        read_corpus_file(manifest, directory)  # the same rules as the documents
-        for number, row in read_jsonl(manifest, CorpusError):
+        # Read under the same rules as the documents, then parsed from that text.
+        # StringIO with universal newlines splits lines exactly as reading the file would.
+        lines = io.StringIO(read_corpus_file(manifest, directory), newline=None)
+        for number, row in parse_jsonl(lines, manifest, CorpusError):
             name = row.get("file") or f"{row.get('id')}.txt"
             by_file[str(name)] = row
             if "id" not in row:

@@ -21,16 +21,23 @@ def read_jsonl(
     """(line number, object) for every non-blank line of ``path``; a line that is not a JSON
     object raises ``error`` naming the file and line."""
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise error(f"{path}:{number}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise error(f"{path}:{number}: expected a JSON object")
-            yield number, row
+        yield from parse_jsonl(handle, path, error)
+
+
+def parse_jsonl(
+    lines: Iterable[str], origin: Path, error: type[InvalidInputError] = JsonlError
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """read_jsonl over lines already read; ``origin`` names them in errors."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{origin}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise error(f"{origin}:{number}: expected a JSON object")
+        yield number, row
 
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:

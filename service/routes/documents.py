@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from factdesk.core.errors import NotFoundError
 from index.corpus import Document
+from index.store import LoadedIndex
 from service.auth import ReadCaller
 from service.dependencies import IndexDep, reject_unknown_query_parameters
 from service.problems import problem_responses
@@ -50,10 +51,7 @@ async def list_documents(index: IndexDep, _caller: ReadCaller) -> DocumentList:
     responses=problem_responses(401, 403, 404, 429),
 )
 async def get_document(document_id: str, index: IndexDep, _caller: ReadCaller) -> DocumentOut:
-    document = index.documents.get(document_id)
-    if document is None:
-        raise NotFoundError("document", document_id)
-    return _out(document, index.passage_counts.get(document_id, 0))
+    return _out(_document(index, document_id), index.passage_counts.get(document_id, 0))
 
 
 @router.get(
@@ -63,7 +61,12 @@ async def get_document(document_id: str, index: IndexDep, _caller: ReadCaller) -
     responses=problem_responses(401, 403, 404, 429),
 )
 async def get_document_text(document_id: str, index: IndexDep, _caller: ReadCaller) -> DocumentText:
+    document = _document(index, document_id)
+    return DocumentText(id=document.id, text=document.text)
+
+
+def _document(index: LoadedIndex, document_id: str) -> Document:
     document = index.documents.get(document_id)
     if document is None:
         raise NotFoundError("document", document_id)
-    return DocumentText(id=document.id, text=document.text)
+    return document
