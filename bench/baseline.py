@@ -57,7 +57,8 @@ class BaselineVerifier:
         )
         self.passages = index.passages
         self.documents = index.documents
-        vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
+        faiss_index = index.parts[0].faiss_index  # one directory: one part
+        vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)
         self.flat = faiss.IndexFlatIP(dimension)
         self.flat.add(vectors)
         # The model as trained (fp32): int8 inference is one of factdesk's levers, not the

@@ -148,13 +148,50 @@ def read_document_file(
     path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES
 ) -> tuple[str, str | None]:
     """A corpus file's text and, for HTML and PDF, the title its metadata gives."""
-    data = _read_bytes(path, root, max_bytes)
+    return read_document_bytes(path, _read_bytes(path, root, max_bytes))
+
+
+def read_document_bytes(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The text of a file's bytes (an upload, a file read) by its suffix, and the title its
+    metadata gives (HTML, PDF); ``path`` names it in errors."""
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         return _html(path, data)
     if suffix in PDF_SUFFIXES:
         return _pdf(path, data)
-    return _text(path, data), None
+    if suffix in TEXT_SUFFIXES:
+        return _text(path, data), None
+    raise CorpusError(f"{path}: a document is one of {_READ}, not {suffix or 'a file without one'}")
+
+
+_MAX_TITLE = 150
+
+
+def title_from_text(text: str) -> str | None:
+    """The first line when it reads as a headline: short, not a sentence that runs on, not
+    a shouted label ("KEY TAKEAWAYS") or a photo credit ("Liu Wenbing AP/TT"). None when
+    it does not: no title is better than a wrong one."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if not line:
+            continue
+        words = line.split()
+        if (
+            len(line) > _MAX_TITLE
+            or len(words) < 4
+            or line.endswith((".", ",", ":", ";"))
+            or any("/" in word or "©" in word for word in words)
+            or line.isupper()
+            or line.lower().startswith(("photo", "image", "credit", "by "))
+        ):
+            return None
+        return line
+    return None
+
+
+def document_from(doc_id: str, text: str, meta: dict[str, object]) -> Document:
+    """A document of ``text`` with the metadata fields of a manifest row or a request."""
+    return _document(doc_id, text, meta)
 
 
 def load_directory(directory: Path) -> list[Document]:

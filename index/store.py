@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from factdesk.core.errors import UnavailableError
 from factdesk.core.files import read_jsonl, sha256_file, write_jsonl
@@ -95,6 +97,9 @@ class Manifest:
     # The corpus it was built from, as given (a path or pkg: reference); `factdesk serve
     # --index DIR` checks against it. None in indexes built before it was recorded.
     corpus: str | None = None
+    # The corpus version (index/versions.py) this index answers for; None for a directory
+    # built by `factdesk index build`, which is one segment of whichever version uses it.
+    version: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -158,38 +163,64 @@ def build_index(
     corpus: str | None = None,
 ) -> Manifest:
     """Write a complete index to ``out_dir`` atomically (a sibling temp dir, then rename)."""
-    import faiss
-
     if spec.embedding_model != embedder.name:
         raise ValueError(f"spec names {spec.embedding_model!r}, embedder is {embedder.name!r}")
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists: index artifacts are immutable, choose a new dir")
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
     vectors = _embed(embedder, [p.text for p in passages], "passages", progress)
-    index, kind, parameters = build_vector_index(spec, vectors)
     by_id = {d.id: d for d in documents}
     sentences = [by_id[k.document_id].text[k.start : k.end] for k in sentence_keys(passages)]
     sentence_vectors = _embed(embedder, sentences, "sentences", progress).astype(np.float16)
+    contents = IndexContents(list(documents), passages, vectors, sentence_vectors)
+    return write_index(contents, embedder.name, spec, out_dir, corpus)
 
+
+@dataclass(frozen=True)
+class IndexContents:
+    """What an index directory holds, before it is written: the embedding work done."""
+
+    documents: list[Document]
+    passages: list[Passage]
+    passage_vectors: Vectors  # normalised, one row per passage
+    sentence_vectors: npt.NDArray[np.float16]  # one row per sentence_keys(passages)
+
+
+def write_index(
+    contents: IndexContents,
+    embedding_model: str,
+    spec: IndexSpec,
+    out_dir: Path,
+    corpus: str | None = None,
+) -> Manifest:
+    """Write ``contents`` as an immutable index directory (a sibling temp dir, then a rename).
+
+    Someone else may write the same directory at the same time (two replicas sharing a
+    folder build the same segment): the first rename wins and the other copy is dropped,
+    which is safe because a directory's name says what it holds.
+    """
+    import faiss
+
+    index, kind, parameters = build_vector_index(spec, contents.passage_vectors)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     faiss.write_index(index, str(staging / "index.faiss"))
-    np.save(staging / "sentences.npy", sentence_vectors, allow_pickle=False)
-    write_jsonl(staging / "passages.jsonl", map(_passage_row, passages))
-    write_jsonl(staging / "documents.jsonl", map(_document_row, documents))
+    np.save(staging / "sentences.npy", contents.sentence_vectors, allow_pickle=False)
+    write_jsonl(staging / "passages.jsonl", map(_passage_row, contents.passages))
+    write_jsonl(staging / "documents.jsonl", map(_document_row, contents.documents))
     files = {name: sha256_file(staging / name) for name in _FILES}
     manifest = Manifest(
         format=FORMAT_VERSION,
-        embedding_model=embedder.name,
-        dimension=embedder.dimension,
+        embedding_model=embedding_model,
+        dimension=int(contents.passage_vectors.shape[1]),
         metric=METRIC,
         index_type=kind,
         index_parameters=parameters,
-        count=len(passages),
-        documents=len(documents),
+        count=len(contents.passages),
+        documents=len(contents.documents),
         passage_window=spec.passage_window,
         passage_stride=spec.passage_stride,
-        corpus_fingerprint=corpus_fingerprint(documents),
+        corpus_fingerprint=corpus_fingerprint(contents.documents),
         files=files,
         checksum=_combined(files),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -199,14 +230,38 @@ def build_index(
     for path in staging.iterdir():
         path.chmod(0o444)
     staging.chmod(0o755)
-    os.replace(staging, out_dir)
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        if not (out_dir / "manifest.json").exists():
+            raise
+        shutil.rmtree(staging)  # written meanwhile by someone else: theirs stands
+        return read_manifest(out_dir)
     return manifest
+
+
+@dataclass(frozen=True)
+class SearchPart:
+    """One FAISS index of a loaded index, and where its rows stand in the whole."""
+
+    faiss_index: Any
+    # Row of this FAISS index -> position in LoadedIndex.passages; -1: a removed document's.
+    positions: npt.NDArray[np.int64]
+    removed: int  # rows that map to -1
+
+    @classmethod
+    def whole(cls, faiss_index: Any, offset: int = 0) -> SearchPart:
+        rows = np.arange(offset, offset + faiss_index.ntotal, dtype=np.int64)
+        return cls(faiss_index, rows, 0)
 
 
 @dataclass
 class LoadedIndex:
+    """The passages a claim is searched in. One index directory has one search part; an index
+    version (index/versions.py) is several segments, some of whose documents are removed."""
+
     manifest: Manifest
-    faiss_index: Any
+    parts: list[SearchPart]
     passages: list[Passage]
     documents: dict[str, Document]
     sentences: SentenceTable
@@ -221,10 +276,35 @@ class LoadedIndex:
         ]
         self.passage_counts = dict(Counter(passage.document_id for passage in self.passages))
 
+    @property
+    def searchable(self) -> int:
+        """Passages the FAISS parts answer with: equals the manifest's count when whole."""
+        return sum(part.faiss_index.ntotal - part.removed for part in self.parts)
+
     def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, positions) of the top ``k`` passages for each query row."""
-        scores, positions = self.faiss_index.search(query, min(k, len(self.passages)))
-        return scores, positions
+        """(scores, positions) of the top ``k`` passages for each query row; -1 pads."""
+        if len(self.parts) == 1 and not self.parts[0].removed:
+            part = self.parts[0]
+            scores, rows = part.faiss_index.search(query, min(k, len(self.passages)))
+            return scores, np.where(rows >= 0, part.positions[np.maximum(rows, 0)], -1)
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        for part in self.parts:
+            # A removed document's rows are still in the part: ask for enough beyond them.
+            depth = min(k + part.removed, part.faiss_index.ntotal)
+            if depth == 0:
+                continue
+            scores, rows = part.faiss_index.search(query, depth)
+            positions = np.where(rows >= 0, part.positions[np.maximum(rows, 0)], -1)
+            found.append((np.where(positions >= 0, scores, -np.inf), positions))
+        if not found:
+            empty = np.zeros((len(query), 0))
+            return empty.astype(np.float32), empty.astype(np.int64)
+        scores = np.concatenate([s for s, _ in found], axis=1)
+        positions = np.concatenate([p for _, p in found], axis=1)
+        order = np.argsort(-scores, axis=1, kind="stable")[:, : min(k, len(self.passages))]
+        top_scores = np.take_along_axis(scores, order, axis=1)
+        top = np.take_along_axis(positions, order, axis=1)
+        return np.where(np.isfinite(top_scores), top_scores, 0).astype(np.float32), top
 
 
 def _read_passages(path: Path) -> list[Passage]:
@@ -342,5 +422,9 @@ def load_index(
         )
     documents = _read_documents(index_dir / "documents.jsonl")
     return LoadedIndex(
-        manifest, faiss_index, passages, documents, SentenceTable(keys, sentence_vectors, documents)
+        manifest,
+        [SearchPart.whole(faiss_index)],
+        passages,
+        documents,
+        SentenceTable(keys, sentence_vectors, documents),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from service.audit.models import Base
+from service.corpus import models as _corpus_models  # noqa: F401  (registers the corpus)
 from service.db import make_engine
 from service.keys import models as _key_models  # noqa: F401  (registers api_keys)
 

@@ -87,11 +87,13 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.http.max_body_bytes,
+        max_document_bytes=settings.http.max_document_bytes,
         body_timeout_s=settings.http.body_timeout_s,
         allowed_hosts=security.allowed_hosts,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts every answer
-    for router in (verify.router, queries.router, documents.router, health.router):
+    routers = (verify.router, queries.router, documents.router, documents.versions_router)
+    for router in (*routers, health.router):
         app.include_router(router)
 
     app.mount("/static/docs", StaticFiles(directory=_swagger_assets()), name="docs-assets")

@@ -107,4 +107,5 @@ def _requiring(scope: Scope) -> object:
 
 VerifyCaller = Annotated[Caller, _requiring(Scope.VERIFY)]
 ReadCaller = Annotated[Caller, _requiring(Scope.READ)]
+AdminCaller = Annotated[Caller, _requiring(Scope.ADMIN)]  # changes the corpus
 AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]

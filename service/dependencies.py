@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from factdesk.core.settings import Settings
 from index.store import LoadedIndex
 from service.audit.service import AuditService
+from service.corpus.service import CorpusService
 from service.metrics import Metrics
 from service.runtime import Runtime
 from service.verification import VerificationService
@@ -30,7 +31,12 @@ def get_audit(request: Request) -> AuditService:
 
 
 def get_index(request: Request) -> LoadedIndex:
-    return _runtime(request).pipeline.index
+    """The index of the version this process answers with now."""
+    return _runtime(request).live.current.pipeline.index
+
+
+def get_corpus(request: Request) -> CorpusService:
+    return _runtime(request).corpus
 
 
 def get_metrics(request: Request) -> Metrics:
@@ -65,5 +71,6 @@ async def reject_unknown_query_parameters(request: Request) -> None:
 VerificationDep = Annotated[VerificationService, Depends(get_verification)]
 AuditDep = Annotated[AuditService, Depends(get_audit)]
 IndexDep = Annotated[LoadedIndex, Depends(get_index)]
+CorpusDep = Annotated[CorpusService, Depends(get_corpus)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -65,6 +65,11 @@ class Metrics:
             ["checksum", "embedding_model", "index_type"],
             registry=self.registry,
         )
+        self.index_version = Gauge(
+            "factdesk_index_version",
+            "The corpus version this process answers with.",
+            registry=self.registry,
+        )
 
     def track_queue(self, depth: Callable[[], int]) -> None:
         self.queue_depth.set_function(lambda: float(depth()))

@@ -53,9 +53,12 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         body_timeout_s: float,
         allowed_hosts: Sequence[str],
+        max_document_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Documents (an article, a PDF) are far larger than claims; only their writes may be.
+        self.max_document_bytes = max_document_bytes or max_body_bytes
         self.body_timeout_s = body_timeout_s
         self.any_host = "*" in allowed_hosts
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
@@ -98,17 +101,24 @@ class RequestContextMiddleware:
         refusal = self._refuse_host(headers.get("host", ""))
         if refusal is not None:
             return problem_response(request, 400, "bad-host", "Bad request", refusal)
+        limit = self._limit(scope)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return self._too_large(request)
+        if declared.isdigit() and int(declared) > limit:
+            return self._too_large(request, limit)
         if scope["method"] in _BODYLESS:
             return b""
         try:
-            body = await asyncio.wait_for(self._read_body(receive), self.body_timeout_s)
+            body = await asyncio.wait_for(self._read_body(receive, limit), self.body_timeout_s)
         except TimeoutError:
             detail = f"the request body did not arrive within {self.body_timeout_s:g} s"
             return problem_response(request, 408, "request-timeout", "Request timeout", detail)
-        return self._too_large(request) if body is None else body
+        return self._too_large(request, limit) if body is None else body
+
+    def _limit(self, scope: Scope) -> int:
+        writes_document = scope["method"] in {"POST", "PUT"} and (
+            scope["path"] == "/v1/documents" or scope["path"].startswith("/v1/documents/")
+        )
+        return self.max_document_bytes if writes_document else self.max_body_bytes
 
     def _refuse_host(self, host_header: str) -> str | None:
         if self.any_host or _host_name(host_header) in self.allowed_hosts:
@@ -118,9 +128,10 @@ class RequestContextMiddleware:
             "if it should be"
         )
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
-        """The whole body, or None past the size limit. Bodies are small (tens of KiB), so
-        they are read here in full: one sent without Content-Length is held to the limit too."""
+    async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
+        """The whole body, or None past the size limit. Bodies are small (tens of KiB; a
+        document a few MiB), so they are read here in full: one sent without Content-Length
+        is held to the limit too."""
         chunks: list[bytes] = []
         received = 0
         while True:
@@ -129,20 +140,17 @@ class RequestContextMiddleware:
                 break
             chunks.append(message.get("body", b""))
             received += len(chunks[-1])
-            if received > self.max_body_bytes:
+            if received > limit:
                 return None
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    def _too_large(self, request: Request) -> Response:
+    def _too_large(self, request: Request, limit: int) -> Response:
         return problem_response(
-            request,
-            413,
-            "payload-too-large",
-            "Payload too large",
-            f"request body exceeds {self.max_body_bytes} bytes",
-        )
+            request, 413, "payload-too-large", "Payload too large",
+            f"request body exceeds {limit} bytes",
+        )  # fmt: skip
 
 
 def _policy(path: str) -> bytes:

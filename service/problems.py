@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from factdesk.core.errors import FactdeskError, RetryLaterError
 
@@ -112,14 +113,30 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             request, 422, "validation", "Invalid request", "invalid: body", [error]
         )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     return problem_response(
         request,
         exc.status_code,
         f"http-{exc.status_code}",
         titles.get(exc.status_code, "HTTP error"),
         detail,
-        headers=dict(exc.headers or {}),  # 405's Allow
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path: Starlette's own 405 names only the first
+    route's (GET /v1/documents, not POST beside it)."""
+    methods: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def _domain_handler(on_refused: Callable[[str], None] | None) -> Any:
@@ -152,6 +169,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The API key lacks the scope this route needs.",
         404: "Unknown id.",
         408: "The request body did not arrive in time.",
+        409: "Conflicts with what is stored: the same text is already a document, or the id "
+        "is taken (PUT replaces).",
         429: "Rate limit of the API key reached; retry after `Retry-After` seconds.",
         413: "Request body too large.",
         422: "Invalid request; `errors` names each field.",

@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from factdesk.core.settings import Settings
-from factdesk.wiring import Pipeline, load_pipeline
+from factdesk.wiring import Pipeline, assemble_pipeline, index_spec, load_pipeline
+from index.store import LoadedIndex
+from index.versions import SegmentStore
 from service.audit.repository import AuditRepository
 from service.audit.service import AuditService
 from service.auth import Authenticator
 from service.batching import VerifyBatcher
+from service.corpus.live import LiveIndex, Snapshot
+from service.corpus.repository import CorpusRepository
+from service.corpus.service import CorpusService
 from service.db import make_engine, make_sessions, upgrade_database
 from service.keys.repository import KeyRepository
 from service.limits import make_rate_limiter
@@ -27,7 +32,9 @@ log = logging.getLogger("factdesk")
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
-    pipeline: Pipeline
+    pipeline: Pipeline  # the base the process started with; live.current answers
+    live: LiveIndex
+    corpus: CorpusService
     verification: VerificationService
     audit: AuditService
     keys: KeyRepository
@@ -36,7 +43,8 @@ class Runtime:
     engine: Engine
 
     def close(self) -> None:
-        """Finish the queued verifications, then release the database."""
+        """Stop following the database, finish the queued verifications, then release it."""
+        self.live.close()
         self.verification.close()
         self.engine.dispose()
 
@@ -55,17 +63,16 @@ def start_runtime(
     upgrade_database(settings.audit.database_url)
     engine = make_engine(settings.audit.database_url)
     sessions = make_sessions(engine)
+    live = _live_index(settings, pipeline, CorpusRepository(sessions), metrics)
+    live.start()
     batcher = VerifyBatcher(
-        pipeline.verifier.verify_many,
+        # Each batch reads the current version once and runs wholly on it.
+        lambda requests: live.current.pipeline.verifier.verify_many(requests),
         settings.http.max_batch,
         settings.http.max_queued_claims,
         on_batch=metrics.batch_size.observe,
     )
     metrics.track_queue(lambda: batcher.pending)
-    manifest = pipeline.index.manifest
-    metrics.index_info.labels(manifest.checksum, manifest.embedding_model, manifest.index_type).set(
-        manifest.count
-    )
     keys = KeyRepository(sessions)
     authenticator = Authenticator(
         settings.security, keys, make_rate_limiter(settings.security.redis_url)
@@ -76,13 +83,48 @@ def start_runtime(
             "`factdesk keys create --name NAME --scopes verify,read` "
             "(or set FACTDESK_AUTH=off for local work)"
         )
+    stance = settings.stance
     return Runtime(
         settings=settings,
         pipeline=pipeline,
+        live=live,
+        corpus=CorpusService(
+            CorpusRepository(sessions), live, stance.languages[0], stance.language_min_probability
+        ),
         verification=VerificationService(pipeline, batcher),
         audit=AuditService(AuditRepository(sessions), pipeline),
         keys=keys,
         authenticator=authenticator,
         metrics=metrics,
         engine=engine,
+    )
+
+
+def _live_index(
+    settings: Settings, base: Pipeline, repository: CorpusRepository, metrics: Metrics
+) -> LiveIndex:
+    """The index versions of the corpus in the database, starting from ``base``'s index."""
+    index = settings.index
+
+    def assemble(loaded: LoadedIndex) -> Pipeline:
+        return assemble_pipeline(settings, base.embedder, loaded, base.stance)
+
+    def swapped(snapshot: Snapshot) -> None:
+        manifest = snapshot.pipeline.index.manifest
+        metrics.index_info.clear()
+        metrics.index_info.labels(
+            manifest.checksum, manifest.embedding_model, manifest.index_type
+        ).set(manifest.count)
+        metrics.index_version.set(snapshot.version)
+
+    return LiveIndex(
+        base,
+        repository,
+        SegmentStore(index.segments_dir, base.embedder, index_spec(settings)),
+        assemble,
+        max_segments=index.max_segments,
+        keep_versions=index.keep_versions,
+        poll_s=index.version_poll_s,
+        corpus=base.index.manifest.corpus or index.corpus_dir,
+        on_swap=swapped,
     )

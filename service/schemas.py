@@ -107,6 +107,11 @@ class IndexInfo(BaseModel):
     count: int
     corpus_fingerprint: str
     built_at: str
+    version: int | None = Field(
+        default=None,
+        description="The corpus version that answered: each document added, replaced or "
+        "removed makes a new one (GET /v1/index/versions).",
+    )
 
 
 class ModelsInfo(BaseModel):
@@ -219,6 +224,84 @@ class DocumentOut(BaseModel):
     language: str | None
     characters: int
     passages: int
+
+
+class DocumentIn(BaseModel):
+    """A document to add (POST /v1/documents) or the new text of one (PUT)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "tass-2024-05-17-harbin",
+                    "title": "Putin opens the Russian-Chinese Expo in Harbin",
+                    "text": "On May 17, Vladimir Putin opened the 8th Russian-Chinese Expo in "
+                    "Harbin together with Chinese Premier Li Qiang.",
+                    "url": "https://example.org/harbin",
+                    "publisher": "Example News",
+                    "published": "2024-05-17",
+                    "language": "en",
+                }
+            ]
+        },
+    )
+
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        description="Document id (default: from the text's digest). Ignored by PUT, whose "
+        "path names the document.",
+    )
+    title: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Default: the first line, if it reads as a headline.",
+    )
+    text: str = Field(min_length=1, max_length=16 << 20, description="The document's text.")
+    url: str | None = Field(default=None, max_length=2000)
+    publisher: str | None = Field(default=None, max_length=300)
+    authors: list[str] = Field(default_factory=list, max_length=100)
+    published: str | None = Field(
+        default=None, max_length=40, description="Publication date, ISO 8601 (2024-05-17)."
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
+        description="ISO 639-1 code (default: detected).",
+    )
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_is_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("text must contain more than whitespace")
+        return value
+
+
+class DocumentWritten(BaseModel):
+    """A document added or replaced, and the corpus version that holds it."""
+
+    document: DocumentOut
+    version: int = Field(description="The corpus version this server answers with now.")
+    replaced: bool = False
+
+
+class IndexVersionOut(BaseModel):
+    version: int
+    created_at: datetime
+    added: list[str]
+    removed: list[str]
+    documents: int
+    content_digest: str
+    note: str
+
+
+class IndexVersionList(BaseModel):
+    current: int = Field(description="The version this server answers with.")
+    items: list[IndexVersionOut]
 
 
 class DocumentText(BaseModel):

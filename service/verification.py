@@ -8,7 +8,6 @@ import time
 from collections.abc import Sequence
 
 from factdesk.wiring import Pipeline
-from index.store import Manifest
 from service.batching import VerifyBatcher
 from verify.claim_text import check_claim
 from verify.verifier import Verification
@@ -21,7 +20,6 @@ class VerificationService:
         self.embedding_model = pipeline.embedder.name
         # Computed once: it names the stance model and what the pipeline adds to it.
         self.stance_identity = pipeline.verifier.stance_identity
-        self.manifest: Manifest = pipeline.index.manifest
 
     @property
     def queued_claims(self) -> int:

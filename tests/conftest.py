@@ -26,6 +26,12 @@ SAMPLE_CORPUS = REPO_ROOT / "factdesk" / "corpus" / "sample"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
+@pytest.fixture(autouse=True)
+def _segments_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments of added documents go to the test's own folder, never the checkout's var/."""
+    monkeypatch.setenv("FACTDESK_SEGMENTS_DIR", str(tmp_path / "segments"))
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     if not (SHARED / "training").is_dir():
@@ -58,6 +64,12 @@ def _postgres_database() -> Iterator[str]:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.close()
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database alone."""
+    yield from _postgres_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

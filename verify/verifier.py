@@ -26,7 +26,7 @@ from index.language import detect_language
 from index.retrieval import PassageHit, PassageRetriever
 from index.segment import Span
 from index.sentences import IndexedSentence, SentenceKey
-from index.store import LoadedIndex
+from index.store import LoadedIndex, Manifest
 from index.words import normalise_space
 from verify.answer_cache import AnswerCache, claim_key
 from verify.checks import CHECKS_IDENTITY, FiredCheck, judge_checks
@@ -81,6 +81,7 @@ class Verification:
     evidence: tuple[JudgedEvidence, ...]  # what the verdict was decided on
     reason: VerdictReason
     language: str | None = None  # of the claim, as detected (index/language.py)
+    index: Manifest | None = None  # the index (and corpus version) that answered
 
 
 def _unreadable(claim: str, language: str, readable: Sequence[str]) -> Verification:
@@ -215,7 +216,9 @@ class Verifier:
                 results[position] = verification
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return [
-            dataclasses.replace(results[i], took_ms=took_ms, language=languages[i])
+            dataclasses.replace(
+                results[i], took_ms=took_ms, language=languages[i], index=self._index.manifest
+            )
             for i in range(len(requests))
         ]
 

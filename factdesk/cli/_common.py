@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session, sessionmaker
 
 from evaluation.claims_eval import as_answer
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
+from service.db import make_engine, make_sessions, upgrade_database
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -56,3 +59,14 @@ def http_verifier(url: str) -> VerifyFunction:
         return body
 
     return verify
+
+
+@contextmanager
+def database_sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """The database, migrated to head (a first `keys create` may precede any serve)."""
+    upgrade_database(settings.audit.database_url)
+    engine = make_engine(settings.audit.database_url)
+    try:
+        yield make_sessions(engine)
+    finally:
+        engine.dispose()

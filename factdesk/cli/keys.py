@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from factdesk.cli._common import Commands
+from factdesk.cli._common import Commands, database_sessions
 from factdesk.core.settings import Settings
 from service.audit.repository import AuditRepository
-from service.db import make_engine, make_sessions, upgrade_database
 from service.keys.repository import KeyRepository, parse_scopes
 
 
-@contextmanager
-def _sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """The audit database, migrated to head (a first `keys create` may precede any serve)."""
-    upgrade_database(settings.audit.database_url)
-    engine = make_engine(settings.audit.database_url)
-    try:
-        yield make_sessions(engine)
-    finally:
-        engine.dispose()
-
-
 def _create(args: argparse.Namespace, settings: Settings) -> int:
-    with _sessions(settings) as sessions:
+    with database_sessions(settings) as sessions:
         info, key = KeyRepository(sessions).create(
             args.name, parse_scopes(args.scopes), args.rate_limit
         )
@@ -39,7 +24,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(_args: argparse.Namespace, settings: Settings) -> int:
-    with _sessions(settings) as sessions:
+    with database_sessions(settings) as sessions:
         keys = KeyRepository(sessions).list()
     if not keys:
         print("no keys; create one with `factdesk keys create --name NAME --scopes verify,read`")
@@ -53,14 +38,14 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
-    with _sessions(settings) as sessions:
+    with database_sessions(settings) as sessions:
         info = KeyRepository(sessions).revoke(args.key)
     print(f"revoked key {info.name!r} (id {info.id}); requests with it now get 401")
     return 0
 
 
 def _verify(_args: argparse.Namespace, settings: Settings) -> int:
-    with _sessions(settings) as sessions:
+    with database_sessions(settings) as sessions:
         report = AuditRepository(sessions).verify_chain()
     if report.problem is not None:
         print(f"audit chain BROKEN after {report.records} intact records: {report.problem}")
@@ -70,7 +55,7 @@ def _verify(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _head(_args: argparse.Namespace, settings: Settings) -> int:
-    with _sessions(settings) as sessions:
+    with database_sessions(settings) as sessions:
         sequence, digest = AuditRepository(sessions).head()
     print(f"{sequence} {digest}")
     return 0

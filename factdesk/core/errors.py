@@ -44,6 +44,14 @@ class NotFoundError(FactdeskError, LookupError):
         super().__init__(f"{what} {identifier!r} not found")
 
 
+class ConflictError(FactdeskError):
+    """The request contradicts what is stored (a duplicate document, an id in use)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
 class UnavailableError(FactdeskError):
     """A dependency (database, index) cannot serve the request now; retry later."""
 

@@ -39,6 +39,11 @@ class HttpSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `factdesk serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `factdesk serve` binds.")
     max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies get 413.")
+    max_document_bytes: int = Field(
+        16 << 20,
+        ge=1024,
+        description="Largest body of POST/PUT /v1/documents (an article, an HTML page, a PDF).",
+    )
     max_batch: int = Field(
         16, ge=1, description="Most concurrent requests verified together in one model pass."
     )
@@ -81,6 +86,26 @@ class IndexSettings(BaseSettings):
     )
     check_corpus_fingerprint: bool = Field(
         True, description="Refuse to start when the corpus no longer matches the index."
+    )
+    segments_dir: Path = Field(
+        Path("var/segments"),
+        description="Segments of documents added after the index was built (one folder per "
+        "process: each replica embeds what it loads).",
+    )
+    version_poll_s: float = Field(
+        2.0,
+        ge=0,
+        description="How often the server looks for a newer corpus version in the database "
+        "(another replica's or the CLI's change); 0: only its own changes.",
+    )
+    max_segments: int = Field(
+        8, ge=1, description="Added segments beyond this are merged into one."
+    )
+    keep_versions: int = Field(
+        2,
+        ge=1,
+        description="Replaced versions whose segment folders are kept on disk (a version "
+        "still answering a request stays in memory regardless).",
     )
     passage_window: int = Field(3, ge=1, description="Sentences per passage.")
     passage_stride: int = Field(2, ge=1, description="Sentences between passage starts.")

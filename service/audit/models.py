@@ -43,6 +43,10 @@ class QueryRecord(Base):
     stance_model_checksum: Mapped[str] = mapped_column(String(64), nullable=False)
     embedding_model: Mapped[str] = mapped_column(String(512), nullable=False)
     index_checksum: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The corpus version that answered (None before versions were recorded). Not a chained
+    # field of its own: the chained response carries it (response.index.version).
+    index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)  # of the claim
     latency_ms: Mapped[float] = mapped_column(Float, nullable=False)
     # The id this server gave the request; the client's own X-Request-ID is kept beside it.
     request_id: Mapped[str] = mapped_column(String(128), nullable=False)

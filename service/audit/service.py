@@ -20,7 +20,6 @@ class AuditService:
         self.repository = repository
         self._stance_identity = pipeline.verifier.stance_identity
         self._embedding_model = pipeline.embedder.name
-        self._index_checksum = pipeline.index.manifest.checksum
 
     @staticmethod
     def new_record_id() -> str:
@@ -48,7 +47,9 @@ class AuditService:
                 stance_model=self._stance_identity.get("name", ""),
                 stance_model_checksum=self._stance_identity.get("checksum", ""),
                 embedding_model=self._embedding_model,
-                index_checksum=self._index_checksum,
+                index_checksum=response.index.checksum,
+                index_version=response.index.version,
+                language=response.language,
                 latency_ms=response.took_ms,
                 request_id=request_id,
                 client_request_id=client_request_id,

@@ -1,22 +1,79 @@
-"""What the index holds."""
+"""The corpus: what the index holds, and adding, replacing and removing documents.
+
+Writes need the admin scope. Each one is a new corpus version, loaded by this server before
+it answers (other replicas load it within FACTDESK_VERSION_POLL_S); the answer names the
+version that holds the change.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from pathlib import Path
+from typing import Any
 
-from factdesk.core.errors import NotFoundError
-from index.corpus import Document
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from factdesk.core.errors import InvalidInputError, NotFoundError
+from index.corpus import READ_SUFFIXES, Document, read_document_bytes
 from index.store import LoadedIndex
-from service.auth import ReadCaller
-from service.dependencies import IndexDep, reject_unknown_query_parameters
+from service.auth import AdminCaller, ReadCaller
+from service.corpus.service import Applied, NewDocument
+from service.dependencies import CorpusDep, IndexDep, reject_unknown_query_parameters
 from service.problems import problem_responses
-from service.schemas import DocumentList, DocumentOut, DocumentText
+from service.schemas import (
+    DocumentIn,
+    DocumentList,
+    DocumentOut,
+    DocumentText,
+    DocumentWritten,
+    IndexVersionList,
+    IndexVersionOut,
+)
 
 router = APIRouter(
     prefix="/v1/documents",
     tags=["documents"],
     dependencies=[Depends(reject_unknown_query_parameters)],
 )
+versions_router = APIRouter(
+    prefix="/v1/index",
+    tags=["documents"],
+    dependencies=[Depends(reject_unknown_query_parameters)],
+)
+_FORM_FIELDS = ("id", "title", "url", "publisher", "published", "language")
+_WRITE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/DocumentIn"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A " + ", ".join(READ_SUFFIXES) + " file: HTML "
+                            "gives its article text, PDF its text layer; the title comes from "
+                            "their metadata unless given.",
+                        },
+                        **{name: {"type": "string"} for name in _FORM_FIELDS},
+                    },
+                }
+            },
+        },
+    }
+}
+_WRITE_REFUSALS = problem_responses(401, 403, 408, 409, 413, 422, 429, 503)
+
+
+class UploadError(InvalidInputError):
+    field = "body.file"
 
 
 def _out(document: Document, passages: int) -> DocumentOut:
@@ -44,6 +101,20 @@ async def list_documents(index: IndexDep, _caller: ReadCaller) -> DocumentList:
     return DocumentList(items=items, total=len(items))
 
 
+@router.post(
+    "",
+    response_model=DocumentWritten,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a document (JSON, or a multipart upload of a .txt, .md, .html or .pdf file)",
+    responses=_WRITE_REFUSALS,
+    openapi_extra=_WRITE_BODY,
+)
+async def add_document(request: Request, corpus: CorpusDep, caller: AdminCaller) -> DocumentWritten:
+    new = await _new_document(request)
+    applied = await run_in_threadpool(corpus.add, new, caller.name)
+    return _written(applied, replaced=False)
+
+
 @router.get(
     "/{document_id}",
     response_model=DocumentOut,
@@ -52,6 +123,33 @@ async def list_documents(index: IndexDep, _caller: ReadCaller) -> DocumentList:
 )
 async def get_document(document_id: str, index: IndexDep, _caller: ReadCaller) -> DocumentOut:
     return _out(_document(index, document_id), index.passage_counts.get(document_id, 0))
+
+
+@router.put(
+    "/{document_id}",
+    response_model=DocumentWritten,
+    summary="Replace a document's text and metadata",
+    responses={**_WRITE_REFUSALS, **problem_responses(404)},
+    openapi_extra=_WRITE_BODY,
+)
+async def replace_document(
+    document_id: str, request: Request, corpus: CorpusDep, caller: AdminCaller
+) -> DocumentWritten:
+    new = await _new_document(request)
+    applied = await run_in_threadpool(corpus.replace, document_id, new, caller.name)
+    return _written(applied, replaced=True)
+
+
+@router.delete(
+    "/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Remove a document from the corpus",
+    responses=problem_responses(401, 403, 404, 429, 503),
+)
+async def delete_document(document_id: str, corpus: CorpusDep, caller: AdminCaller) -> Response:
+    applied = await run_in_threadpool(corpus.remove, document_id, caller.name)
+    return Response(status_code=204, headers={"X-Index-Version": str(applied.version)})
 
 
 @router.get(
@@ -65,8 +163,91 @@ async def get_document_text(document_id: str, index: IndexDep, _caller: ReadCall
     return DocumentText(id=document.id, text=document.text)
 
 
+@versions_router.get(
+    "/versions",
+    response_model=IndexVersionList,
+    summary="The corpus versions, newest first, and the one this server answers with",
+    responses=problem_responses(401, 403, 429),
+)
+async def list_versions(
+    corpus: CorpusDep, index: IndexDep, _caller: ReadCaller
+) -> IndexVersionList:
+    rows = await run_in_threadpool(corpus.repository.versions, 50)
+    items = [IndexVersionOut.model_validate(row, from_attributes=True) for row in rows]
+    return IndexVersionList(current=index.manifest.version or 0, items=items)
+
+
 def _document(index: LoadedIndex, document_id: str) -> Document:
     document = index.documents.get(document_id)
     if document is None:
         raise NotFoundError("document", document_id)
     return document
+
+
+def _written(applied: Applied, replaced: bool) -> DocumentWritten:
+    stored = applied.change.added[0]
+    # The passages of the document as the version that holds it cut them.
+    return DocumentWritten(
+        document=_out(stored.document, applied.passages.get(stored.document.id, 0)),
+        version=applied.version,
+        replaced=replaced,
+    )
+
+
+async def _new_document(request: Request) -> NewDocument:
+    """The document a request carries: a JSON body, or a multipart form with a file."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        return await _uploaded(request)
+    if media_type not in ("application/json", ""):
+        raise UploadError(
+            f"send the document as application/json or multipart/form-data, not {media_type}"
+        )
+    try:
+        given = DocumentIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+    return _from_fields(given, given.text, None, None)
+
+
+async def _uploaded(request: Request) -> NewDocument:
+    try:
+        async with request.form(max_files=1, max_fields=len(_FORM_FIELDS)) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise UploadError("a multipart upload needs a 'file' part with a file name")
+            data = await upload.read()
+            name = Path(upload.filename).name
+            fields = {k: v for k, v in form.items() if k in _FORM_FIELDS and isinstance(v, str)}
+            unknown = sorted(set(form.keys()) - {*_FORM_FIELDS, "file"})
+    except StarletteHTTPException as exc:  # the form itself is malformed or too big
+        raise UploadError(f"the multipart form cannot be read: {exc.detail}") from exc
+    if unknown:
+        raise UploadError(f"unknown form fields: {', '.join(unknown)}")
+    text, metadata_title = await run_in_threadpool(read_document_bytes, Path(name), data)
+    try:
+        given = DocumentIn.model_validate({**fields, "text": text})
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+    return _from_fields(given, text, name, metadata_title)
+
+
+def _from_fields(
+    given: DocumentIn, text: str, source: str | None, metadata_title: str | None
+) -> NewDocument:
+    return NewDocument(
+        text=text,
+        id=given.id,
+        title=given.title,
+        publisher=given.publisher,
+        authors=tuple(given.authors),
+        published=given.published,
+        url=given.url,
+        language=given.language,
+        source=source,
+        metadata_title=metadata_title,
+    )

@@ -25,7 +25,7 @@ async def healthz() -> Health:
 )
 async def readyz(audit: AuditDep, index: IndexDep) -> JSONResponse:
     database = await run_in_threadpool(audit.ping)
-    loaded = index.faiss_index.ntotal == index.manifest.count
+    loaded = index.searchable == index.manifest.count
     ready = Readiness(
         status="ready" if database and loaded else "not ready", index=loaded, database=database
     )

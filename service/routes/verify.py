@@ -50,7 +50,9 @@ class BatchTooLargeError(InvalidInputError):
 def _response(
     record_id: str, verification: Verification, service: VerificationService
 ) -> VerifyResponse:
-    manifest = service.manifest
+    manifest = verification.index
+    if manifest is None:
+        raise RuntimeError("a verification without the index that answered it")
     return VerifyResponse(
         id=record_id,
         claim=verification.claim,
@@ -68,6 +70,7 @@ def _response(
             count=manifest.count,
             corpus_fingerprint=manifest.corpus_fingerprint,
             built_at=manifest.built_at,
+            version=manifest.version,
         ),
         models=ModelsInfo(embedding=service.embedding_model, stance=service.stance_identity),
         took_ms=verification.took_ms,

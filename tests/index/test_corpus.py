@@ -6,6 +6,7 @@ import pytest
 
 from index.corpus import CorpusError, corpus_fingerprint, load_corpus, read_corpus_file
 from tests.conftest import SAMPLE_CORPUS
+from tests.fakes import pdf_with_text
 
 SAMPLE = SAMPLE_CORPUS
 
@@ -131,30 +132,6 @@ def test_files_the_loader_does_not_read_are_named(
     ]
 
 
-def _pdf_with_text(text: str, title: str) -> bytes:
-    """A one-page PDF whose text layer says ``text``, written by hand (no PDF writer needed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Title ({title}) >>".encode(),
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
-
-
 def test_html_and_pdf_files_are_read_with_their_titles(tmp_path: Path) -> None:
     folder = _corpus(tmp_path)
     (folder / "expo.html").write_text(
@@ -165,7 +142,7 @@ def test_html_and_pdf_files_are_read_with_their_titles(tmp_path: Path) -> None:
         "</article><footer>Copyright 2024</footer></body></html>",
         encoding="utf-8",
     )
-    (folder / "brief.pdf").write_bytes(_pdf_with_text("Xi met Putin in Beijing.", "A brief"))
+    (folder / "brief.pdf").write_bytes(pdf_with_text("Xi met Putin in Beijing.", "A brief"))
     documents = {d.id: d for d in load_corpus(folder)}
     assert documents["expo"].title == "Putin opens the Harbin Expo"
     assert "8th China-Russia Expo" in documents["expo"].text

@@ -1,0 +1,331 @@
+"""Index versions: a corpus that changes without a rebuild.
+
+A version is a list of segments, each an immutable index directory (``index.store``), and
+for each segment the documents removed from it since it was written. Adding documents
+writes one new small segment (only the new text is embedded); removing a document records
+it as removed, and its rows stay in the segment's FAISS index but never come back from a
+search; replacing a document is both. When more than ``max_segments`` added segments pile
+up they are merged into one, from the vectors already computed, with the removed rows
+dropped.
+
+A segment's directory name is a digest of what it holds (the index parameters and every
+document's fingerprint), so the same documents are never embedded twice: a process that
+restarts finds the segments it wrote before. The folder belongs to one process, which
+removes the segments it no longer uses.
+
+``compose`` turns a layout into the ``LoadedIndex`` one version answers with. It is never
+changed afterwards; the next version is another object, so a request that started on one
+version finishes on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from factdesk.core.errors import FactdeskError
+from index.corpus import Document, corpus_fingerprint
+from index.embedding import Embedder, Vectors
+from index.passages import Passage
+from index.sentences import SentenceKey, SentenceTable, sentence_keys
+from index.store import (
+    FORMAT_VERSION,
+    METRIC,
+    IndexContents,
+    IndexSpec,
+    LoadedIndex,
+    Manifest,
+    Progress,
+    SearchPart,
+    build_index,
+    load_index,
+    write_index,
+)
+
+log = logging.getLogger("factdesk")
+SEGMENT_PREFIX = "seg-"
+
+
+def document_fingerprint(document: Document) -> str:
+    """Digest of one document's id, text and metadata (``corpus_fingerprint`` of it alone)."""
+    return corpus_fingerprint([document])
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A loaded index directory and the fingerprints of the documents it holds."""
+
+    name: str
+    index: LoadedIndex
+    fingerprints: Mapping[str, str]  # document id -> document_fingerprint
+    mergeable: bool  # written by a SegmentStore (a base index given by path is left alone)
+
+    @classmethod
+    def of(cls, name: str, index: LoadedIndex, mergeable: bool) -> Segment:
+        prints = {doc_id: document_fingerprint(doc) for doc_id, doc in index.documents.items()}
+        return cls(name, index, prints, mergeable)
+
+
+@dataclass(frozen=True)
+class LayoutPart:
+    segment: Segment
+    removed: frozenset[str]  # ids of the segment's documents that this version leaves out
+
+
+Layout = tuple[LayoutPart, ...]
+
+
+def content_digest(fingerprints: Mapping[str, str]) -> str:
+    """Digest of a set of documents by their ids and fingerprints: what a version holds."""
+    lines = "".join(f"{doc_id}\t{fingerprints[doc_id]}\n" for doc_id in sorted(fingerprints))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def plan(layout: Sequence[LayoutPart], wanted: Mapping[str, str]) -> tuple[Layout, list[str]]:
+    """The parts of ``layout`` that still serve the documents ``wanted`` (id -> fingerprint),
+    with what they no longer hold removed, and the ids no part holds: those need a new
+    segment."""
+    covered: set[str] = set()
+    kept: list[LayoutPart] = []
+    for part in layout:
+        segment = part.segment
+        removed = frozenset(
+            doc_id
+            for doc_id, fingerprint in segment.fingerprints.items()
+            if wanted.get(doc_id) != fingerprint or doc_id in covered
+        )
+        if len(removed) < len(segment.fingerprints):
+            kept.append(LayoutPart(segment, removed))
+            covered.update(set(segment.fingerprints) - removed)
+    missing = sorted(doc_id for doc_id in wanted if doc_id not in covered)
+    return tuple(kept), missing
+
+
+@dataclass(frozen=True)
+class _LiveRows:
+    """What a layout part contributes: its live passages and sentences, and their rows."""
+
+    passages: list[Passage]
+    passage_rows: npt.NDArray[np.int64]  # of the segment's FAISS index
+    keys: list[SentenceKey]
+    sentence_rows: npt.NDArray[np.int64]  # of the segment's sentence vectors
+
+
+def _live_rows(part: LayoutPart) -> _LiveRows:
+    index = part.segment.index
+    passage_rows = [i for i, p in enumerate(index.passages) if p.document_id not in part.removed]
+    all_keys = sentence_keys(index.passages)  # the order of the segment's sentence vectors
+    sentence_rows = [i for i, k in enumerate(all_keys) if k.document_id not in part.removed]
+    return _LiveRows(
+        [index.passages[i] for i in passage_rows],
+        np.asarray(passage_rows, dtype=np.int64),
+        [all_keys[i] for i in sentence_rows],
+        np.asarray(sentence_rows, dtype=np.int64),
+    )
+
+
+def _identity(layout: Layout) -> dict[str, str]:
+    """What a version is made of: each segment's checksum and the documents left out of it."""
+    files: dict[str, str] = {}
+    for part in layout:
+        files[part.segment.name] = part.segment.index.manifest.checksum
+        if part.removed:
+            removed = json.dumps(sorted(part.removed)).encode()
+            files[f"{part.segment.name} removed"] = hashlib.sha256(removed).hexdigest()
+    return files
+
+
+def compose(layout: Layout, version: int, corpus: str | None = None) -> LoadedIndex:
+    """The index that version ``version`` answers with: the layout's live passages, searched
+    in each segment's own FAISS index."""
+    if not layout:
+        raise ValueError("a version needs at least one segment with a live document")
+    passages: list[Passage] = []
+    documents: dict[str, Document] = {}
+    keys: list[SentenceKey] = []
+    vectors: list[npt.NDArray[np.float16]] = []
+    parts: list[SearchPart] = []
+    for part in layout:
+        index = part.segment.index
+        live = _live_rows(part)
+        positions = np.full(len(index.passages), -1, dtype=np.int64)
+        positions[live.passage_rows] = np.arange(len(passages), len(passages) + len(live.passages))
+        parts.append(SearchPart(index.parts[0].faiss_index, positions, int((positions < 0).sum())))
+        passages.extend(live.passages)
+        documents.update(
+            (doc_id, doc) for doc_id, doc in index.documents.items() if doc_id not in part.removed
+        )
+        keys.extend(live.keys)
+        vectors.append(index.sentences.vectors[live.sentence_rows])
+    base = layout[0].segment.index.manifest
+    files = _identity(layout)
+    manifest = Manifest(
+        format=FORMAT_VERSION,
+        embedding_model=base.embedding_model,
+        dimension=base.dimension,
+        metric=METRIC,
+        index_type=base.index_type,
+        index_parameters=base.index_parameters,
+        count=len(passages),
+        documents=len(documents),
+        passage_window=base.passage_window,
+        passage_stride=base.passage_stride,
+        corpus_fingerprint=corpus_fingerprint(documents.values()),
+        files=files,
+        checksum=hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        corpus=corpus,
+        version=version,
+    )
+    table = SentenceTable(keys, np.concatenate(vectors), documents)
+    return LoadedIndex(manifest, parts, passages, documents, table)
+
+
+class SegmentStore:
+    """The folder of segments written for documents added after the base index."""
+
+    def __init__(self, directory: Path, embedder: Embedder, spec: IndexSpec) -> None:
+        self.directory = directory
+        self._embedder = embedder
+        # Added segments are small: "auto" gives them an exact flat index whatever the
+        # base uses (an HNSW or IVF index of a few passages would be all overhead).
+        self._spec = replace(spec, index_type="auto")
+
+    def name_for(self, documents: Sequence[Document]) -> str:
+        """The directory name of a segment of ``documents``: a digest of what it holds."""
+        spec = self._spec
+        identity = [
+            FORMAT_VERSION,
+            spec.embedding_model,
+            spec.passage_window,
+            spec.passage_stride,
+            sorted((d.id, document_fingerprint(d)) for d in documents),
+        ]
+        digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+        return SEGMENT_PREFIX + digest[:24]
+
+    def _load(self, name: str) -> Segment:
+        index = load_index(
+            self.directory / name,
+            embedding_model=self._embedder.name,
+            dimension=self._embedder.dimension,
+        )
+        return Segment.of(name, index, mergeable=True)
+
+    def build(self, documents: Sequence[Document], progress: Progress | None = None) -> Segment:
+        """A segment of ``documents``: read back if one was written before, else embedded."""
+        name = self.name_for(documents)
+        if not (self.directory / name / "manifest.json").exists():
+            build_index(documents, self._embedder, self._spec, self.directory / name, progress)
+        return self._load(name)
+
+    def merge(self, parts: Sequence[LayoutPart]) -> Segment:
+        """One segment of the parts' live documents, from the vectors they already hold."""
+        documents: list[Document] = []
+        passages: list[Passage] = []
+        passage_vectors: list[Vectors] = []
+        sentence_vectors: list[npt.NDArray[np.float16]] = []
+        for part in parts:
+            index = part.segment.index
+            live = _live_rows(part)
+            documents.extend(d for i, d in index.documents.items() if i not in part.removed)
+            passages.extend(live.passages)
+            faiss_index = index.parts[0].faiss_index
+            passage_vectors.append(
+                np.stack([faiss_index.reconstruct(int(row)) for row in live.passage_rows])
+                if len(live.passage_rows)
+                else np.zeros((0, faiss_index.d), dtype=np.float32)
+            )
+            sentence_vectors.append(index.sentences.vectors[live.sentence_rows])
+        name = self.name_for(documents)
+        if not (self.directory / name / "manifest.json").exists():
+            contents = IndexContents(
+                documents,
+                passages,
+                np.ascontiguousarray(np.concatenate(passage_vectors), dtype=np.float32),
+                np.concatenate(sentence_vectors),
+            )
+            write_index(contents, self._embedder.name, self._spec, self.directory / name)
+        return self._load(name)
+
+    def cached(self) -> list[str]:
+        """Segments written earlier (by this process or another sharing the folder)."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(
+            path.name
+            for path in self.directory.iterdir()
+            if path.name.startswith(SEGMENT_PREFIX) and (path / "manifest.json").exists()
+        )
+
+    def reuse(self, wanted: Mapping[str, str], layout: Layout) -> Layout:
+        """``layout`` plus written segments that hold only wanted documents it lacks: a
+        restarted replica reads what it embedded before instead of embedding it again."""
+        parts = list(layout)
+        covered = {i for part in layout for i in part.segment.fingerprints if i not in part.removed}
+        in_use = {part.segment.name for part in layout}
+        for name in self.cached():
+            if name in in_use:
+                continue
+            try:
+                segment = self._load(name)
+            except (OSError, ValueError, FactdeskError) as exc:  # damaged: rebuilt, not trusted
+                log.warning("segment %s not reused: %s", name, exc)
+                continue
+            prints = segment.fingerprints
+            if all(wanted.get(i) == p and i not in covered for i, p in prints.items()):
+                parts.append(LayoutPart(segment, frozenset()))
+                covered.update(prints)
+        return tuple(parts)
+
+    def prune(self, keep: set[str]) -> list[str]:
+        """Remove the segments not named in ``keep``; the names removed."""
+        removed = [name for name in self.cached() if name not in keep]
+        for name in removed:
+            shutil.rmtree(self.directory / name, ignore_errors=True)
+        return removed
+
+
+Fetch = Callable[[Sequence[str]], list[Document]]  # the documents of these ids
+
+
+def advance(
+    store: SegmentStore,
+    layout: Layout,
+    wanted: Mapping[str, str],
+    fetch: Fetch,
+    max_segments: int,
+    *,
+    reuse_written: bool = False,
+    progress: Progress | None = None,
+) -> Layout:
+    """The layout of a version holding the documents ``wanted`` (id -> fingerprint), from
+    the previous ``layout``: the documents it lacks embedded into one new segment (only
+    their texts are fetched), removed ones left out, and the added segments merged when
+    there are more than ``max_segments`` of them. ``reuse_written``: first look for
+    segments written before (a restart) that hold documents it lacks."""
+    kept, missing = plan(layout, wanted)
+    if missing and reuse_written:
+        kept, missing = plan(store.reuse(wanted, kept), wanted)
+    if missing:
+        documents = fetch(missing)
+        if {d.id: document_fingerprint(d) for d in documents} != {i: wanted[i] for i in missing}:
+            raise ValueError("the fetched documents are not the ones asked for")
+        kept = (*kept, LayoutPart(store.build(documents, progress), frozenset()))
+    mergeable = [part for part in kept if part.segment.mergeable]
+    if len(mergeable) > max_segments:
+        merged = store.merge(mergeable)
+        kept = (
+            *(part for part in kept if not part.segment.mergeable),
+            LayoutPart(merged, frozenset()),
+        )
+    return kept

@@ -1,0 +1,1 @@
+"""The corpus in the database: documents, their revisions and the index versions they make."""

@@ -1,0 +1,138 @@
+"""Adding, replacing and removing documents, as the routes use it: each change is a new
+corpus version in the database, loaded by this process before the change is answered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from factdesk.core.errors import InvalidInputError
+from index.corpus import Document, document_from, title_from_text
+from index.language import detect_language
+from service.corpus.live import LiveIndex
+from service.corpus.repository import CorpusChange, CorpusRepository, StoredDocument, content_sha256
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+_LANGUAGE_SAMPLE = 5000  # characters: plenty to tell a language, cheap for a long document
+
+
+class DocumentTextError(InvalidInputError):
+    field = "body.text"
+
+
+class DocumentIdError(InvalidInputError):
+    field = "body.id"
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A document as a client gives it: text and whatever metadata it has."""
+
+    text: str
+    id: str | None = None
+    title: str | None = None
+    publisher: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    url: str | None = None
+    language: str | None = None
+    source: str | None = None  # the uploaded file's name
+    metadata_title: str | None = None  # what an HTML or PDF file's metadata calls it
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A change and the version this process answers with once it is loaded."""
+
+    change: CorpusChange
+    version: int
+    passages: Mapping[str, int]  # document id -> passages, in that version
+
+
+def check_document_id(document_id: str) -> str:
+    if not _ID.fullmatch(document_id):
+        raise DocumentIdError(
+            "a document id is 1-200 letters, digits, '.', '_', ':' or '-', starting with a "
+            "letter or digit"
+        )
+    return document_id
+
+
+def build_document(
+    new: NewDocument,
+    default_language: str,
+    language_min_probability: float,
+    document_id: str | None = None,
+) -> Document:
+    """The document to store: its id (given, or from its text), title (given, from the
+    file's metadata, or a first line that reads as one) and language (given or detected)."""
+    text = new.text
+    if not text.strip():
+        raise DocumentTextError("the document has no text")
+    if "\x00" in text:
+        raise DocumentTextError("the document's text contains a NUL character")
+    doc_id = document_id or new.id or f"doc-{content_sha256(text)[:16]}"
+    language = new.language or detect_language(
+        text[:_LANGUAGE_SAMPLE], default_language, language_min_probability
+    )
+    meta: dict[str, object] = {
+        **new.extra,
+        "title": new.title or new.metadata_title or title_from_text(text),
+        "publisher": new.publisher,
+        "authors": list(new.authors),
+        "published": new.published,
+        "url": new.url,
+        "language": language,
+    }
+    return document_from(check_document_id(doc_id), text, meta)
+
+
+def as_new(document: Document, source: str | None = None) -> NewDocument:
+    """A loaded corpus document (a file, a JSONL row) as a document to add."""
+    return NewDocument(
+        text=document.text, id=document.id, title=document.title, publisher=document.publisher,
+        authors=document.authors, published=document.published, url=document.url,
+        language=document.language, source=source, extra=dict(document.extra),
+    )  # fmt: skip
+
+
+class CorpusService:
+    def __init__(
+        self,
+        repository: CorpusRepository,
+        live: LiveIndex,
+        default_language: str,
+        language_min_probability: float,
+    ) -> None:
+        self.repository = repository
+        self._live = live
+        self._default_language = default_language
+        self._min_probability = language_min_probability
+
+    def document(self, new: NewDocument, document_id: str | None = None) -> Document:
+        return build_document(new, self._default_language, self._min_probability, document_id)
+
+    def add(self, new: NewDocument, by: str) -> Applied:
+        document = self.document(new)
+        change = self.repository.add([document], f"added {document.id} by {by}",
+                                     sources=[new.source])  # fmt: skip
+        return self._applied(change)
+
+    def replace(self, document_id: str, new: NewDocument, by: str) -> Applied:
+        document = self.document(new, check_document_id(document_id))
+        change = self.repository.replace(document, f"replaced {document_id} by {by}", new.source)
+        return self._applied(change)
+
+    def remove(self, document_id: str, by: str) -> Applied:
+        change = self.repository.remove([document_id], f"removed {document_id} by {by}")
+        return self._applied(change)
+
+    def get(self, document_id: str) -> StoredDocument | None:
+        return self.repository.get(document_id)
+
+    def _applied(self, change: CorpusChange) -> Applied:
+        # Loaded here before the answer: the client's next request finds the change.
+        snapshot = self._live.refresh()
+        return Applied(change, snapshot.version, snapshot.pipeline.index.passage_counts)

@@ -1,0 +1,184 @@
+"""Documents over HTTP: add, replace, remove and upload, each a new corpus version that the
+server answers with before it replies (fake models, real FAISS, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from service.audit.models import QueryRecord
+from service.keys.repository import Scope
+from tests.fakes import pdf_with_text
+from tests.service.conftest import new_key, runtime_of
+from tests.service.test_api import assert_problem, verify
+
+NORWAY = {
+    "id": "norway-svalbard-station",
+    "title": "Norway opens an Arctic station",
+    "text": "Norway signed the charter of the Svalbard Arctic station on 3 May 2024. Twelve "
+    "scientists from Tromso moved in the same week.",
+    "url": "https://example.org/svalbard",
+    "publisher": "Example News",
+    "published": "2024-05-03",
+}
+CLAIM = "Norway signed the charter of the Svalbard Arctic station."
+
+
+def _add(client: TestClient, document: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/documents", json=document)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _cites(answer: dict[str, Any], document_id: str) -> list[dict[str, Any]]:
+    return [c for c in answer["citations"] if c["document_id"] == document_id]
+
+
+def test_an_added_document_is_searchable_at_once_with_exact_offsets(client: TestClient) -> None:
+    before = verify(client, CLAIM)
+    assert not _cites(before, NORWAY["id"])
+    written = _add(client, NORWAY)
+    assert written["version"] == before["index"]["version"] + 1
+    assert written["document"]["id"] == NORWAY["id"]
+    assert written["document"]["passages"] >= 1
+    assert written["document"]["language"] == "en"  # detected
+
+    after = verify(client, CLAIM)
+    assert after["index"]["version"] == written["version"]
+    assert after["verdict"] == "SUPPORTED"
+    cited = _cites(after, NORWAY["id"])
+    assert cited
+    assert cited[0]["title"] == NORWAY["title"]
+    text = client.get(f"/v1/documents/{NORWAY['id']}/text").json()["text"]
+    for citation in cited:
+        assert text[citation["start"] : citation["end"]] == citation["text"]
+    listed = {d["id"] for d in client.get("/v1/documents").json()["items"]}
+    assert NORWAY["id"] in listed
+    assert len(listed) == 6
+
+
+def test_a_removed_document_is_gone_from_answers_and_lists(client: TestClient) -> None:
+    _add(client, NORWAY)
+    deleted = client.delete(f"/v1/documents/{NORWAY['id']}")
+    assert deleted.status_code == 204
+    version = int(deleted.headers["x-index-version"])
+    answer = verify(client, CLAIM)
+    assert answer["index"]["version"] == version
+    assert not _cites(answer, NORWAY["id"])
+    assert_problem(client.get(f"/v1/documents/{NORWAY['id']}"), 404)
+    assert_problem(client.get(f"/v1/documents/{NORWAY['id']}/text"), 404)
+    assert_problem(client.delete(f"/v1/documents/{NORWAY['id']}"), 404)
+
+
+def test_replacing_a_document_answers_from_its_new_text(client: TestClient) -> None:
+    _add(client, NORWAY)
+    new_text = "Norway postponed the Svalbard Arctic station. No charter exists yet."
+    response = client.put(f"/v1/documents/{NORWAY['id']}", json={**NORWAY, "text": new_text})
+    assert response.status_code == 200, response.text
+    assert response.json()["replaced"] is True
+    assert client.get(f"/v1/documents/{NORWAY['id']}/text").json()["text"] == new_text
+    for citation in _cites(verify(client, CLAIM), NORWAY["id"]):
+        assert citation["text"] in new_text
+    assert_problem(client.put("/v1/documents/nobody", json=NORWAY), 404)
+
+
+def test_duplicates_and_taken_ids_are_conflicts_not_second_copies(client: TestClient) -> None:
+    _add(client, NORWAY)
+    again = assert_problem(client.post("/v1/documents", json={**NORWAY, "id": "copy"}), 409)
+    assert NORWAY["id"] in again["detail"]
+    assert again["errors"][0]["field"] == "body.text"
+    # The same text re-wrapped is the same article.
+    rewrapped = {**NORWAY, "id": "copy", "text": NORWAY["text"].replace(" ", "\n  ")}
+    assert_problem(client.post("/v1/documents", json=rewrapped), 409)
+    taken = assert_problem(client.post("/v1/documents", json={**NORWAY, "text": "Other."}), 409)
+    assert "PUT" in taken["detail"]
+    versions = client.get("/v1/index/versions").json()
+    assert versions["current"] == versions["items"][0]["version"] == 2
+
+
+def test_an_id_is_made_from_the_text_and_a_title_from_a_headline(client: TestClient) -> None:
+    body = _add(
+        client,
+        {"text": "Harbin hosts the eighth China-Russia Expo\n\nThe Expo opened on 17 May."},
+    )
+    assert body["document"]["id"].startswith("doc-")
+    assert body["document"]["title"] == "Harbin hosts the eighth China-Russia Expo"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected_title", "expected_text"),
+    [
+        (
+            "station.html",
+            b"<html><head><title>Arctic station opens</title></head><body><nav>Home | News"
+            b"</nav><article><p>Norway signed the charter of the Svalbard Arctic station on "
+            b"3 May 2024, and twelve scientists from Tromso moved in the same week.</p>"
+            b"</article></body></html>",
+            "Arctic station opens",
+            "Svalbard Arctic station",
+        ),
+        (
+            "station.pdf",
+            pdf_with_text("Norway signed the charter of the Svalbard station.", "Station brief"),
+            "Station brief",
+            "Norway signed the charter of the Svalbard station.",
+        ),
+        ("station.md", b"Norway signed the charter of the station.", None, "the charter"),
+    ],
+)
+def test_uploads_are_read_as_their_kind(
+    client: TestClient, name: str, content: bytes, expected_title: str | None, expected_text: str
+) -> None:
+    response = client.post(
+        "/v1/documents",
+        files={"file": (name, content)},
+        data={"id": "upload", "publisher": "Example News"},
+    )
+    assert response.status_code == 201, response.text
+    document = response.json()["document"]
+    assert (document["title"], document["publisher"]) == (expected_title, "Example News")
+    assert expected_text in client.get("/v1/documents/upload/text").json()["text"]
+
+
+def test_bad_documents_get_one_clear_4xx(client: TestClient) -> None:
+    cases = [
+        (client.post("/v1/documents", json={"text": "   "}), 422, "body.text"),
+        (client.post("/v1/documents", json={"text": "x", "id": "../etc"}), 422, "body.id"),
+        (client.post("/v1/documents", json={"text": "x", "colour": "red"}), 422, "body.colour"),
+        (client.post("/v1/documents", files={"file": ("a.exe", b"MZ")}), 422, None),
+        (client.post("/v1/documents", files={"file": ("a.pdf", b"%PDF-1.4 no")}), 422, None),
+        (client.post("/v1/documents", files={"file": ("a.txt", b"\xff\xfe")}), 422, None),
+        (client.post("/v1/documents", data={"id": "x"}), 422, "body.file"),
+        (client.post("/v1/documents", content=b"text", headers={"content-type": "text/plain"}),
+         422, "body.file"),
+    ]  # fmt: skip
+    for response, status, field in cases:
+        problem = assert_problem(response, status)
+        if field is not None:
+            assert problem["errors"][0]["field"] == field, problem
+
+
+def test_writes_need_the_admin_scope(client: TestClient) -> None:
+    reader = new_key(client, "reader", Scope.READ, Scope.VERIFY)
+    headers = {"Authorization": f"Bearer {reader}"}
+    assert_problem(client.post("/v1/documents", json=NORWAY, headers=headers), 403)
+    assert_problem(client.delete("/v1/documents/pism-spotlight-34-2024", headers=headers), 403)
+    assert client.get("/v1/documents", headers=headers).status_code == 200
+
+
+def test_the_audit_records_the_version_that_answered(client: TestClient) -> None:
+    first = verify(client, CLAIM)
+    _add(client, NORWAY)
+    second = verify(client, CLAIM)
+    runtime = runtime_of(client)
+    with runtime.engine.connect() as connection:
+        found = connection.execute(select(QueryRecord.id, QueryRecord.index_version))
+        rows = {record_id: version for record_id, version in found}
+    assert rows[first["id"]] == first["index"]["version"] == 1
+    assert rows[second["id"]] == second["index"]["version"] == 2
+    record = client.get(f"/v1/queries/{second['id']}").json()
+    assert record["response"]["index"]["version"] == 2
