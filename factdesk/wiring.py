@@ -52,6 +52,7 @@ def index_spec(settings: Settings) -> IndexSpec:
         hnsw_ef_search=index.hnsw_ef_search,
         ivf_nlist=index.ivf_nlist,
         ivf_nprobe=index.ivf_nprobe,
+        passage_vectors=index.passage_vectors,
     )
 
 

@@ -36,10 +36,10 @@ from factdesk.core.errors import UnavailableError
 from factdesk.core.files import read_jsonl, sha256_file, write_jsonl
 from index.backends import backend_named, build_vector_index
 from index.corpus import Document, corpus_fingerprint
-from index.embedding import Embedder, Vectors
+from index.embedding import Embedder, Vectors, normalise
 from index.passages import Passage, build_passages
 from index.segment import Span
-from index.sentences import IndexedSentence, SentenceTable, sentence_keys
+from index.sentences import IndexedSentence, SentenceKey, SentenceTable, sentence_keys
 
 FORMAT_VERSION = 2
 METRIC = "inner_product"
@@ -76,6 +76,9 @@ class IndexSpec:
     hnsw_ef_search: int
     ivf_nlist: int  # 0: 4 * sqrt(n)
     ivf_nprobe: int
+    # How a passage gets its vector: "encode" embeds its text; "sentence_mean" averages its
+    # sentences' vectors, which are computed anyway, so a build makes one encoder pass.
+    passage_vectors: str = "encode"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Manifest:
     # The corpus version (index/versions.py) this index answers for; None for a directory
     # built by `factdesk index build`, which is one segment of whichever version uses it.
     version: int | None = None
+    passage_vectors: str = "encode"  # IndexSpec.passage_vectors it was built with
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -168,12 +172,42 @@ def build_index(
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists: index artifacts are immutable, choose a new dir")
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
-    vectors = _embed(embedder, [p.text for p in passages], "passages", progress)
     by_id = {d.id: d for d in documents}
-    sentences = [by_id[k.document_id].text[k.start : k.end] for k in sentence_keys(passages)]
-    sentence_vectors = _embed(embedder, sentences, "sentences", progress).astype(np.float16)
-    contents = IndexContents(list(documents), passages, vectors, sentence_vectors)
+    keys = sentence_keys(passages)
+    if spec.passage_vectors == "sentence_mean":
+        texts = [by_id[k.document_id].text[k.start : k.end] for k in keys]
+        sentence_vectors = _embed(embedder, texts, "sentences", progress)
+        vectors = _mean_of_sentences(passages, keys, sentence_vectors)
+    elif spec.passage_vectors == "encode":
+        vectors = _embed(embedder, [p.text for p in passages], "passages", progress)
+        texts = [by_id[k.document_id].text[k.start : k.end] for k in keys]
+        sentence_vectors = _embed(embedder, texts, "sentences", progress)
+    else:
+        raise ValueError(
+            f"passage_vectors must be encode or sentence_mean, not {spec.passage_vectors!r}"
+        )
+    contents = IndexContents(
+        list(documents), passages, vectors, sentence_vectors.astype(np.float16)
+    )
     return write_index(contents, embedder.name, spec, out_dir, corpus)
+
+
+def _mean_of_sentences(
+    passages: Sequence[Passage], keys: Sequence[SentenceKey], sentence_vectors: Vectors
+) -> Vectors:
+    """Each passage's vector as the normalised mean of its sentences' vectors."""
+    row_of = {key: row for row, key in enumerate(keys)}
+    means = (
+        np.stack(
+            [
+                sentence_vectors[[row_of[k] for k in sentence_keys([p])]].mean(axis=0)
+                for p in passages
+            ]
+        )
+        if passages
+        else np.zeros((0, sentence_vectors.shape[1]), dtype=np.float32)
+    )
+    return normalise(means)
 
 
 @dataclass(frozen=True)
@@ -225,6 +259,7 @@ def write_index(
         checksum=_combined(files),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         corpus=corpus,
+        passage_vectors=spec.passage_vectors,
     )
     (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     for path in staging.iterdir():

@@ -17,17 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from factdesk.core.errors import BusyError
-from verify.verifier import Verification
+from verify.verifier import ClaimRequest, Verification
 
 log = logging.getLogger("factdesk")
 
-VerifyMany = Callable[[Sequence[tuple[str, int | None]]], list[Verification]]
+VerifyMany = Callable[[Sequence[ClaimRequest]], list[Verification]]
 
 
 @dataclass
 class _Job:
-    claim: str
-    top_k: int | None
+    request: ClaimRequest
     future: asyncio.Future[Verification]
     loop: asyncio.AbstractEventLoop
 
@@ -79,14 +78,14 @@ class VerifyBatcher:
                 drain_s,
             )
 
-    async def verify(self, claim: str, top_k: int | None) -> Verification:
+    async def verify(self, request: ClaimRequest) -> Verification:
         if self._closed:
             raise RuntimeError("the verifier has shut down")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Verification] = loop.create_future()
         self._pending += 1
         try:
-            self._queue.put(_Job(claim, top_k, future, loop))
+            self._queue.put(_Job(request, future, loop))
             return await future
         finally:
             self._pending -= 1
@@ -123,7 +122,7 @@ class VerifyBatcher:
         if self._on_batch is not None:
             self._on_batch(len(batch))
         try:
-            results = self._verify_many([(job.claim, job.top_k) for job in batch])
+            results = self._verify_many([job.request for job in batch])
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].resolve(exc)

@@ -37,6 +37,14 @@ class VerifyRequest(BaseModel):
         le=50,
         description="How many passages to retrieve and judge (default: server setting).",
     )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}$",
+        description="The claim's language (ISO 639-1), instead of detecting it: a short "
+        "claim is hard to place. A language no judge reads is answered NOT_ENOUGH_INFO "
+        "(language_not_supported).",
+        examples=["en"],
+    )
 
     @field_validator("claim", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from factdesk.wiring import Pipeline
 from service.batching import VerifyBatcher
 from verify.claim_text import check_claim
-from verify.verifier import Verification
+from verify.verifier import ClaimRequest, Verification
 
 
 class VerificationService:
@@ -25,25 +25,21 @@ class VerificationService:
     def queued_claims(self) -> int:
         return self._batcher.pending
 
-    async def verify(self, claim: str, top_k: int) -> Verification:
+    async def verify(self, request: ClaimRequest) -> Verification:
         # Refused here, not in the batch: one non-claim must not fail the claims batched with it.
-        claim = check_claim(claim)
+        request = request._replace(claim=check_claim(request.claim))
         self._batcher.admit(1)
-        return await self._timed(claim, top_k)
+        return await self._timed(request)
 
-    async def verify_each(
-        self, requests: Sequence[tuple[str, int]]
-    ) -> list[Verification | Exception]:
+    async def verify_each(self, requests: Sequence[ClaimRequest]) -> list[Verification | Exception]:
         """Verify every claim (they share model passes); a claim's own error stands in its
         place instead of failing the others. The queue must have room for all of them."""
         self._batcher.admit(len(requests))
 
-        async def one(claim: str, top_k: int) -> Verification:
-            return await self._timed(check_claim(claim), top_k)
+        async def one(request: ClaimRequest) -> Verification:
+            return await self._timed(request._replace(claim=check_claim(request.claim)))
 
-        results = await asyncio.gather(
-            *(one(claim, top_k) for claim, top_k in requests), return_exceptions=True
-        )
+        results = await asyncio.gather(*(one(r) for r in requests), return_exceptions=True)
         answers: list[Verification | Exception] = []
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, Exception):
@@ -51,10 +47,10 @@ class VerificationService:
             answers.append(result)
         return answers
 
-    async def _timed(self, claim: str, top_k: int) -> Verification:
+    async def _timed(self, request: ClaimRequest) -> Verification:
         # took_ms is this claim's own time, its wait in the queue included, not its batch's.
         started = time.perf_counter()
-        verification = await self._batcher.verify(claim, top_k)
+        verification = await self._batcher.verify(request)
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return dataclasses.replace(verification, took_ms=took_ms)
 

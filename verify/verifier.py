@@ -18,6 +18,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -92,6 +93,18 @@ def _unreadable(claim: str, language: str, readable: Sequence[str]) -> Verificat
     )
     reason = VerdictReason(Reason.LANGUAGE_NOT_SUPPORTED, detail)
     return Verification(claim, Verdict.NOT_ENOUGH_INFO, 0.0, (), 0.0, (), reason, language)
+
+
+class ClaimRequest(NamedTuple):
+    """One claim to verify; ``language`` is the client's word for it (ISO 639-1), which
+    stands instead of detection."""
+
+    claim: str
+    top_k: int | None = None
+    language: str | None = None
+
+
+Requests = Sequence[ClaimRequest | tuple[str, int | None]]
 
 
 @dataclass(frozen=True)
@@ -172,23 +185,26 @@ class Verifier:
         self.config = config
         self.cache: AnswerCache[Verification] = AnswerCache(config.answer_cache_size)
 
-    def verify(self, claim: str, top_k: int | None = None) -> Verification:
-        return self.verify_many([(claim, top_k)])[0]
+    def verify(
+        self, claim: str, top_k: int | None = None, language: str | None = None
+    ) -> Verification:
+        return self.verify_many([ClaimRequest(claim, top_k, language)])[0]
 
-    def verify_many(self, requests: Sequence[tuple[str, int | None]]) -> list[Verification]:
+    def verify_many(self, requests: Requests) -> list[Verification]:
         """Verify several claims together: one embedding pass and one stance-model pass.
 
         The answers are those ``verify`` gives one at a time; batching only shares the
         models' fixed costs between claims that arrive together.
         """
         started = time.perf_counter()
-        for claim, _ in requests:
-            check_claim(claim)
+        claims = [ClaimRequest(*request) for request in requests]
+        for request in claims:
+            check_claim(request.claim)
         results: dict[int, Verification] = {}
         todo: list[tuple[int, str, tuple[str, int]]] = []
         languages: dict[int, str] = {}
-        for position, (claim, top_k) in enumerate(requests):
-            language = languages[position] = detect_language(
+        for position, (claim, top_k, given) in enumerate(claims):
+            language = languages[position] = given or detect_language(
                 claim, self.config.languages[0], self.config.language_min_probability
             )
             if language not in self.config.languages:

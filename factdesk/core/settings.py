@@ -118,6 +118,11 @@ class IndexSettings(BaseSettings):
     hnsw_ef_search: int = Field(64, ge=8, description="HNSW query-time search width.")
     ivf_nlist: int = Field(0, ge=0, description="0: 4 * sqrt(passages).")
     ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query.")
+    passage_vectors: Literal["encode", "sentence_mean"] = Field(
+        "encode",
+        description="A passage's vector: its text embedded (encode), or the mean of its "
+        "sentences' vectors (sentence_mean: one encoder pass per build instead of two).",
+    )
 
 
 class EmbeddingSettings(BaseSettings):

@@ -33,7 +33,7 @@ from service.schemas import (
     VerifyResponse,
 )
 from service.verification import VerificationService
-from verify.verifier import Verification
+from verify.verifier import ClaimRequest, Verification
 
 router = APIRouter(
     prefix="/v1",
@@ -120,7 +120,7 @@ async def verify_claim(
     metrics: MetricsDep,
 ) -> VerifyResponse:
     top_k = body.top_k or verification.default_top_k
-    answer = await verification.verify(body.claim, top_k)
+    answer = await verification.verify(ClaimRequest(body.claim, top_k, body.language))
     return await _recorded(answer, top_k, request, caller, verification, audit, metrics)
 
 
@@ -148,10 +148,14 @@ async def verify_batch(
     if len(body.claims) > limit:
         raise BatchTooLargeError(f"at most {limit} claims per batch; got {len(body.claims)}")
     authenticator.charge(caller, len(body.claims) - 1)  # the request itself counted one
-    requests = [(item.claim, item.top_k or verification.default_top_k) for item in body.claims]
+    requests = [
+        ClaimRequest(item.claim, item.top_k or verification.default_top_k, item.language)
+        for item in body.claims
+    ]
     answers = await verification.verify_each(requests)
     results: list[BatchItem] = []
-    for position, (answer, (_, top_k)) in enumerate(zip(answers, requests, strict=True)):
+    for position, (answer, claim) in enumerate(zip(answers, requests, strict=True)):
+        top_k = claim.top_k or verification.default_top_k
         try:
             if isinstance(answer, Exception):
                 raise answer

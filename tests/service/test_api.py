@@ -273,3 +273,22 @@ def test_a_short_english_claim_is_not_taken_for_a_foreign_one(
     client: TestClient, claim: str
 ) -> None:
     assert verify(client, claim)["language"] == "en"
+
+
+def test_the_client_may_say_which_language_a_claim_is_in(client: TestClient) -> None:
+    # "Putin Xi Beijing." detects as something else or English by chance; the client knows.
+    said_russian = verify(client, "Putin signed the deal in Beijing.", language="ru")
+    assert said_russian["language"] == "ru"
+    assert said_russian["reason"]["code"] == "language_not_supported"
+    said_english = verify(client, "Putin und Xi signed the statement.", language="en")
+    assert said_english["language"] == "en"
+    assert said_english["reason"]["code"] != "language_not_supported"
+    batch = client.post(
+        "/v1/verify/batch",
+        json={"claims": [{"claim": "Putin signed the deal.", "language": "fr"}]},
+    ).json()
+    assert batch["results"][0]["answer"]["language"] == "fr"
+    problem = assert_problem(
+        client.post("/v1/verify", json={"claim": "Putin signed it.", "language": "Russian"}), 422
+    )
+    assert problem["errors"][0]["field"] == "body.language"

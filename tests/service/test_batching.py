@@ -6,7 +6,7 @@ import pytest
 
 from service.batching import VerifyBatcher
 from verify.verdict import Reason, Verdict
-from verify.verifier import VerdictReason, Verification
+from verify.verifier import ClaimRequest, VerdictReason, Verification
 
 
 class SlowVerifier:
@@ -16,15 +16,15 @@ class SlowVerifier:
         self.release = threading.Event()
         self.batches: list[list[str]] = []
 
-    def verify_many(self, requests: Sequence[tuple[str, int | None]]) -> list[Verification]:
-        self.batches.append([claim for claim, _ in requests])
+    def verify_many(self, requests: Sequence[ClaimRequest]) -> list[Verification]:
+        self.batches.append([r.claim for r in requests])
         if len(self.batches) == 1:
             self.release.wait(timeout=10)
-        if any(claim == "boom" for claim, _ in requests):
+        if any(r.claim == "boom" for r in requests):
             raise RuntimeError("model failure")
         return [
             Verification(claim, Verdict.SUPPORTED, float(top_k or 0), (), 1.0, (), REASON)
-            for claim, top_k in requests
+            for claim, top_k, _ in requests
         ]
 
 
@@ -32,9 +32,9 @@ REASON = VerdictReason(Reason.SUPPORTED_BY_EVIDENCE, "decided by evidence in d1"
 
 
 async def _gather(batcher: VerifyBatcher, claims: list[str]) -> list[object]:
-    first = asyncio.ensure_future(batcher.verify("first", 1))
+    first = asyncio.ensure_future(batcher.verify(ClaimRequest("first", 1)))
     await asyncio.sleep(0.05)  # the worker is now busy with "first"
-    rest = [asyncio.ensure_future(batcher.verify(c, i)) for i, c in enumerate(claims)]
+    rest = [asyncio.ensure_future(batcher.verify(ClaimRequest(c, i))) for i, c in enumerate(claims)]
     await asyncio.sleep(0.05)
     return await asyncio.gather(first, *rest, return_exceptions=True)
 
@@ -77,12 +77,12 @@ def test_close_finishes_what_is_queued() -> None:
     batcher = VerifyBatcher(fake.verify_many, max_batch=2)
 
     async def scenario() -> Verification:
-        return await batcher.verify("x", 5)
+        return await batcher.verify(ClaimRequest("x", 5))
 
     assert asyncio.run(scenario()).confidence == 5.0
     batcher.close()
     with pytest.raises(RuntimeError, match="shut down"):
-        asyncio.run(asyncio.wait_for(batcher.verify("late", 1), timeout=1))
+        asyncio.run(asyncio.wait_for(batcher.verify(ClaimRequest("late", 1)), timeout=1))
 
 
 def test_a_full_queue_refuses_more_work_at_once_with_retry_after() -> None:
@@ -92,7 +92,9 @@ def test_a_full_queue_refuses_more_work_at_once_with_retry_after() -> None:
     batcher = VerifyBatcher(slow.verify_many, max_batch=4, max_queued=2)
 
     async def scenario() -> None:
-        waiting = [asyncio.ensure_future(batcher.verify(f"c{i}", 1)) for i in range(2)]
+        waiting = [
+            asyncio.ensure_future(batcher.verify(ClaimRequest(f"c{i}", 1))) for i in range(2)
+        ]
         await asyncio.sleep(0.05)
         assert batcher.pending == 2
         with pytest.raises(BusyError) as refused:
