@@ -38,7 +38,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     FACTDESK_HOST=0.0.0.0 \
     FACTDESK_PORT=8000 \
     FACTDESK_INDEX_DIR=/app/index-sample \
-    FACTDESK_DATABASE_URL=sqlite:////app/var/factdesk.db
+    FACTDESK_DATABASE_URL=sqlite:////app/var/factdesk.db \
+    FACTDESK_SEGMENTS_DIR=/app/var/segments
 RUN mkdir -p /app/var
 VOLUME ["/app/var"]
 EXPOSE 8000

@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	# The local CPU build of torch, before anything that depends on torch: otherwise pip
 	# resolves torch from the registry and pulls several GB of CUDA packages.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,multilingual]'
 	touch $(STAMP)
 
 install: $(STAMP)

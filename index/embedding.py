@@ -19,7 +19,12 @@ class Embedder(Protocol):
     def dimension(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """Shape (len(texts), dimension), each row of unit length."""
+        """Shape (len(texts), dimension), each row of unit length: passages, sentences."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """As ``embed``, for claims: a model trained with a query prompt ("query: " for E5)
+        gets it here, and its passage prompt in ``embed``."""
         ...
 
 
@@ -64,6 +69,11 @@ class SentenceTransformerEmbedder:
         if dimension is None:
             raise ValueError(f"embedding model {reference!r} does not declare its dimension")
         self._dimension = int(dimension)
+        # The prompts the model was trained with, from its own folder's configuration
+        # (config_sentence_transformers.json): E5 reads "query: " and "passage: ".
+        prompts = getattr(self._model, "prompts", None) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
 
     @property
     def name(self) -> str:
@@ -74,12 +84,19 @@ class SentenceTransformerEmbedder:
         return self._dimension
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, self._passage_prompt)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, self._query_prompt)
+
+    def _encode(self, texts: Sequence[str], prompt_name: str | None) -> Vectors:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
         self._torch.set_num_threads(self._threads)
         with self._torch.autocast("cpu", dtype=self._torch.bfloat16, enabled=self.bf16):
             vectors = self._model.encode(
                 list(texts),
+                prompt_name=prompt_name,
                 batch_size=self._batch_size,
                 convert_to_numpy=True,
                 normalize_embeddings=True,

@@ -107,7 +107,9 @@ def _live_index(
     index = settings.index
 
     def assemble(loaded: LoadedIndex) -> Pipeline:
-        return assemble_pipeline(settings, base.embedder, loaded, base.stance)
+        return assemble_pipeline(
+            settings, base.embedder, loaded, base.stance, other_judges=base.other_judges
+        )
 
     def swapped(snapshot: Snapshot) -> None:
         manifest = snapshot.pipeline.index.manifest

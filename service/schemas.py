@@ -142,6 +142,11 @@ class VerifyResponse(BaseModel):
         "model does not read is answered NOT_ENOUGH_INFO with `language_not_supported`."
     )
     index: IndexInfo
+    judge: str | None = Field(
+        default=None,
+        description="The stance model that judged the claim: the English one, or the "
+        "multilingual one for a claim in another language; null when none judged it.",
+    )
     models: ModelsInfo
     took_ms: float
 

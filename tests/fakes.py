@@ -71,19 +71,25 @@ class HashingEmbedder:
         out[:, 0] += 1e-3  # no zero vectors
         return normalise(out)
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.embed(texts)
+
 
 class FakeStanceModel:
     """A fixed stance per pair, from a keyword table: a plain keyword is looked for in the
     claim, an "evidence:" keyword in the evidence. First match wins."""
 
-    def __init__(self, by_keyword: dict[str, Stance], default: Stance = Stance.NEUTRAL) -> None:
+    def __init__(
+        self, by_keyword: dict[str, Stance], default: Stance = Stance.NEUTRAL, name: str = "fake"
+    ) -> None:
         self._by_keyword = by_keyword
         self._default = default
+        self._name = name
         self.calls: list[int] = []
 
     @property
     def identity(self) -> dict[str, str]:
-        return {"name": "fake", "checksum": "0"}
+        return {"name": self._name, "checksum": "0"}
 
     def _stance(self, pair: StancePair) -> Stance:
         for keyword, stance in self._by_keyword.items():

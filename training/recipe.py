@@ -234,6 +234,54 @@ _NEWS_SOURCES = _resized(
     {name: change for name, change in _NEWS_CAPS.items() if change},
 )
 
+# A judge that reads a claim in one language against evidence in another, on the
+# multilingual-e5-small backbone (`factdesk models convert-e5`): English NLI and
+# claim/evidence rows, Chinese OCNLI and German XNLI. OCNLI and XNLI are non-commercial, so
+# a model of this recipe is too (its name says so). Russian and French are zero-shot.
+_MULTILINGUAL_SOURCES: tuple[Source, ...] = (
+    *_resized(
+        tuple(
+            s
+            for s in DEFAULT_SOURCES
+            if s.name
+            in {
+                "mnli_dev_matched",
+                "lingnli_train",
+                "snli_dev",
+                "negation_mnli",
+                "fever_nli_dev",
+                "fool_me_twice_dev",
+                "check_covid_train",
+                "wice_dev",
+                "covidfact_train",
+                "healthver_dev",
+            }
+        ),
+        {
+            "mnli_dev_matched": {"cap": 6000},
+            "lingnli_train": {"cap": 4000},
+            "snli_dev": {"cap": 2000},
+            "negation_mnli": {"cap": 500},
+            "fever_nli_dev": {"cap": 3000, "repeat": 1},
+            "fool_me_twice_dev": {"repeat": 1},
+            "check_covid_train": {"repeat": 1},
+            "covidfact_train": {"cap": 1500},
+            "healthver_dev": {"repeat": 1},
+        },
+    ),
+    Source(
+        "ocnli_train",
+        "multilingual/ocnli_train_NONCOMMERCIAL.jsonl",
+        licence="CC BY-NC 2.0 (non-commercial)",
+    ),
+    Source(
+        "xnli_de_train",
+        "multilingual/xnli_de_train_NONCOMMERCIAL.jsonl",
+        repeat=2,
+        licence="CC BY-NC 4.0 (non-commercial)",
+    ),
+)
+
 RECIPES: dict[str, Recipe] = {
     "base": Recipe(
         "base",
@@ -276,5 +324,22 @@ RECIPES: dict[str, Recipe] = {
         crossing_sources=tuple(
             s for s in DEFAULT_SOURCES if s.name in {"snli_dev", "snli_test", "snli_train_sample"}
         ),
+    ),
+    "multilingual": Recipe(
+        "multilingual",
+        _MULTILINGUAL_SOURCES,
+        HyperParameters(
+            learning_rate=5e-5,
+            augment_limit=1000,
+            unrelated_neutrals=3000,
+            crossed_neutrals=3000,
+            seed=20240519,
+        ),
+        summary=(
+            "a fresh head on multilingual-e5-small: English NLI and claim/evidence rows, "
+            "Chinese OCNLI and German XNLI (non-commercial), unrelated-evidence and crossed "
+            "neutrals"
+        ),
+        crossing_sources=tuple(s for s in DEFAULT_SOURCES if s.name in {"snli_dev", "snli_test"}),
     ),
 }

@@ -112,12 +112,14 @@ def train(
     init: Path | None = None,
     backbone_name: str | None = None,
     crossing_sources: Sequence[Source] = (),
+    device: str = "auto",
 ) -> Path:
     """Train (or resume) and return the directory of the finished model.
 
     With ``init`` the run continues that stance model (same label head) instead of starting
-    a fresh head on ``backbone``.
+    a fresh head on ``backbone``. ``device``: "auto" (CUDA when there is one), "cpu", "cuda".
     """
+    device = training_device(device)
     torch.set_num_threads(threads)
     torch.manual_seed(hp.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +145,7 @@ def train(
         label2id={v: k for k, v in ID2LABEL.items()},
         dtype=torch.float32,
     )
+    model.to(device)
     if hp.freeze_word_embeddings:
         # Fine-tuning the 30k x d vocabulary matrix costs a third of each step on the CPU
         # and barely moves accuracy: the encoder layers carry the task.
@@ -169,11 +172,15 @@ def train(
     state_path = checkpoint_dir / "state.pt"
     start_step = 0
     if state_path.exists():
-        start_step = _resume(state_path, total_steps, len(pairs), model, optimizer, scheduler)
+        start_step = _resume(
+            state_path, total_steps, len(pairs), model, optimizer, scheduler, device
+        )
         log(f"resuming at step {start_step}/{total_steps}")
 
     # Without native bf16 (AVX512-BF16 / AMX) autocast emulates it, about 20x slower than fp32.
-    use_bf16 = hp.bf16_autocast and native_bf16()
+    use_bf16 = hp.bf16_autocast and (
+        torch.cuda.is_bf16_supported() if device == "cuda" else native_bf16()
+    )
     config = {
         "recipe": recipe,
         "bf16_autocast_used": use_bf16,
@@ -181,6 +188,7 @@ def train(
         "init": _init_record(init),
         "hyper_parameters": dataclasses.asdict(hp),
         "threads": threads,
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
         "total_steps": total_steps,
         "pairs": len(pairs),
         **made,
@@ -202,10 +210,10 @@ def train(
         batch = [pairs[i] for i in schedule[step]]
         encoded = encode_pairs(
             tokenizer, [p.premise for p in batch], [p.hypothesis for p in batch], hp.max_length
-        )
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        ).to(device)
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=use_bf16):
             logits = model(**encoded).logits
-        loss = marginal_nll(logits, allowed_mask(batch))
+        loss = marginal_nll(logits.float(), allowed_mask(batch).to(device))
         loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -236,6 +244,7 @@ def train(
                     "optimizer": optimizer.state_dict(),
                     "scheduler": scheduler.state_dict(),
                     "rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state() if device == "cuda" else None,
                     "step": done,
                     "total_steps": total_steps,
                     "pairs": len(pairs),
@@ -247,7 +256,7 @@ def train(
     final_dir.mkdir(exist_ok=True)
     model.eval()
     # fp16 halves the shipped size; the loader casts back to fp32 for CPU inference.
-    model.half().save_pretrained(final_dir, safe_serialization=True)
+    model.half().cpu().save_pretrained(final_dir, safe_serialization=True)
     tokenizer.save_pretrained(final_dir)
     (final_dir / "training.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     log(f"model written to {final_dir}")
@@ -296,11 +305,28 @@ def _schedule(lengths: Sequence[int], hp: HyperParameters, total_steps: int) -> 
     return schedule[:total_steps]
 
 
+def training_device(device: str) -> str:
+    """ "auto": CUDA when PyTorch sees a GPU, else the CPU; the CPU path needs no GPU ever."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda, but PyTorch sees no CUDA device here")
+    return device
+
+
 def _resume(
-    state_path: Path, total_steps: int, pair_count: int, model: Any, optimizer: Any, scheduler: Any
+    state_path: Path,
+    total_steps: int,
+    pair_count: int,
+    model: Any,
+    optimizer: Any,
+    scheduler: Any,
+    device: str,
 ) -> int:
     """Restore a checkpoint of this very run; returns the step to continue from."""
-    state = torch.load(state_path, weights_only=False)
+    state = torch.load(state_path, weights_only=False, map_location=device)
     if state["total_steps"] != total_steps or state["pairs"] != pair_count:
         raise RuntimeError(
             f"checkpoint in {state_path.parent} is for a different run "
@@ -309,5 +335,7 @@ def _resume(
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"])
+    torch.set_rng_state(state["rng"].cpu())
+    if device == "cuda" and state.get("cuda_rng") is not None:
+        torch.cuda.set_rng_state(state["cuda_rng"].cpu())
     return int(state["step"])

@@ -83,13 +83,14 @@ class Verification:
     reason: VerdictReason
     language: str | None = None  # of the claim, as detected (index/language.py)
     index: Manifest | None = None  # the index (and corpus version) that answered
+    judge: str | None = None  # the stance model that judged it (None: no judgment made)
 
 
 def _unreadable(claim: str, language: str, readable: Sequence[str]) -> Verification:
     """NOT_ENOUGH_INFO for a claim the stance model cannot read: no judgment, no citations."""
     detail = (
-        f"the claim is in {language!r}; the stance model reads {', '.join(readable)} only, "
-        "so no verdict is given"
+        f"the claim is in {language!r}; the stance models here read {', '.join(readable)} "
+        "only, so no verdict is given"
     )
     reason = VerdictReason(Reason.LANGUAGE_NOT_SUPPORTED, detail)
     return Verification(claim, Verdict.NOT_ENOUGH_INFO, 0.0, (), 0.0, (), reason, language)
@@ -127,6 +128,24 @@ class VerifierConfig:
     language_min_probability: float  # index/language.py: how sure to call a claim foreign
 
 
+@dataclass(frozen=True, eq=False)
+class Judge:
+    """A stance model, the languages it reads and the verdict thresholds fitted for it. The
+    verifier's own model is the first judge; a multilingual one may judge the claims in
+    languages the first does not read."""
+
+    model: StanceModel
+    languages: tuple[str, ...]
+    rule: VerdictRule
+    # verify.topic matches the claim's names and words in the evidence: it reads a claim
+    # and evidence in one language, so a cross-lingual judge goes without it.
+    topic_gate: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.model.identity.get("name", "")
+
+
 @dataclass(eq=False)  # one per sentence and claim: compared, and hashed, by identity
 class _Candidate:
     """A sentence of the retrieved passages, as the stance model reads and a citation cites it."""
@@ -161,6 +180,7 @@ class _ClaimWork:
 
     claim: str
     cache_key: tuple[str, int]
+    judge: int  # position in Verifier.judges
     hits: list[PassageHit]
     candidates: dict[SentenceKey, _Candidate]  # the hits' distinct sentences, first seen first
     chosen: list[_Candidate] = field(default_factory=list)  # to be judged
@@ -177,13 +197,26 @@ class Verifier:
         stance_model: StanceModel,
         config: VerifierConfig,
         retriever: PassageRetriever,
+        other_judges: Sequence[Judge] = (),
     ) -> None:
         self._embedder = embedder
         self._index = index
         self._retriever = retriever
         self._stance = stance_model
         self.config = config
-        self.cache: AnswerCache[Verification] = AnswerCache(config.answer_cache_size)
+        self.judges = (Judge(stance_model, config.languages, config.rule), *other_judges)
+        # One cache per judge: the same words answered by another judge are another answer.
+        self._caches: list[AnswerCache[Verification]] = [
+            AnswerCache(config.answer_cache_size) for _ in self.judges
+        ]
+        self.cache = self._caches[0]
+        self._readable = tuple(dict.fromkeys(lang for j in self.judges for lang in j.languages))
+
+    def _judge_for(self, language: str) -> int | None:
+        for position, judge in enumerate(self.judges):
+            if language in judge.languages:
+                return position
+        return None
 
     def verify(
         self, claim: str, top_k: int | None = None, language: str | None = None
@@ -201,34 +234,35 @@ class Verifier:
         for request in claims:
             check_claim(request.claim)
         results: dict[int, Verification] = {}
-        todo: list[tuple[int, str, tuple[str, int]]] = []
+        todo: list[tuple[int, str, tuple[str, int], int]] = []
         languages: dict[int, str] = {}
         for position, (claim, top_k, given) in enumerate(claims):
             language = languages[position] = given or detect_language(
                 claim, self.config.languages[0], self.config.language_min_probability
             )
-            if language not in self.config.languages:
-                results[position] = _unreadable(claim, language, self.config.languages)
+            judge = self._judge_for(language)
+            if judge is None:
+                results[position] = _unreadable(claim, language, self._readable)
                 continue
             key = claim_key(claim, top_k or self.config.default_top_k)
-            cached = self.cache.get(key)
+            cached = self._caches[judge].get(key)
             if cached is not None:
                 results[position] = dataclasses.replace(cached, claim=claim)
             else:
-                todo.append((position, claim, key))
+                todo.append((position, claim, key, judge))
         if todo:
-            queries = self._embedder.embed([claim for _, claim, _ in todo])
+            queries = self._embedder.embed_queries([claim for _, claim, _, _ in todo])
             works = [
-                self._retrieve(claim, key, queries[row : row + 1])
-                for row, (_, claim, key) in enumerate(todo)
+                self._retrieve(claim, key, judge, queries[row : row + 1])
+                for row, (_, claim, key, judge) in enumerate(todo)
             ]
             self._judge_chosen(works)
             for work in works:
                 work.evidence = self._evidence(work)
             self._rejudge_evidence(works)
-            for (position, _, _), work in zip(todo, works, strict=True):
+            for (position, _, _, _), work in zip(todo, works, strict=True):
                 verification = self._decide(work)
-                self.cache.put(work.cache_key, verification)
+                self._caches[work.judge].put(work.cache_key, verification)
                 results[position] = verification
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return [
@@ -250,11 +284,17 @@ class Verifier:
             identity["context"] = SENTENCE_CONTEXT_IDENTITY
         if self.config.topic_gate:
             identity["topic"] = TOPIC_GATE_IDENTITY
+        for judge in self.judges[1:]:
+            identity[f"judge:{','.join(judge.languages)}"] = (
+                f"{judge.name} ({judge.model.identity.get('checksum', '')})"
+            )
         return identity
 
     # --- 1 and 2: retrieve, and choose what to judge
 
-    def _retrieve(self, claim: str, cache_key: tuple[str, int], query: np.ndarray) -> _ClaimWork:
+    def _retrieve(
+        self, claim: str, cache_key: tuple[str, int], judge: int, query: np.ndarray
+    ) -> _ClaimWork:
         hits = self._retriever.retrieve(claim, query, cache_key[1])
         candidates: dict[SentenceKey, _Candidate] = {}
         for hit in hits:
@@ -263,7 +303,7 @@ class Verifier:
                     candidates[scored.sentence.key] = self._candidate(
                         scored.sentence, scored.relevance
                     )
-        work = _ClaimWork(claim, cache_key, hits, candidates)
+        work = _ClaimWork(claim, cache_key, judge, hits, candidates)
         work.chosen = self._choose(work)
         return work
 
@@ -294,16 +334,20 @@ class Verifier:
 
     # --- 3: judge
 
-    def _predict(self, pairs: Sequence[StancePair]) -> Probabilities:
-        if not pairs:
-            return np.zeros((0, len(STANCES)), np.float32)
-        return self._stance.predict(pairs)
+    def _predict(self, pairs: Sequence[StancePair], judges: Sequence[int]) -> Probabilities:
+        """Each pair judged by its claim's judge: one pass per judge that has pairs."""
+        out = np.zeros((len(pairs), len(STANCES)), np.float32)
+        for judge in sorted(set(judges)):
+            rows = [i for i, j in enumerate(judges) if j == judge]
+            out[rows] = self.judges[judge].model.predict([pairs[i] for i in rows])
+        return out
 
     def _judge_chosen(self, works: Sequence[_ClaimWork]) -> None:
         """One stance-model pass over every claim's chosen sentences."""
         chosen = [(work, candidate) for work in works for candidate in work.chosen]
         pairs = [StancePair(candidate.premise, work.claim) for work, candidate in chosen]
-        for (_, candidate), row in zip(chosen, self._predict(pairs), strict=True):
+        judged = self._predict(pairs, [work.judge for work, _ in chosen])
+        for (_, candidate), row in zip(chosen, judged, strict=True):
             candidate.judged = row
 
     # --- 4: evidence
@@ -348,7 +392,8 @@ class Verifier:
         pairs = [StancePair(candidate.premise, work.claim) for work, candidate in cited]
         rejudged: Probabilities = np.stack([candidate.row for _, candidate in cited])
         if config.both_directions:
-            rejudged = combine_directions(rejudged, self._predict(reversed_pairs(pairs)))
+            reverse = self._predict(reversed_pairs(pairs), [work.judge for work, _ in cited])
+            rejudged = combine_directions(rejudged, reverse)
         fired: list[FiredCheck | None] = [None] * len(cited)
         if config.checks:
             rejudged, fired = judge_checks(pairs, rejudged)
@@ -359,9 +404,12 @@ class Verifier:
     # --- 6: decide and cite
 
     def _decide(self, work: _ClaimWork) -> Verification:
+        judge = self.judges[work.judge]
         statements = [(hit, c) for hit, c in work.evidence if c.sentence.statement]
-        evidence = [self._judged(work.claim, hit, candidate) for hit, candidate in statements]
-        decision = decide(evidence, self.config.rule)
+        evidence = [
+            self._judged(work.claim, hit, candidate, judge) for hit, candidate in statements
+        ]
+        decision = decide(evidence, judge.rule)
         decisive = {id(statements[i][1]) for i in decision.decided_by}
         citations = [
             self._citation(hit, candidate, id(candidate) in decisive)
@@ -374,14 +422,17 @@ class Verifier:
             citations=tuple(_ordered(citations, decision)),
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
-            reason=self._reason(decision, evidence, [c for _, c in statements]),
+            reason=self._reason(decision, evidence, [c for _, c in statements], judge.rule),
+            judge=judge.name,
         )
 
-    def _judged(self, claim: str, hit: PassageHit, candidate: _Candidate) -> JudgedEvidence:
+    def _judged(
+        self, claim: str, hit: PassageHit, candidate: _Candidate, judge: Judge
+    ) -> JudgedEvidence:
         scores = candidate.scores
         topic = (
             topic_match(claim, candidate.premise, context=hit.passage.text)
-            if self.config.topic_gate
+            if self.config.topic_gate and judge.topic_gate
             else None
         )
         return JudgedEvidence(
@@ -398,8 +449,8 @@ class Verifier:
         decision: Decision,
         evidence: Sequence[JudgedEvidence],
         candidates: Sequence[_Candidate],
+        rule: VerdictRule,
     ) -> VerdictReason:
-        rule = self.config.rule
         if decision.reason is Reason.REFUTED_BY_CHECK:
             check = candidates[decision.decided_by[0]].check
             assert check is not None

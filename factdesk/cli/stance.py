@@ -59,6 +59,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         threads=args.threads or settings.stance.threads,
         limit_per_source=args.limit_per_source,
         max_steps=args.max_steps,
+        device=args.device,
     )
     return 0
 
@@ -143,6 +144,12 @@ def register(commands: Commands) -> None:
     )
     training.add_argument("--limit-per-source", type=int, help="Smoke runs: rows per source.")
     training.add_argument("--max-steps", type=int, help="Smoke runs: stop after this many steps.")
+    training.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="auto: a CUDA GPU when PyTorch sees one, else the CPU.",
+    )
     training.set_defaults(handler=_train)
 
     evaluate = stance_commands.add_parser(

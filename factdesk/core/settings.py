@@ -212,6 +212,21 @@ class StanceSettings(BaseSettings):
         description="A claim counts as written in another language than the first of "
         "`languages` only when the detector (py3langid) is at least this sure.",
     )
+    multilingual_model: str | None = Field(
+        None,
+        description="A second stance model, for claims in `multilingual_languages` that the "
+        "first does not read (e.g. one trained with `factdesk stance train --recipe "
+        "multilingual`); needs an embedding model that reads them too (multilingual-e5-small).",
+    )
+    assembled_dir: Path = Field(
+        Path("var/models"),
+        description="Where a stance model shipped without the parts its backbone's wheels "
+        "carry (the multilingual judge) is assembled, once, on first load.",
+    )
+    multilingual_languages: Annotated[list[str], NoDecode] = Field(
+        ["ru", "zh", "de", "fr"],
+        description="Languages the multilingual stance model judges, comma-separated.",
+    )
     threads: int = Field(2, ge=1, description="CPU threads for the stance model.")
     batch_size: int = Field(16, ge=1, description="Pairs per stance-model forward pass.")
     max_length: int = Field(256, ge=16, description="Token limit of a claim/passage pair.")
@@ -227,7 +242,7 @@ class StanceSettings(BaseSettings):
         description="Encoder that `factdesk stance train` starts from.",
     )
 
-    _split = field_validator("languages", mode="before")(_comma_list)
+    _split = field_validator("languages", "multilingual_languages", mode="before")(_comma_list)
 
 
 _FROM_MODEL = "Unset: the stance model's verdict.json."

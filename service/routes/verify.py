@@ -72,6 +72,7 @@ def _response(
             built_at=manifest.built_at,
             version=manifest.version,
         ),
+        judge=verification.judge,
         models=ModelsInfo(embedding=service.embedding_model, stance=service.stance_identity),
         took_ms=verification.took_ms,
     )

@@ -22,6 +22,7 @@ CONTRACT_FIELDS = {
     "reason",
     "language",
     "index",
+    "judge",
     "models",
     "took_ms",
 }

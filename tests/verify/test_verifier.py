@@ -245,3 +245,36 @@ def test_production_defaults_refute_through_the_checks_and_both_directions(
     # ("was not mentioned" against "was mentioned") raises it to its measured precision.
     assert result.verdict is Verdict.REFUTED
     assert result.citations[0].text == "The Power of Siberia 2 pipeline was not mentioned."
+
+
+def test_claims_go_to_the_judge_that_reads_their_language(tmp_path: Path) -> None:
+    from factdesk.wiring import build_verifier, verdict_rule
+    from tests.fakes import HashingEmbedder, fake_settings
+    from verify.verifier import ClaimRequest, Judge
+
+    english = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES}, name="english")
+    # The multilingual judge supports whatever it reads: which judge answered shows.
+    other = FakeStanceModel({}, default=Stance.SUPPORTS, name="multilingual")
+    settings = fake_settings(default_top_k=3, **MODEL_ALONE)
+    judge = Judge(other, ("ru", "de"), verdict_rule(settings), topic_gate=False)
+    index = indexed(tmp_path, 2, 1)
+    engine = build_verifier(settings, HashingEmbedder(), index, english, other_judges=(judge,))
+    said = engine.verify_many(
+        [
+            ("Power of Siberia 2 pipeline was agreed.", None),
+            ("Трубопровод «Сила Сибири 2» был согласован во время визита.", None),
+            ClaimRequest("Leaders signed a statement in Beijing.", 3, "de"),
+            ("パイプラインは合意された。", None),
+        ]
+    )
+    assert [a.judge for a in said] == ["english", "multilingual", "multilingual", None]
+    assert said[0].verdict is Verdict.REFUTED
+    assert said[1].language == "ru"
+    # No topic gate across languages: the Russian claim is judged on the English evidence.
+    assert said[1].verdict is Verdict.SUPPORTED
+    assert said[2].language == "de"
+    assert said[3].reason.code.value == "language_not_supported"
+    assert "read en, ru, de only" in said[3].reason.detail
+    assert english.calls
+    assert other.calls
+    assert "judge:ru,de" in engine.stance_identity
