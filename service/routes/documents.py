@@ -7,6 +7,7 @@ version that holds the change.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,11 @@ def _written(applied: Applied, replaced: bool) -> DocumentWritten:
     )
 
 
+def _id_of_file(name: str) -> str | None:
+    stem = re.sub(r"[^A-Za-z0-9._:-]+", "-", Path(name).stem).strip("-._:")[:200]
+    return stem or None
+
+
 async def _new_document(request: Request) -> NewDocument:
     """The document a request carries: a JSON body, or a multipart form with a file."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -241,7 +247,8 @@ def _from_fields(
 ) -> NewDocument:
     return NewDocument(
         text=text,
-        id=given.id,
+        # An upload is named by its file, as a corpus folder's files are (else by its text).
+        id=given.id or (_id_of_file(source) if source else None),
         title=given.title,
         publisher=given.publisher,
         authors=tuple(given.authors),

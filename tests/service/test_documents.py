@@ -144,6 +144,17 @@ def test_uploads_are_read_as_their_kind(
     assert expected_text in client.get("/v1/documents/upload/text").json()["text"]
 
 
+def test_an_upload_is_named_by_its_file_unless_an_id_is_given(client: TestClient) -> None:
+    text = b"Norway opened the Svalbard Arctic station on 3 May 2024."
+    named = client.post("/v1/documents", files={"file": ("Arctic station (final).txt", text)})
+    assert named.status_code == 201, named.text
+    assert named.json()["document"]["id"] == "Arctic-station-final"
+    again = client.post(
+        "/v1/documents", files={"file": ("Arctic station (final).txt", b"Other text here.")}
+    )
+    assert "PUT" in assert_problem(again, 409)["detail"]
+
+
 def test_bad_documents_get_one_clear_4xx(client: TestClient) -> None:
     cases = [
         (client.post("/v1/documents", json={"text": "   "}), 422, "body.text"),
