@@ -9,7 +9,7 @@ never make the same version, and a crash leaves a change either whole or absent.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -198,7 +198,7 @@ class CorpusRepository:
             head = self._lock_head(session)
             if self._live_row(session, document.id) is None:
                 raise NotFoundError("document", document.id)
-            self._check_duplicate(session, document, replacing=document.id)
+            self._check_duplicate(session, content_sha256(document.text), replacing=document.id)
             rows = self._commit_change(
                 session, head, [document], [document.id], note, sources=[source]
             )
@@ -235,10 +235,15 @@ class CorpusRepository:
         ).first()
 
     def _check_duplicate(
-        self, session: Session, document: Document, replacing: str | None = None
+        self,
+        session: Session,
+        digest: str,
+        replacing: str | None = None,
+        batch: Mapping[str, str] | None = None,
     ) -> None:
-        digest = content_sha256(document.text)
-        same = session.scalars(
+        """A DuplicateDocumentError when a live document, or one earlier in the same
+        ``batch`` (content digest -> id), has this text."""
+        same = (batch or {}).get(digest) or session.scalars(
             select(DocumentRevision.document_id).where(
                 DocumentRevision.content_sha256 == digest,
                 DocumentRevision.removed_version.is_(None),
@@ -257,26 +262,21 @@ class CorpusRepository:
         seen_ids: set[str] = set()
         seen_texts: dict[str, str] = {}
         for document in documents:
+            digest = content_sha256(document.text)
             try:
                 if document.id in seen_ids or self._live_row(session, document.id) is not None:
                     raise DocumentExistsError(
                         f"document {document.id!r} exists; PUT /v1/documents/{document.id} "
                         "replaces it"
                     )
-                self._check_duplicate(session, document)
-                digest = content_sha256(document.text)
-                if digest in seen_texts:
-                    raise DuplicateDocumentError(
-                        f"the same text is already document {seen_texts[digest]!r}; "
-                        "it is not indexed twice"
-                    )
+                self._check_duplicate(session, digest, batch=seen_texts)
             except ConflictError as exc:
                 if not skip:
                     raise
                 skipped.append(Skipped(document.id, str(exc)))
                 continue
             seen_ids.add(document.id)
-            seen_texts[content_sha256(document.text)] = document.id
+            seen_texts[digest] = document.id
             fresh.append(document)
         return fresh, skipped
 

@@ -57,6 +57,18 @@ def test_add_list_and_remove(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.usefixtures("database")
+def test_the_same_text_twice_in_one_add_is_added_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("first.txt", "copy.txt"):
+        (tmp_path / name).write_text("Xi met Putin in Beijing on 16 May.", encoding="utf-8")
+    assert main(["documents", "add", str(tmp_path / "copy.txt"), str(tmp_path / "first.txt")]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped first: the same text is already document 'copy'" in printed
+    assert "added 1 document(s) as corpus version 1, skipped 1" in printed
+
+
+@pytest.mark.usefixtures("database")
 def test_errors_are_one_line_that_says_the_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
