@@ -40,9 +40,9 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "abstention": [*py, "bench.abstention"],
         "retrieval": [*py, "bench.retrieval"],
-        "retrieval_sentence_mean": [
-            "env", "FACTDESK_PASSAGE_VECTORS=sentence_mean", "FACTDESK_INDEX_DIR=var/index-mean",
-            *py, "bench.retrieval", "--scifact-index", "var/index-scifact-mean",
+        "retrieval_encode": [
+            "env", "FACTDESK_PASSAGE_VECTORS=encode", "FACTDESK_INDEX_DIR=var/index-encode",
+            *py, "bench.retrieval", "--scifact-index", "var/index-scifact-encode",
         ],
         "retrieval_e5_english": [
             "env", f"FACTDESK_EMBEDDING_MODEL={E5}", "FACTDESK_INDEX_DIR=var/index-e5",

