@@ -103,7 +103,9 @@ def plan(layout: Sequence[LayoutPart], wanted: Mapping[str, str]) -> tuple[Layou
             for doc_id, fingerprint in segment.fingerprints.items()
             if wanted.get(doc_id) != fingerprint or doc_id in covered
         )
-        if len(removed) < len(segment.fingerprints):
+        # A segment with nothing live left is dropped, except the base (the first part): an
+        # emptied corpus is still a version, one that finds nothing.
+        if len(removed) < len(segment.fingerprints) or (not kept and not segment.mergeable):
             kept.append(LayoutPart(segment, removed))
             covered.update(set(segment.fingerprints) - removed)
     missing = sorted(doc_id for doc_id in wanted if doc_id not in covered)

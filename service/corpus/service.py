@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from factdesk.core.errors import InvalidInputError
+from factdesk.core.errors import InvalidInputError, UnavailableError
 from index.corpus import Document, document_from, title_from_text
 from index.language import detect_language
 from service.corpus.live import LiveIndex
@@ -15,6 +15,11 @@ from service.corpus.repository import CorpusChange, CorpusRepository, StoredDocu
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
 _LANGUAGE_SAMPLE = 5000  # characters: plenty to tell a language, cheap for a long document
+
+
+class VersionNotLoadedError(UnavailableError):
+    slug = "version-not-loaded"
+    title = "Change stored, not yet served"
 
 
 class DocumentTextError(InvalidInputError):
@@ -134,5 +139,11 @@ class CorpusService:
 
     def _applied(self, change: CorpusChange) -> Applied:
         # Loaded here before the answer: the client's next request finds the change.
-        snapshot = self._live.refresh()
+        try:
+            snapshot = self._live.refresh()
+        except Exception as exc:  # stored, but not loaded: say so instead of a bare 500
+            raise VersionNotLoadedError(
+                f"the change is stored as corpus version {change.version}, but this server "
+                f"could not load it yet ({type(exc).__name__}); it retries every few seconds"
+            ) from exc
         return Applied(change, snapshot.version, snapshot.pipeline.index.passage_counts)

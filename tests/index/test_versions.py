@@ -179,3 +179,18 @@ def test_a_fetch_that_returns_other_documents_is_refused(tmp_path: Path) -> None
             _fetch_from([*BASE, changed]),
             8,
         )
+
+
+def test_an_emptied_corpus_is_a_version_that_finds_nothing(tmp_path: Path) -> None:
+    store, layout = _store(tmp_path), _base_layout(tmp_path)
+    corpus = [*BASE, NORWAY]
+    layout = advance(store, layout, _wanted(corpus), _fetch_from(corpus), 8)
+    empty = advance(store, layout, {}, _fetch_from(corpus), 8)
+    assert [part.segment.name for part in empty] == ["base"]  # the added segment is gone
+    version = compose(empty, 9)
+    assert version.documents == {}
+    assert version.manifest.count == 0
+    _, positions = version.search(HashingEmbedder().embed(["Putin visited Beijing"]), 5)
+    assert positions.size == 0
+    again = compose(advance(store, empty, _wanted([NORWAY]), _fetch_from(corpus), 8), 10)
+    assert set(again.documents) == {"norway"}

@@ -193,3 +193,32 @@ def test_the_audit_records_the_version_that_answered(client: TestClient) -> None
     assert rows[second["id"]] == second["index"]["version"] == 2
     record = client.get(f"/v1/queries/{second['id']}").json()
     assert record["response"]["index"]["version"] == 2
+
+
+def test_removing_every_document_leaves_a_version_that_finds_nothing(
+    client: TestClient, sample_documents: list[Any]
+) -> None:
+    for document in sample_documents:
+        assert client.delete(f"/v1/documents/{document.id}").status_code == 204
+    answer = verify(client, "Putin and Xi signed a joint statement in Beijing.")
+    assert answer["verdict"] == "NOT_ENOUGH_INFO"
+    assert answer["citations"] == []
+    assert answer["index"]["version"] == 1 + len(sample_documents)
+    assert client.get("/v1/documents").json()["total"] == 0
+    assert client.get("/readyz").status_code == 200
+    _add(client, NORWAY)  # and it grows again
+    assert verify(client, CLAIM)["verdict"] == "SUPPORTED"
+
+
+def test_a_change_this_server_cannot_load_is_a_503_that_says_it_is_stored(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = runtime_of(client).live
+
+    def broken(**_: object) -> object:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(live, "refresh", broken)
+    problem = assert_problem(client.post("/v1/documents", json=NORWAY), 503)
+    assert "stored as corpus version 2" in problem["detail"]
+    assert "OSError" in problem["detail"]
