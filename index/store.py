@@ -113,7 +113,8 @@ class Manifest:
         return cls(**json.loads(text))
 
 
-def _combined(files: dict[str, str]) -> str:
+def combined_checksum(files: dict[str, str]) -> str:
+    """One checksum over named checksums: an index's (or a version's) identity."""
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
 
 
@@ -174,13 +175,12 @@ def build_index(
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
     by_id = {d.id: d for d in documents}
     keys = sentence_keys(passages)
+    texts = [by_id[k.document_id].text[k.start : k.end] for k in keys]
     if spec.passage_vectors == "sentence_mean":
-        texts = [by_id[k.document_id].text[k.start : k.end] for k in keys]
         sentence_vectors = _embed(embedder, texts, "sentences", progress)
         vectors = _mean_of_sentences(passages, keys, sentence_vectors)
     elif spec.passage_vectors == "encode":
         vectors = _embed(embedder, [p.text for p in passages], "passages", progress)
-        texts = [by_id[k.document_id].text[k.start : k.end] for k in keys]
         sentence_vectors = _embed(embedder, texts, "sentences", progress)
     else:
         raise ValueError(
@@ -256,7 +256,7 @@ def write_index(
         passage_stride=spec.passage_stride,
         corpus_fingerprint=corpus_fingerprint(contents.documents),
         files=files,
-        checksum=_combined(files),
+        checksum=combined_checksum(files),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         corpus=corpus,
         passage_vectors=spec.passage_vectors,
@@ -285,9 +285,8 @@ class SearchPart:
     removed: int  # rows that map to -1
 
     @classmethod
-    def whole(cls, faiss_index: Any, offset: int = 0) -> SearchPart:
-        rows = np.arange(offset, offset + faiss_index.ntotal, dtype=np.int64)
-        return cls(faiss_index, rows, 0)
+    def whole(cls, faiss_index: Any) -> SearchPart:
+        return cls(faiss_index, np.arange(faiss_index.ntotal, dtype=np.int64), 0)
 
 
 @dataclass
@@ -318,10 +317,6 @@ class LoadedIndex:
 
     def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, positions) of the top ``k`` passages for each query row; -1 pads."""
-        if len(self.parts) == 1 and not self.parts[0].removed:
-            part = self.parts[0]
-            scores, rows = part.faiss_index.search(query, min(k, len(self.passages)))
-            return scores, np.where(rows >= 0, part.positions[np.maximum(rows, 0)], -1)
         found: list[tuple[np.ndarray, np.ndarray]] = []
         for part in self.parts:
             # A removed document's rows are still in the part: ask for enough beyond them.
@@ -411,7 +406,7 @@ def _manifest_problems(
             problems.append(f"{name} is missing")
         elif sha256_file(path) != manifest.files.get(name):
             problems.append(f"{name} does not match its checksum in the manifest")
-    if _combined(manifest.files) != manifest.checksum:
+    if combined_checksum(manifest.files) != manifest.checksum:
         problems.append("the manifest's checksum does not match its file checksums")
     return problems
 

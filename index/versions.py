@@ -47,6 +47,7 @@ from index.store import (
     Progress,
     SearchPart,
     build_index,
+    combined_checksum,
     load_index,
     write_index,
 )
@@ -183,7 +184,7 @@ def compose(layout: Layout, version: int, corpus: str | None = None) -> LoadedIn
         passage_stride=base.passage_stride,
         corpus_fingerprint=corpus_fingerprint(documents.values()),
         files=files,
-        checksum=hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(),
+        checksum=combined_checksum(files),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         corpus=corpus,
         version=version,

@@ -63,7 +63,8 @@ def start_runtime(
     upgrade_database(settings.audit.database_url)
     engine = make_engine(settings.audit.database_url)
     sessions = make_sessions(engine)
-    live = _live_index(settings, pipeline, CorpusRepository(sessions), metrics)
+    corpus = CorpusRepository(sessions)
+    live = _live_index(settings, pipeline, corpus, metrics)
     live.start()
     batcher = VerifyBatcher(
         # Each batch reads the current version once and runs wholly on it.
@@ -88,9 +89,7 @@ def start_runtime(
         settings=settings,
         pipeline=pipeline,
         live=live,
-        corpus=CorpusService(
-            CorpusRepository(sessions), live, stance.languages[0], stance.language_min_probability
-        ),
+        corpus=CorpusService(corpus, live, stance.languages[0], stance.language_min_probability),
         verification=VerificationService(pipeline, batcher),
         audit=AuditService(AuditRepository(sessions), pipeline),
         keys=keys,
