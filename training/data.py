@@ -30,6 +30,10 @@ class Source:
     cap: int | None = None  # keep at most this many rows (seeded sample)
     repeat: int = 1  # in-domain sets are seen more than once
     licence: str = "see ../shared/training/README.md"
+    # True only when the stated licences of the labels *and* of the text allow commercial
+    # use. Unstated, research-only, non-commercial and mixed third-party text (CORD-19
+    # abstracts, Common Crawl pages) are False: the licence-clean recipes keep only True.
+    commercial: bool = False
 
 
 @dataclass
@@ -157,6 +161,7 @@ def build_mix(mix: DataMix, limit_per_source: int | None = None) -> list[Labelle
             "repeat": source.repeat,
             "labels": counts,
             "licence": source.licence,
+            "commercial": source.commercial,
             "sha256": _file_digest(root / source.path),
         }
         pairs.extend(rows * source.repeat)

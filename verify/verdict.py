@@ -73,21 +73,41 @@ class VerdictRule:
 
 def read_verdict_rule(path: Path) -> VerdictRule:
     """The rule of a ``verdict.json`` (other keys there describe how it was fitted)."""
+    return VerdictRule.from_mapping(read_verdict_file(path), str(path))
+
+
+def read_verdict_file(path: Path) -> dict[str, Any]:
+    """Everything in a ``verdict.json``: the rule, how it was fitted, its calibration."""
     try:
         values = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise VerdictRuleError(f"{path}: cannot read the verdict thresholds ({exc})") from exc
     if not isinstance(values, dict):
         raise VerdictRuleError(f"{path}: expected a JSON object")
-    return VerdictRule.from_mapping(values, str(path))
+    return values
+
+
+def _write_atomically(path: Path, payload: Mapping[str, Any]) -> None:
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    staging.replace(path)
 
 
 def write_verdict_rule(path: Path, rule: VerdictRule, fitted: Mapping[str, Any]) -> None:
-    """Write ``rule`` with a record of how it was fitted, replacing the file atomically."""
-    staging = path.with_name(f".{path.name}.tmp")
-    payload = {**asdict(rule), "fitted": dict(fitted)}
-    staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    staging.replace(path)
+    """Write ``rule`` with a record of how it was fitted, replacing the file atomically.
+
+    A calibration already there is dropped: it was fitted to the old rule's verdicts."""
+    _write_atomically(path, {**asdict(rule), "fitted": dict(fitted)})
+
+
+def write_verdict_calibration(
+    path: Path, calibration: Mapping[str, Any], fitted: Mapping[str, Any]
+) -> None:
+    """Add (or replace) the calibration of the rule in ``path``, keeping the rule."""
+    values = read_verdict_file(path)
+    _write_atomically(
+        path, {**values, "calibration": dict(calibration), "calibration_fitted": dict(fitted)}
+    )
 
 
 # A check whose refutation is decisive wherever its sentence ranks (rule 3).

@@ -30,6 +30,7 @@ from index.sentences import IndexedSentence, SentenceKey
 from index.store import LoadedIndex, Manifest
 from index.words import normalise_space
 from verify.answer_cache import AnswerCache, claim_key
+from verify.calibration import UNCALIBRATED, Calibration
 from verify.checks import CHECKS_IDENTITY, FiredCheck, judge_checks
 from verify.claim_text import check_claim
 from verify.labels import STANCES, Stance
@@ -117,6 +118,7 @@ class VerifierConfig:
     # relevant sentence of every retrieved passage, so each citation has a judged sentence.
     max_judged_sentences: int
     rule: VerdictRule
+    calibration: Calibration  # the rule's raw confidence -> how often such a verdict is right
     answer_cache_size: int  # repeated claims answered from memory (0: off)
     both_directions: bool  # verify.symmetric: contradiction judged both ways
     checks: bool  # verify.checks: explicit number, date and polarity conflicts
@@ -137,6 +139,7 @@ class Judge:
     model: StanceModel
     languages: tuple[str, ...]
     rule: VerdictRule
+    calibration: Calibration = UNCALIBRATED
     # verify.topic matches the claim's names and words in the evidence: it reads a claim
     # and evidence in one language, so a cross-lingual judge goes without it.
     topic_gate: bool = True
@@ -204,7 +207,10 @@ class Verifier:
         self._retriever = retriever
         self._stance = stance_model
         self.config = config
-        self.judges = (Judge(stance_model, config.languages, config.rule), *other_judges)
+        self.judges = (
+            Judge(stance_model, config.languages, config.rule, config.calibration),
+            *other_judges,
+        )
         # One cache per judge: the same words answered by another judge are another answer.
         self._caches: list[AnswerCache[Verification]] = [
             AnswerCache(config.answer_cache_size) for _ in self.judges
@@ -418,7 +424,7 @@ class Verifier:
         return Verification(
             claim=work.claim,
             verdict=decision.verdict,
-            confidence=round(decision.confidence, 4),
+            confidence=round(judge.calibration(decision.verdict, decision.confidence), 4),
             citations=tuple(_ordered(citations, decision)),
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),

@@ -7,13 +7,20 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from evaluation.calibration import (
+    MIN_PER_VERDICT,
+    cross_fitted,
+    figures,
+    fit_calibration,
+    read_predictions,
+)
 from evaluation.claims import LabelledClaim, read_claims
 from evaluation.claims_eval import evaluate_claims
 from evaluation.fit import fit_rule, leave_one_out
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
 from factdesk.cli._common import Commands, http_verifier, local_verifier
 from factdesk.core.errors import InvalidInputError
-from factdesk.core.files import write_jsonl
+from factdesk.core.files import read_jsonl, write_jsonl
 from factdesk.core.settings import Settings
 from factdesk.wiring import (
     build_verifier,
@@ -22,6 +29,7 @@ from factdesk.wiring import (
     load_embedder,
     load_pipeline,
     load_stance,
+    verdict_calibration,
     verdict_file,
     verdict_rule,
 )
@@ -30,7 +38,8 @@ from index.store import build_index, load_index
 from service.audit.repository import AuditRepository
 from service.audit.reviews import labelled_claims
 from service.db import make_engine, make_sessions, upgrade_database
-from verify.verdict import write_verdict_rule
+from verify.calibration import UNCALIBRATED, Calibration
+from verify.verdict import write_verdict_calibration, write_verdict_rule
 
 
 def _write_reviewed_claims(path: Path, settings: Settings) -> None:
@@ -50,7 +59,33 @@ def _write_reviewed_claims(path: Path, settings: Settings) -> None:
     print(f"wrote {path}: {len(rows)} reviewed claims ({changed} overridden)")
 
 
+def _write_predictions(
+    path: Path, rows: Sequence[tuple[object, str, str, str, float]], settings: Settings
+) -> None:
+    """Per claim: gold label, verdict and confidence, with the calibration that made it."""
+    in_effect = verdict_calibration(settings).as_mapping()
+    write_jsonl(
+        path,
+        [
+            {
+                "id": claim_id,
+                "claim": claim,
+                "label": label,
+                "verdict": verdict,
+                "confidence": confidence,
+                "calibration": in_effect,
+            }
+            for claim_id, claim, label, verdict, confidence in rows
+        ],
+    )
+    print(f"wrote {len(rows)} predictions to {path}")
+
+
 def _claims(args: argparse.Namespace, settings: Settings) -> int:
+    if args.predictions and args.url:
+        raise InvalidInputError(
+            "--predictions records the calibration this process answers with: drop --url"
+        )
     if args.from_reviews:
         _write_reviewed_claims(args.file, settings)
     claims = read_claims(args.file)
@@ -63,7 +98,63 @@ def _claims(args: argparse.Namespace, settings: Settings) -> int:
     print(result.format())
     if args.json_out:
         args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    if args.predictions:
+        rows = [
+            (o.claim.id, o.claim.claim, o.claim.label, o.verdict, o.confidence)
+            for o in result.outcomes
+        ]
+        _write_predictions(args.predictions, rows, settings)
     return 0
+
+
+def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Fit a Platt map per verdict on predictions; report ECE in and out of sample."""
+    predictions = read_predictions(args.files)
+    in_effect = {json.dumps(row.get("calibration"), sort_keys=True) for row in _rows(args.files)}
+    if len(in_effect) != 1:
+        raise InvalidInputError(
+            "the predictions were made under different calibrations: write them all again "
+            "with the same model"
+        )
+    made_under = Calibration.from_mapping(json.loads(in_effect.pop()) or {}, "predictions")
+    fitted = fit_calibration(predictions)
+    print(f"as answered: {figures(predictions, UNCALIBRATED).format()}")
+    print(f"recalibrated, in sample: {figures(predictions, fitted).format()}")
+    print(f"recalibrated, 5-fold cross-fitted ECE: {cross_fitted(predictions):.3f}")
+    for path in args.measure or ():
+        held_out = read_predictions([path])
+        print(f"{path} as answered: {figures(held_out, UNCALIBRATED).format()}")
+        print(f"{path} recalibrated (held out): {figures(held_out, fitted).format()}")
+    for verdict, mapping in fitted.as_mapping().items():
+        print(f"  {verdict}: slope {mapping['slope']:.3f}, intercept {mapping['intercept']:.3f}")
+    if args.save:
+        target = verdict_file(settings)
+        if target is None or not target.exists():
+            raise InvalidInputError(
+                f"stance model {settings.stance.model!r} has no verdict.json to add a "
+                "calibration to: fit its thresholds first (`factdesk eval claims --fit --save`)"
+            )
+        combined = fitted.after(made_under)
+        write_verdict_calibration(
+            target,
+            combined.as_mapping(),
+            {
+                "predictions": [
+                    f"{p} ({sum(1 for _ in read_jsonl(p))} claims)" for p in args.files
+                ],
+                "how": "factdesk eval calibrate: a Platt map per verdict with at least "
+                f"{MIN_PER_VERDICT} predictions, the pooled map for the others",
+                "ece_as_answered": round(figures(predictions, UNCALIBRATED).ece, 4),
+                "ece_in_sample": round(figures(predictions, fitted).ece, 4),
+                "ece_cross_fitted": round(cross_fitted(predictions), 4),
+            },
+        )
+        print(f"wrote the calibration to {target}")
+    return 0
+
+
+def _rows(paths: Sequence[Path]) -> list[dict[str, object]]:
+    return [row for path in paths for _, row in read_jsonl(path)]
 
 
 def _fit_verdict_rule(
@@ -125,6 +216,12 @@ def _scifact(args: argparse.Namespace, settings: Settings) -> int:
     print(result.format())
     if args.json_out:
         args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
+    if args.predictions:
+        rows = [
+            (claim_id, claim, label.value, verdict.value, confidence)
+            for claim_id, claim, label, verdict, confidence in result.verdicts
+        ]
+        _write_predictions(args.predictions, rows, settings)
     return 0
 
 
@@ -159,6 +256,9 @@ def register(commands: Commands) -> None:
         help="With --fit: write the fitted thresholds to PATH, or without PATH to the stance "
         "model's verdict.json (which the service reads).",
     )
+    claims.add_argument(
+        "--predictions", type=Path, help="Also write each claim's verdict here (for calibrate)."
+    )
     claims.set_defaults(handler=_claims)
 
     scifact = eval_commands.add_parser("scifact", help="SciFact end to end (own index).")
@@ -167,4 +267,27 @@ def register(commands: Commands) -> None:
     scifact.add_argument("--index-dir", type=Path, help="Default: var/index-scifact.")
     scifact.add_argument("--top-k", type=int, default=10)
     scifact.add_argument("--json", type=Path, dest="json_out", help="Also write figures here.")
+    scifact.add_argument(
+        "--predictions", type=Path, help="Also write each claim's verdict here (for calibrate)."
+    )
     scifact.set_defaults(handler=_scifact)
+
+    calibrate = eval_commands.add_parser(
+        "calibrate",
+        help="Fit the verdict confidence's calibration on predictions; report its ECE.",
+    )
+    calibrate.add_argument(
+        "files", type=Path, nargs="+", help="Written by `eval claims|scifact --predictions`."
+    )
+    calibrate.add_argument(
+        "--measure",
+        type=Path,
+        action="append",
+        help="Predictions held out from the fit, to measure it on (repeatable).",
+    )
+    calibrate.add_argument(
+        "--save",
+        action="store_true",
+        help="Add the calibration to the stance model's verdict.json (the service reads it).",
+    )
+    calibrate.set_defaults(handler=_calibrate)

@@ -200,6 +200,12 @@ class StanceSettings(BaseSettings):
         description="Judge the evidence sentences' contradiction both ways (evidence/claim "
         "and claim/evidence) and average: fewer false REFUTES, one more stance-model pass.",
     )
+    calibrated_confidence: bool = Field(
+        True,
+        description="Report a verdict's confidence through the calibration in the stance "
+        "model's verdict.json, as the probability that such a verdict is right (`factdesk "
+        "eval calibrate`); off, or with no calibration there: the raw stance probability.",
+    )
     languages: Annotated[list[str], NoDecode] = Field(
         ["en"],
         description="Languages the stance model reads, comma-separated ISO 639-1 codes. A "

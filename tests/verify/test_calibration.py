@@ -1,0 +1,99 @@
+"""Verdict calibration: the maps, their file form, and the verifier answering through them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from factdesk.core.resources import resolve_model_ref
+from factdesk.core.settings import SHIPPED_STANCE_MODEL
+from factdesk.wiring import verdict_calibration
+from tests.fakes import FakeStanceModel, fake_settings, fake_verifier
+from tests.verify.test_verifier import MODEL_ALONE, indexed
+from verify.calibration import (
+    UNCALIBRATED,
+    Calibration,
+    CalibrationError,
+    PlattMap,
+    logit,
+    sigmoid,
+)
+from verify.labels import Stance
+from verify.verdict import Verdict, read_verdict_rule, write_verdict_calibration
+
+
+def test_the_identity_map_keeps_a_confidence() -> None:
+    assert PlattMap()(0.73) == pytest.approx(0.73)
+    assert UNCALIBRATED(Verdict.SUPPORTED, 0.42) == 0.42
+    assert sigmoid(logit(0.2)) == pytest.approx(0.2)
+
+
+def test_a_map_after_another_is_the_two_applied_in_turn() -> None:
+    inner, outer = PlattMap(0.6, -0.3), PlattMap(1.7, 0.4)
+    for confidence in (0.05, 0.4, 0.8, 0.97):
+        assert outer.after(inner)(confidence) == pytest.approx(outer(inner(confidence)))
+    first = Calibration({Verdict.SUPPORTED: inner})
+    second = Calibration({Verdict.SUPPORTED: outer, Verdict.REFUTED: outer})
+    both = second.after(first)
+    assert both(Verdict.SUPPORTED, 0.8) == pytest.approx(outer(inner(0.8)))
+    assert both(Verdict.REFUTED, 0.8) == pytest.approx(outer(0.8))  # no inner map: identity
+
+
+def test_the_file_form_round_trips_and_bad_forms_say_what_is_wrong() -> None:
+    calibration = Calibration({Verdict.REFUTED: PlattMap(0.5, -0.25)})
+    assert Calibration.from_mapping(calibration.as_mapping(), "t") == calibration
+    for bad in (
+        [1, 2],
+        {"MAYBE": {"slope": 1, "intercept": 0}},
+        {"REFUTED": {"slope": 1}},
+        {"REFUTED": {"slope": "1", "intercept": 0}},
+        {"REFUTED": {"slope": float("nan"), "intercept": 0}},
+    ):
+        with pytest.raises(CalibrationError, match="calibration"):
+            Calibration.from_mapping(bad, "verdict.json")
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    """The shipped model's verdict.json alone: the rule and calibration are read from it."""
+    folder = tmp_path / "model"
+    folder.mkdir()
+    shutil.copy(Path(resolve_model_ref(SHIPPED_STANCE_MODEL)) / "verdict.json", folder)
+    return folder
+
+
+def test_the_verifier_answers_with_the_calibrated_confidence(
+    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTDESK_STANCE_MODEL", str(model_dir))
+    stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
+    index = indexed(tmp_path, window=2, stride=1)
+    claim = "Power of Siberia 2 pipeline was agreed."
+    raw = fake_verifier(index, stance, default_top_k=3, **MODEL_ALONE)
+    before = raw.verify(claim)
+    assert before.verdict is Verdict.REFUTED
+
+    rule = read_verdict_rule(model_dir / "verdict.json")
+    write_verdict_calibration(
+        model_dir / "verdict.json",
+        {"REFUTED": {"slope": 0.5, "intercept": -0.2}},
+        {"predictions": "test"},
+    )
+    assert read_verdict_rule(model_dir / "verdict.json") == rule  # the rule is kept
+    settings = fake_settings(default_top_k=3, **MODEL_ALONE)
+    assert verdict_calibration(settings)(Verdict.REFUTED, 0.9) == pytest.approx(
+        PlattMap(0.5, -0.2)(0.9)
+    )
+    after = fake_verifier(index, stance, default_top_k=3, **MODEL_ALONE)
+    answer = after.verify(claim)
+    assert answer.verdict is Verdict.REFUTED
+    assert answer.confidence == pytest.approx(PlattMap(0.5, -0.2)(before.confidence), abs=1e-3)
+    assert answer.reason == before.reason  # the reason speaks of the raw stance
+
+    off = fake_settings(calibrated_confidence=False)
+    assert verdict_calibration(off) is UNCALIBRATED
+    values = json.loads((model_dir / "verdict.json").read_text(encoding="utf-8"))
+    assert values["calibration_fitted"] == {"predictions": "test"}
