@@ -133,6 +133,35 @@ def _abstention(out: Path, commands: dict[str, str]) -> list[str]:
     return lines
 
 
+def _calibration(out: Path, commands: dict[str, str]) -> list[str]:
+    figures = _load(out, "calibration")
+    if not figures:
+        return []
+    lines = ["## Verdict confidence calibration", ""]
+    lines += _header(out, "calibration", commands)
+    lines += [
+        "Expected calibration error (ten equal bins of confidence; a verdict is right when it "
+        "equals the gold label). Raw: the rule's confidence before calibration. Shipped: "
+        "through the calibration in the model's verdict.json, which was fitted on these same "
+        "predictions, so in-sample. Held out: fitted on SciFact only. The thresholds the "
+        "verdicts come from were fitted on the dev news claims.",
+        "",
+    ]
+    rows = [
+        [name, label, r["claims"], f"{r['accuracy']:.3f}", f"{r['mean_confidence']:.3f}",
+         f"**{r['ece']:.3f}**"]
+        for name, entry in figures["sets"].items()
+        for label, r in entry.items()
+    ]  # fmt: skip
+    lines += _table(["claims", "confidence", "n", "accuracy", "mean confidence", "ECE"], rows)
+    lines += [
+        "Both sets pooled, each of five folds calibrated by a fit on the other four: ECE "
+        f"**{figures['cross_fitted_ece_pooled']:.3f}**.",
+        "",
+    ]
+    return lines
+
+
 def _counts(answers: dict[str, int]) -> str:
     return ", ".join(f"{label} {count}" for label, count in sorted(answers.items()))
 
@@ -511,7 +540,8 @@ def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
 
 
 SECTIONS: tuple[Section, ...] = (
-    _stance, _same_document, _claims, _abstention, _scifact, _retrieval, _speed, _soak
+    _stance, _same_document, _claims, _calibration, _abstention, _scifact, _retrieval, _speed,
+    _soak,
 )  # fmt: skip
 
 

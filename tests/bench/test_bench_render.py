@@ -56,3 +56,19 @@ def test_report_renders_tables_and_plots_from_the_json_files(tmp_path: Path) -> 
     assert (tmp_path / "soak_rss.png").stat().st_size > 1000
     assert (tmp_path / "latency_vs_concurrency.png").stat().st_size > 1000
     assert (tmp_path / "accuracy_vs_top_k.png").stat().st_size > 1000
+
+
+def test_the_calibration_section_shows_each_set_and_the_cross_fitted_figure(
+    tmp_path: Path,
+) -> None:
+    figures = {"claims": 25, "accuracy": 0.72, "mean_confidence": 0.81, "ece": 0.123}
+    data = {
+        "model": "m",
+        "sets": {"dev news claims": {"raw": figures, "shipped (in-sample)": figures}},
+        "cross_fitted_ece_pooled": 0.0871,
+        "shipped_calibration": {},
+    }
+    (tmp_path / "calibration.json").write_text(json.dumps(data), encoding="utf-8")
+    text = render(tmp_path, {"calibration": "python -m bench.calibration"})
+    assert "| dev news claims | raw | 25 | 0.720 | 0.810 | **0.123** |" in text
+    assert "five folds calibrated by a fit on the other four: ECE **0.087**" in text
