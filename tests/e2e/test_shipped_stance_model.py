@@ -26,9 +26,11 @@ pytestmark = pytest.mark.slow
 
 MODEL_GAP = pytest.mark.xfail(
     strict=True,
-    reason="stance-minilm-l6 v4 misjudges this (issue 2 notes: evidence whose subject is a "
-    "pronoun, and on-topic sentences about something else, are often called REFUTES); "
-    "strict, so a better model makes this test fail loudly",
+    reason="the shipped stance-minilm-l6 (licence-clean) misjudges this, as the "
+    "non-commercial v4 did (issue 2 notes: evidence whose subject is a pronoun, and on-topic "
+    "sentences about something else, are often called REFUTES; a negation far from the "
+    "words the claim shares is missed); the checks and the topic gate catch these in the "
+    "service; strict, so a better model makes this test fail loudly",
 )
 
 
@@ -78,6 +80,7 @@ def test_clear_cases(
     assert stance_of(model.predict([StancePair(evidence, claim)])[0]) is expected
 
 
+@MODEL_GAP  # the polarity check refutes it as served (tests/e2e/test_service_real_models.py)
 def test_power_of_siberia_2_is_not_supported_by_the_not_mentioned_sentence(
     model: TransformersStanceModel,
 ) -> None:
