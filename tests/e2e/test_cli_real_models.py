@@ -59,3 +59,27 @@ def test_eval_claims_prints_the_figures_it_writes(
     assert f"citation hit rate: {figures['citation_hit_rate']:.4f}" in printed
     assert f"p50 {figures['latency_ms']['p50']:.1f}" in printed
     assert {c["id"] for c in figures["claims"]} == {"a", "b", "c"}
+
+
+def test_predictions_record_the_calibration_that_answered_and_calibrate_refits_it(
+    configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = configured / "claims.jsonl"
+    claims.write_text("".join(json.dumps(c) + "\n" for c in CLAIMS), encoding="utf-8")
+    calibrated, raw = configured / "calibrated.jsonl", configured / "raw.jsonl"
+    assert main(["eval", "claims", str(claims), "--predictions", str(calibrated)]) == 0
+    monkeypatch.setenv("FACTDESK_STANCE_CALIBRATED_CONFIDENCE", "false")
+    assert main(["eval", "claims", str(claims), "--predictions", str(raw)]) == 0
+    assert "wrote 3 predictions" in capsys.readouterr().out
+    shipped = [json.loads(line) for line in calibrated.read_text(encoding="utf-8").splitlines()]
+    unmapped = [json.loads(line) for line in raw.read_text(encoding="utf-8").splitlines()]
+    assert shipped[0]["calibration"]  # the shipped model's verdict.json has one
+    assert unmapped[0]["calibration"] == {}
+    assert [r["verdict"] for r in shipped] == [r["verdict"] for r in unmapped]
+    assert [r["label"] for r in shipped] == ["REFUTED", "SUPPORTED", "NOT_ENOUGH_INFO"]
+    # Over HTTP the calibration in effect is unknown, so predictions are refused there.
+    url = ["--url", "http://127.0.0.1:9"]
+    assert main(["eval", "claims", str(claims), "--predictions", str(raw), *url]) == 2
+    assert "drop --url" in capsys.readouterr().err
+    assert main(["eval", "calibrate", str(raw), "--measure", str(calibrated)]) == 0
+    assert "5-fold cross-fitted ECE" in capsys.readouterr().out

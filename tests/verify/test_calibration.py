@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,12 @@ from verify.calibration import (
     sigmoid,
 )
 from verify.labels import Stance
-from verify.verdict import Verdict, read_verdict_rule, write_verdict_calibration
+from verify.verdict import (
+    Verdict,
+    read_verdict_rule,
+    write_verdict_calibration,
+    write_verdict_rule,
+)
 
 
 def test_the_identity_map_keeps_a_confidence() -> None:
@@ -58,10 +62,11 @@ def test_the_file_form_round_trips_and_bad_forms_say_what_is_wrong() -> None:
 
 @pytest.fixture
 def model_dir(tmp_path: Path) -> Path:
-    """The shipped model's verdict.json alone: the rule and calibration are read from it."""
+    """The shipped model's rule alone, without its calibration: the test adds one."""
     folder = tmp_path / "model"
     folder.mkdir()
-    shutil.copy(Path(resolve_model_ref(SHIPPED_STANCE_MODEL)) / "verdict.json", folder)
+    shipped = Path(resolve_model_ref(SHIPPED_STANCE_MODEL)) / "verdict.json"
+    write_verdict_rule(folder / "verdict.json", read_verdict_rule(shipped), {"from": "shipped"})
     return folder
 
 
