@@ -46,19 +46,16 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     figures = json.loads(benchmarks.read_text(encoding="utf-8"))
     hp = training["hyper_parameters"]
     chain = stages(training)
+    # Every source any stage, or any teacher distilled from, read: the weights inherit them all.
+    read = licence_sources(training)
     non_commercial = sorted(
         {
             f"{name} ({info['licence']})"
-            for _, mix in chain
-            for name, info in mix.items()
+            for name, info in read
             if any(marker in info["licence"].lower() for marker in NON_COMMERCIAL)
         }
     )
-    commercial = all(
-        info.get("commercial", False)
-        for stage, mix in chain
-        for info in (*mix.values(), *stage.get("crossing_sources", {}).values())
-    )
+    commercial = all(info.get("commercial", False) for _, info in read)
     weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
     name = model_dir.name
     parts = [
@@ -167,6 +164,17 @@ def _licence_terms(commercial: bool, non_commercial: list[str]) -> str:
         + " Several sets state no licence (marked below); check them before commercial use."
         + backbone
     )
+
+
+def licence_sources(training: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, record) of every source read by each stage and by every teacher of a stage."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for stage, mix in stages(training):
+        found += list(mix.items()) + list(stage.get("crossing_sources", {}).items())
+        teacher = stage.get("teacher")
+        if teacher and "training" in teacher:
+            found += licence_sources({**teacher["training"], "data_mix": teacher["data_mix"]})
+    return found
 
 
 def stages(training: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -169,6 +169,10 @@ class HyperParameters:
     # Premise and hypothesis of two rows that share no content word, as NEUTRAL
     # (training/neutrals.py: crossed_neutrals).
     crossed_neutrals: int = 0
+    # With a teacher (``stance train --teacher``): the share of the loss that is the
+    # teacher's softened distribution (KL at this temperature) rather than the gold labels.
+    distill_weight: float = 0.0
+    distill_temperature: float = 2.0
 
 
 # Claim / evidence sets whose claims read like news claims: the ones that get unrelated

@@ -59,6 +59,33 @@ def marginal_nll(logits: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
     return (torch.logsumexp(logits, dim=-1) - torch.logsumexp(masked, dim=-1)).mean()
 
 
+def distillation_kl(
+    student: torch.Tensor, teacher: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """KL(teacher || student) of the distributions softened by ``temperature``, scaled by
+    its square so the gradient's size does not depend on it (Hinton et al., 2015)."""
+    target = torch.log_softmax(teacher.float() / temperature, dim=-1)
+    log_student = torch.log_softmax(student.float() / temperature, dim=-1)
+    kl = (target.exp() * (target - log_student)).sum(dim=-1).mean()
+    return kl * temperature**2
+
+
+def load_teacher(path: Path, device: str) -> tuple[Any, Any]:
+    """A stance model trained here (same label order), frozen, to distil from."""
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    teacher = AutoModelForSequenceClassification.from_pretrained(str(path), dtype=torch.float32)
+    labels = {int(k): str(v).lower() for k, v in teacher.config.id2label.items()}
+    if labels != ID2LABEL:
+        raise ValueError(
+            f"teacher {path} has labels {labels}, not {ID2LABEL}: distil from a model trained "
+            "by `factdesk stance train`"
+        )
+    teacher.to(device).eval()
+    for parameter in teacher.parameters():
+        parameter.requires_grad_(False)
+    return tokenizer, teacher
+
+
 def batch_order(
     lengths: Sequence[int], batch_size: int, bucket_batches: int, seed: int
 ) -> list[list[int]]:
@@ -113,12 +140,17 @@ def train(
     backbone_name: str | None = None,
     crossing_sources: Sequence[Source] = (),
     device: str = "auto",
+    teacher: Path | None = None,
 ) -> Path:
     """Train (or resume) and return the directory of the finished model.
 
     With ``init`` the run continues that stance model (same label head) instead of starting
     a fresh head on ``backbone``. ``device``: "auto" (CUDA when there is one), "cpu", "cuda".
+    With ``teacher`` (a larger stance model) the loss mixes the gold labels with the
+    teacher's distribution, ``hp.distill_weight`` of it (knowledge distillation).
     """
+    if (teacher is None) != (hp.distill_weight == 0.0):
+        raise ValueError("a teacher needs a distill_weight above 0, and a weight a teacher")
     device = training_device(device)
     torch.set_num_threads(threads)
     torch.manual_seed(hp.seed)
@@ -146,6 +178,7 @@ def train(
         dtype=torch.float32,
     )
     model.to(device)
+    distil = load_teacher(teacher, device) if teacher is not None else None
     if hp.freeze_word_embeddings:
         # Fine-tuning the 30k x d vocabulary matrix costs a third of each step on the CPU
         # and barely moves accuracy: the encoder layers carry the task.
@@ -186,6 +219,8 @@ def train(
         "bf16_autocast_used": use_bf16,
         "backbone": backbone_name or backbone,
         "init": _init_record(init),
+        # The teacher's data mix travels with the student: its licence terms do too.
+        "teacher": _init_record(teacher),
         "hyper_parameters": dataclasses.asdict(hp),
         "threads": threads,
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
@@ -208,12 +243,7 @@ def train(
     window_loss, window_pairs, window_start = 0.0, 0, time.monotonic()
     for step in range(start_step, total_steps):
         batch = [pairs[i] for i in schedule[step]]
-        encoded = encode_pairs(
-            tokenizer, [p.premise for p in batch], [p.hypothesis for p in batch], hp.max_length
-        ).to(device)
-        with torch.autocast(device, dtype=torch.bfloat16, enabled=use_bf16):
-            logits = model(**encoded).logits
-        loss = marginal_nll(logits.float(), allowed_mask(batch).to(device))
+        loss = _batch_loss(batch, model, tokenizer, distil, hp, device, use_bf16)
         loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -261,6 +291,31 @@ def train(
     (final_dir / "training.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     log(f"model written to {final_dir}")
     return final_dir
+
+
+def _batch_loss(
+    batch: Sequence[LabelledPair],
+    model: Any,
+    tokenizer: Any,
+    distil: tuple[Any, Any] | None,
+    hp: HyperParameters,
+    device: str,
+    use_bf16: bool,
+) -> torch.Tensor:
+    """The gold-label loss of one batch, mixed with the teacher's when there is one."""
+    premises, hypotheses = [p.premise for p in batch], [p.hypothesis for p in batch]
+    encoded = encode_pairs(tokenizer, premises, hypotheses, hp.max_length).to(device)
+    with torch.autocast(device, dtype=torch.bfloat16, enabled=use_bf16):
+        logits = model(**encoded).logits
+    loss = marginal_nll(logits.float(), allowed_mask(batch).to(device))
+    if distil is None:
+        return loss
+    teacher_tokenizer, teacher_model = distil
+    teacher_input = encode_pairs(teacher_tokenizer, premises, hypotheses, hp.max_length)
+    with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=use_bf16):
+        teacher_logits = teacher_model(**teacher_input.to(device)).logits
+    soft = distillation_kl(logits, teacher_logits, hp.distill_temperature)
+    return (1.0 - hp.distill_weight) * loss + hp.distill_weight * soft
 
 
 def _training_pairs(

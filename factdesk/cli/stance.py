@@ -42,6 +42,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         learning_rate=args.learning_rate or defaults.learning_rate,
         checkpoint_every=args.checkpoint_every or defaults.checkpoint_every,
         binary_rows=args.binary_rows or defaults.binary_rows,
+        distill_weight=(args.distill_weight if args.teacher is not None else 0.0),
     )
     shared = settings.tooling.shared_dir
     backbone = args.backbone or settings.stance.backbone
@@ -60,6 +61,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         limit_per_source=args.limit_per_source,
         max_steps=args.max_steps,
         device=args.device,
+        teacher=args.teacher,
     )
     return 0
 
@@ -149,6 +151,18 @@ def register(commands: Commands) -> None:
         choices=("auto", "cpu", "cuda"),
         default="auto",
         help="auto: a CUDA GPU when PyTorch sees one, else the CPU.",
+    )
+    training.add_argument(
+        "--teacher",
+        type=Path,
+        help="A larger stance model to distil from (trained here, same labels); its data "
+        "mix, and so its licence terms, are recorded with the student's.",
+    )
+    training.add_argument(
+        "--distill-weight",
+        type=float,
+        default=0.5,
+        help="With --teacher: the share of the loss taken from the teacher (default 0.5).",
     )
     training.set_defaults(handler=_train)
 

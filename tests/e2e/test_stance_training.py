@@ -91,3 +91,28 @@ def test_refine_recipe_continues_a_model_and_records_where_it_started(
     assert training["crossed_neutrals"] > 0
     assert set(training["crossing_sources"]) == {"snli_dev", "snli_test", "snli_train_sample"}
     assert "snli_dev" not in training["data_mix"]
+
+
+@pytest.mark.usefixtures("shared_dir")
+def test_a_student_distilled_from_a_teacher_records_the_teachers_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import SHIPPED_STANCE_MODEL
+
+    teacher = SHIPPED_STANCE_MODEL.parent / "stance-minilm-l6-nc"  # trained with SciFact
+    out = tmp_path / "student"
+    args = ["stance", "train", "--recipe", "commercial-base", "--out", str(out)]
+    tiny = ["--limit-per-source", "2", "--threads", "1", "--max-steps", "2"]
+    assert main([*args, *tiny, "--teacher", str(teacher), "--distill-weight", "0.7"]) == 0
+    capsys.readouterr()
+    training = json.loads((out / "model" / "training.json").read_text(encoding="utf-8"))
+    assert training["hyper_parameters"]["distill_weight"] == 0.7
+    assert training["teacher"]["path"] == str(teacher)
+    assert "scifact_train" in training["teacher"]["data_mix"]
+    # The student read only commercial sources, but its teacher did not: the card says so.
+    figures = tmp_path / "figures.json"
+    figures.write_text(json.dumps({"benchmarks": {}}), encoding="utf-8")
+    assert main(["stance", "card", str(out / "model"), "--benchmarks", str(figures)]) == 0
+    card = (out / "model" / "README.md").read_text(encoding="utf-8")
+    assert "Non-commercial terms come with scifact_train" in card
+    assert "Every source's stated licence allows commercial use." not in card

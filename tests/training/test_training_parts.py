@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -24,3 +25,36 @@ def test_batch_order_covers_every_row_once_in_similar_length_batches() -> None:
     assert batches == batch_order(lengths, batch_size=16, bucket_batches=20, seed=3)
     spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches)
     assert spread / len(batches) < 20  # unsorted batches would spread over ~90
+
+
+def test_distillation_kl_is_zero_for_the_teachers_own_distribution_and_pulls_toward_it() -> None:
+    from training.train import distillation_kl
+
+    teacher = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
+    assert distillation_kl(teacher.clone(), teacher, 2.0).item() == pytest.approx(0.0, abs=1e-6)
+    student = torch.zeros(2, 3, requires_grad=True)
+    loss = distillation_kl(student, teacher, 2.0)
+    assert loss.item() > 0
+    loss.backward()  # type: ignore[no-untyped-call]
+    assert student.grad is not None
+    # Descending the gradient raises the logit the teacher favours in the first row.
+    assert student.grad[0, 0] < 0 < student.grad[0, 2]
+
+
+def test_a_teacher_without_a_weight_or_a_weight_without_a_teacher_is_refused(
+    tmp_path: Path,
+) -> None:
+    from training.recipe import HyperParameters
+    from training.train import train
+
+    for teacher, weight in ((tmp_path, 0.0), (None, 0.5)):
+        with pytest.raises(ValueError, match="distill_weight"):
+            train(
+                out_dir=tmp_path / "out",
+                training_root=tmp_path,
+                benchmarks_root=tmp_path,
+                backbone="unused",
+                hp=HyperParameters(distill_weight=weight),
+                threads=1,
+                teacher=teacher,
+            )
