@@ -118,9 +118,11 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
         )
     made_under = Calibration.from_mapping(json.loads(in_effect.pop()) or {}, "predictions")
     fitted = fit_calibration(predictions)
-    print(f"as answered: {figures(predictions, UNCALIBRATED).format()}")
-    print(f"recalibrated, in sample: {figures(predictions, fitted).format()}")
-    print(f"recalibrated, 5-fold cross-fitted ECE: {cross_fitted(predictions):.3f}")
+    as_answered, in_sample = figures(predictions, UNCALIBRATED), figures(predictions, fitted)
+    cross = cross_fitted(predictions)
+    print(f"as answered: {as_answered.format()}")
+    print(f"recalibrated, in sample: {in_sample.format()}")
+    print(f"recalibrated, 5-fold cross-fitted ECE: {cross:.3f}")
     for path in args.measure or ():
         held_out = read_predictions([path])
         print(f"{path} as answered: {figures(held_out, UNCALIBRATED).format()}")
@@ -134,19 +136,17 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
                 f"stance model {settings.stance.model!r} has no verdict.json to add a "
                 "calibration to: fit its thresholds first (`factdesk eval claims --fit --save`)"
             )
-        combined = fitted.after(made_under)
         write_verdict_calibration(
             target,
-            combined.as_mapping(),
+            fitted.after(made_under).as_mapping(),
             {
-                "predictions": [
-                    f"{p} ({sum(1 for _ in read_jsonl(p))} claims)" for p in args.files
-                ],
+                "predictions": [str(p) for p in args.files],
+                "claims": len(predictions),
                 "how": "factdesk eval calibrate: a Platt map per verdict with at least "
-                f"{MIN_PER_VERDICT} predictions, the pooled map for the others",
-                "ece_as_answered": round(figures(predictions, UNCALIBRATED).ece, 4),
-                "ece_in_sample": round(figures(predictions, fitted).ece, 4),
-                "ece_cross_fitted": round(cross_fitted(predictions), 4),
+                f"{MIN_PER_VERDICT} predictions, a shared one for the others",
+                "ece_as_answered": round(as_answered.ece, 4),
+                "ece_in_sample": round(in_sample.ece, 4),
+                "ece_cross_fitted": round(cross, 4),
             },
         )
         print(f"wrote the calibration to {target}")
