@@ -17,7 +17,12 @@ from factdesk.cli import main
 from factdesk.core.settings import AuditSettings, Settings
 from service.app import create_app
 from service.keys.repository import Scope
-from service.limits import MemoryRateLimiter, RateLimitedError, RedisRateLimiter
+from service.limits import (
+    MemoryRateLimiter,
+    RateLimitedError,
+    RedisRateLimiter,
+    wait_for_room,
+)
 from service.middleware import RequestContextMiddleware
 from tests.fakes import FakeStanceModel, fake_pipeline_factory, fake_settings
 from tests.service.conftest import LOCAL, new_key, runtime_of
@@ -328,17 +333,41 @@ def test_a_body_that_never_arrives_is_408() -> None:
     assert sent[0]["status"] == 408
 
 
-def test_memory_rate_limiter_windows() -> None:
-    now = [1000.0]
+def test_memory_rate_limiter_slides_across_window_boundaries() -> None:
+    now = [1000.0]  # 40 s into its minute
     limiter = MemoryRateLimiter(clock=lambda: now[0])
     for _ in range(3):
         limiter.charge("k", 1, 3, 60)
     with pytest.raises(RateLimitedError) as refused:
         limiter.charge("k", 1, 3, 60)
-    assert refused.value.retry_after_s == 20  # 1000 s is 40 s into its minute
+    # Room comes back once a third of the 3 slides out: 20 s into the next minute.
+    assert refused.value.retry_after_s == 40
     limiter.charge("other", 1, 3, 60)
-    now[0] = 1020.0  # the next minute
+    now[0] = 1020.5  # the next minute has begun, but the last minute's 3 still count
+    with pytest.raises(RateLimitedError) as again:
+        limiter.charge("k", 1, 3, 60)
+    assert again.value.retry_after_s == 20
+    now[0] = 1040.0  # a third of the previous minute has slid out
     limiter.charge("k", 1, 3, 60)
+    with pytest.raises(RateLimitedError):
+        limiter.charge("k", 1, 3, 60)
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "cost", "into", "expected"),
+    [
+        (0, 0, 5, 0.0, None),  # a batch of exactly the limit fits an empty window
+        (0, 0, 6, 0.0, 60.0),  # a batch over the limit never fits
+        (4, 0, 4, 0.0, 45.0),  # wait for 3 of the previous 4 to slide out
+        (4, 0, 1, 30.0, None),  # half of 4 slid out: 2 + 1 fits 5
+        (0, 5, 1, 10.0, 62.0),  # full now: the next minute, once a fifth of 5 slid out
+    ],
+)
+def test_wait_for_room_follows_the_sliding_window(
+    previous: int, current: int, cost: int, into: float, expected: float | None
+) -> None:
+    wait = wait_for_room(previous, current, cost, 5, into, 60)
+    assert wait == (None if expected is None else pytest.approx(expected))
 
 
 def test_redis_rate_limiter_is_shared_between_replicas() -> None:
