@@ -103,7 +103,8 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         ]
     if notes is not None:
         parts += [notes.read_text(encoding="utf-8").strip(), ""]
-    parts += ["## Data and licences", "", _data_summary(commercial), ""]
+    counterfactuals = any(stage.get("augmented", 0) for stage, _ in chain)
+    parts += ["## Data and licences", "", _data_summary(commercial, counterfactuals), ""]
     parts += [_licence_terms(commercial, non_commercial), ""]
     for number, (stage, mix) in enumerate(chain, start=1):
         if len(chain) > 1:
@@ -112,7 +113,7 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     return "\n".join(parts)
 
 
-def _data_summary(commercial: bool) -> str:
+def _data_summary(commercial: bool, counterfactuals: bool) -> str:
     if commercial:
         data = (
             "Only the sources of ../shared/training whose stated licences, of the labels and "
@@ -127,11 +128,14 @@ def _data_summary(commercial: bool) -> str:
             "sets, plus SciFact train (rationale sentences as SUPPORTS/REFUTES, one other "
             "sentence of each cited abstract as NEUTRAL)"
         )
+    if counterfactuals:
+        data += (
+            ", plus counterfactual contradictions made from supported pairs by changing one "
+            "number, month or direction word (`training/augment.py`)"
+        )
     return (
-        data + ", plus counterfactual contradictions made from supported pairs by changing "
-        "one number, month or direction word (`training/augment.py`). Binary "
-        "entailment/not_entailment rows are trained with a marginal loss on the 3-way head: "
-        "-log(p_neutral + p_contradiction) for not_entailment."
+        data + ". Binary entailment/not_entailment rows are trained with a marginal loss on "
+        "the 3-way head: -log(p_neutral + p_contradiction) for not_entailment."
     )
 
 
@@ -193,16 +197,14 @@ def _recipe(stage: dict[str, Any]) -> str:
 
 def _stage_pairs(t: dict[str, Any]) -> str:
     extras = [
+        (t.get("augmented", 0), "counterfactual"),
         (t.get("unrelated_neutrals", 0), "unrelated-evidence neutrals"),
         (t.get("pronoun_premises", 0), "pronoun-subject premises"),
         (t.get("padded_premises", 0), "padded premises"),
         (t.get("crossed_neutrals", 0), "crossed neutrals"),
     ]
-    return (
-        f"{t['pairs']} ({t['augmented']} counterfactual"
-        + "".join(f", {count} {what}" for count, what in extras if count)
-        + f"), {t['total_steps']} steps"
-    )
+    made = ", ".join(f"{count} {what}" for count, what in extras if count)
+    return f"{t['pairs']}{f' ({made})' if made else ''}, {t['total_steps']} steps"
 
 
 def _pairs_row(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:

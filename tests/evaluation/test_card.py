@@ -97,6 +97,9 @@ def test_a_model_of_commercial_sources_only_says_so(tmp_path: Path) -> None:
     assert "Every source's stated licence allows commercial use." in text
     assert "Non-commercial terms" not in text
     assert "factdesk stance train --recipe commercial-base --out runs/commercial-base" in text
+    # No stage made counterfactual contradictions, and the card does not say it did.
+    assert "counterfactual" not in text
+    assert "| training pairs | 8, 1 steps |" in text
 
     # One source without the mark, and the card no longer claims it.
     training["data_mix"] = {"snli": source, "lingnli": {**source, "commercial": False}}
