@@ -141,7 +141,9 @@ def _calibration(out: Path, commands: dict[str, str]) -> list[str]:
     lines += _header(out, "calibration", commands)
     lines += [
         "Expected calibration error (ten equal bins of confidence; a verdict is right when it "
-        "equals the gold label). Raw: the rule's confidence before calibration. Shipped: "
+        "equals the gold label). Raw: the rule's confidence before calibration (a refutation "
+        "by an explicit check answers with the check's measured precision in every row, and "
+        "no fit includes it). Shipped: "
         "through the calibration in the model's verdict.json, fitted on the two news sets, so "
         "in-sample for them. Fitted on SciFact only: why SciFact is left out of that fit. The "
         "verdict thresholds were fitted on the dev news claims; the 40 news claims of "

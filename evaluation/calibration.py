@@ -1,9 +1,12 @@
 """Fit and measure verdict calibration (``factdesk eval calibrate``).
 
 Input: predictions written by ``factdesk eval claims|scifact --predictions FILE``, one
-labelled claim per line with the verdict and confidence it got. A verdict is "right" when
-it equals the gold label. The expected calibration error (ECE) is the mean over ten equal
-confidence bins of |accuracy - mean confidence|, weighted by the bin's share of claims.
+labelled claim per line with the verdict, confidence and reason it got. A verdict is
+"right" when it equals the gold label. A refutation by an explicit check answers with the
+check's measured precision, not through the maps (``Verifier._confidence``): it is left out
+of the fits and counted in the figures as answered. The expected calibration error (ECE) is
+the mean over ten equal confidence bins of |accuracy - mean confidence|, weighted by the
+bin's share of claims.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import read_jsonl
 from verify.calibration import Calibration, PlattMap, logit, sigmoid
-from verify.verdict import Verdict
+from verify.verdict import Reason, Verdict
 
 BINS = 10
 # A verdict with fewer predictions than this shares a map fitted on several verdicts.
@@ -34,10 +37,15 @@ class Prediction:
     label: Verdict
     verdict: Verdict
     confidence: float
+    by_check: bool = False  # refuted by an explicit check: its confidence is not mapped
 
     @property
     def right(self) -> bool:
         return self.label == self.verdict
+
+    def answered(self, calibration: Calibration) -> float:
+        """The confidence this prediction gets under ``calibration``."""
+        return self.confidence if self.by_check else calibration(self.verdict, self.confidence)
 
 
 def read_predictions(paths: Iterable[Path]) -> list[Prediction]:
@@ -47,7 +55,10 @@ def read_predictions(paths: Iterable[Path]) -> list[Prediction]:
             try:
                 predictions.append(
                     Prediction(
-                        Verdict(row["label"]), Verdict(row["verdict"]), float(row["confidence"])
+                        Verdict(row["label"]),
+                        Verdict(row["verdict"]),
+                        float(row["confidence"]),
+                        by_check=row.get("reason") == Reason.REFUTED_BY_CHECK.value,
                     )
                 )
             except (KeyError, ValueError, TypeError) as exc:
@@ -90,7 +101,7 @@ def expected_calibration_error(confidences: Sequence[float], right: Sequence[boo
 
 
 def figures(predictions: Sequence[Prediction], calibration: Calibration) -> CalibrationFigures:
-    confidences = [calibration(p.verdict, p.confidence) for p in predictions]
+    confidences = [p.answered(calibration) for p in predictions]
     right = [p.right for p in predictions]
     return CalibrationFigures(
         claims=len(predictions),
@@ -162,7 +173,9 @@ def fit_platt(confidences: Sequence[float], right: Sequence[bool]) -> PlattMap:
 def fit_calibration(predictions: Sequence[Prediction]) -> Calibration:
     """A map per verdict with enough predictions; the others share one map, fitted on the
     verdicts whose confidence is a stance probability (all but NOT_ENOUGH_INFO, whose raw
-    confidence is one minus the stronger side) when there are enough of those."""
+    confidence is one minus the stronger side) when there are enough of those. Refutations
+    by a check are not mapped, so they are not fitted on either."""
+    predictions = [p for p in predictions if not p.by_check]
     stance_based = [p for p in predictions if p.verdict is not Verdict.NOT_ENOUGH_INFO]
     shared = stance_based if len(stance_based) >= MIN_PER_VERDICT else predictions
     pooled = fit_platt([p.confidence for p in shared], [p.right for p in shared])
@@ -190,6 +203,6 @@ def cross_fitted(predictions: Sequence[Prediction], folds: int = 5, repeats: int
             held = set(order[fold::folds])
             fitted = fit_calibration([p for i, p in enumerate(predictions) if i not in held])
             for i in held:
-                confidences[i] = fitted(predictions[i].verdict, predictions[i].confidence)
+                confidences[i] = predictions[i].answered(fitted)
         total += expected_calibration_error(confidences, right)
     return total / repeats

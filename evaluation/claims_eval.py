@@ -28,6 +28,7 @@ class ClaimOutcome:
     claim: LabelledClaim
     verdict: str
     confidence: float
+    reason: str  # the answer's reason code
     citation_hit: bool | None  # None when the claim has no gold evidence
     latency_ms: float
 
@@ -130,6 +131,7 @@ def evaluate_claims(
                 claim=claim,
                 verdict=str(answer["verdict"]),
                 confidence=float(answer["confidence"]),
+                reason=str(answer["reason"]["code"]),
                 citation_hit=_hit(answer["citations"], spans) if spans else None,
                 latency_ms=latency,
             )

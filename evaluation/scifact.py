@@ -98,7 +98,7 @@ class SciFactResult:
     sentence_selection_label: PrecisionRecall
     claim_level: ClassificationReport
     # (claim id, claim, gold label, verdict, confidence), in the claims' order
-    verdicts: list[tuple[int, str, Verdict, Verdict, float]]
+    verdicts: list[tuple[int, str, Verdict, Verdict, float, str]]  # ..., reason code
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -180,7 +180,7 @@ def score_scifact(
         ),
         claim_level=claim_level,
         verdicts=[
-            (c.id, c.claim, c.label, v.verdict, v.confidence)
+            (c.id, c.claim, c.label, v.verdict, v.confidence, v.reason.code.value)
             for c, v in zip(claims, verifications, strict=True)
         ],
     )

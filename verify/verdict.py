@@ -19,7 +19,9 @@ The rule, in order (thresholds in ``VerdictRule``, fitted for a stance model by
    ``conflict_threshold`` and come from different documents; confidence = the weaker of
    the two.
 5. Otherwise SUPPORTED or REFUTED when the stronger side reaches its threshold
-   (``support_threshold`` / ``refute_threshold``); confidence = its probability.
+   (``support_threshold`` / ``refute_threshold``); confidence = its probability. (The
+   answer's confidence is then calibrated, and for a refutation by an explicit check it is
+   that check's measured precision: ``Verifier._confidence``.)
 6. Otherwise NOT_ENOUGH_INFO; confidence = 1 - the stronger side's probability.
 Every decision names its reason and the evidence it rests on.
 """

@@ -424,7 +424,7 @@ class Verifier:
         return Verification(
             claim=work.claim,
             verdict=decision.verdict,
-            confidence=round(judge.calibration(decision.verdict, decision.confidence), 4),
+            confidence=round(self._confidence(decision, [c for _, c in statements], judge), 4),
             citations=tuple(_ordered(citations, decision)),
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
@@ -449,6 +449,19 @@ class Verifier:
             check=candidate.check.name if candidate.check else None,
             topic=topic,
         )
+
+    @staticmethod
+    def _confidence(decision: Decision, candidates: Sequence[_Candidate], judge: Judge) -> float:
+        """How often a verdict like this one is right. A refutation by an explicit check
+        reports the check's precision measured on the NLI benchmarks, which is that already
+        and rests on hundreds of pairs; the judge's calibration maps are fitted on the model's
+        own verdicts (a handful of check refutations among them would be lumped with the
+        model's far less precise ones)."""
+        if decision.reason is Reason.REFUTED_BY_CHECK:
+            check = candidates[decision.decided_by[0]].check
+            assert check is not None
+            return check.precision
+        return judge.calibration(decision.verdict, decision.confidence)
 
     def _reason(
         self,

@@ -60,9 +60,10 @@ def _write_reviewed_claims(path: Path, settings: Settings) -> None:
 
 
 def _write_predictions(
-    path: Path, rows: Sequence[tuple[object, str, str, str, float]], settings: Settings
+    path: Path, rows: Sequence[tuple[object, str, str, str, float, str]], settings: Settings
 ) -> None:
-    """Per claim: gold label, verdict and confidence, with the calibration that made it."""
+    """Per claim: gold label, verdict, confidence and reason, with the calibration that
+    made it."""
     in_effect = verdict_calibration(settings).as_mapping()
     write_jsonl(
         path,
@@ -73,9 +74,10 @@ def _write_predictions(
                 "label": label,
                 "verdict": verdict,
                 "confidence": confidence,
+                "reason": reason,
                 "calibration": in_effect,
             }
-            for claim_id, claim, label, verdict, confidence in rows
+            for claim_id, claim, label, verdict, confidence, reason in rows
         ],
     )
     print(f"wrote {len(rows)} predictions to {path}")
@@ -100,7 +102,7 @@ def _claims(args: argparse.Namespace, settings: Settings) -> int:
         args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
     if args.predictions:
         rows = [
-            (o.claim.id, o.claim.claim, o.claim.label, o.verdict, o.confidence)
+            (o.claim.id, o.claim.claim, o.claim.label, o.verdict, o.confidence, o.reason)
             for o in result.outcomes
         ]
         _write_predictions(args.predictions, rows, settings)
@@ -218,8 +220,8 @@ def _scifact(args: argparse.Namespace, settings: Settings) -> int:
         args.json_out.write_text(json.dumps(result.as_dict(), indent=2), encoding="utf-8")
     if args.predictions:
         rows = [
-            (claim_id, claim, label.value, verdict.value, confidence)
-            for claim_id, claim, label, verdict, confidence in result.verdicts
+            (claim_id, claim, label.value, verdict.value, confidence, reason)
+            for claim_id, claim, label, verdict, confidence, reason in result.verdicts
         ]
         _write_predictions(args.predictions, rows, settings)
     return 0

@@ -80,6 +80,21 @@ def test_a_rare_verdict_shares_the_pooled_map() -> None:
     assert fitted.maps[Verdict.REFUTED] == pooled
 
 
+def test_refutations_by_a_check_are_neither_fitted_nor_mapped() -> None:
+    model_rows = overconfident(200, seed=7)
+    # Check refutations answered at 0.8 and right 8 times in 10: already calibrated.
+    by_check = [
+        Prediction(label, Verdict.REFUTED, 0.8, by_check=True)
+        for label in [Verdict.REFUTED] * 8 + [Verdict.SUPPORTED] * 2
+    ]
+    fitted = fit_calibration(model_rows + by_check)
+    assert fitted.maps == fit_calibration(model_rows).maps
+    assert [p.answered(fitted) for p in by_check] == [0.8] * 10
+    # Mapped like the model's refutations, they would count against the fit.
+    mapped = [Prediction(p.label, p.verdict, p.confidence) for p in by_check]
+    assert figures(model_rows + by_check, fitted).ece < figures(model_rows + mapped, fitted).ece
+
+
 def write(path: Path, rows: list[Prediction], calibration: Calibration) -> None:
     path.write_text(
         "".join(
@@ -90,6 +105,7 @@ def write(path: Path, rows: list[Prediction], calibration: Calibration) -> None:
                     "label": p.label.value,
                     "verdict": p.verdict.value,
                     "confidence": p.confidence,
+                    **({"reason": "refuted_by_check"} if p.by_check else {}),
                     "calibration": calibration.as_mapping(),
                 }
             )

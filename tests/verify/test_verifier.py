@@ -5,8 +5,9 @@ import pytest
 from index.corpus import Document
 from index.store import LoadedIndex
 from tests.fakes import FakeStanceModel, fake_index, fake_verifier
+from verify.checks import POLARITY_PRECISION, QUANTITY_PRECISION
 from verify.labels import Stance
-from verify.verdict import Verdict
+from verify.verdict import Reason, Verdict
 from verify.verifier import Verifier
 
 # What the tests change of production's configuration. The hashing embedder's cosines are
@@ -185,7 +186,11 @@ def test_number_checks_run_on_the_evidence(tmp_path: Path) -> None:
     plain = fake_verifier(index, stance, **MODEL_ALONE).verify(claim)
     assert plain.verdict is Verdict.SUPPORTED
     checked = fake_verifier(index, stance, **{**MODEL_ALONE, "checks": True})
-    assert checked.verify(claim).verdict is Verdict.REFUTED
+    refuted = checked.verify(claim)
+    assert refuted.verdict is Verdict.REFUTED
+    assert (refuted.reason.code, refuted.reason.check) == (Reason.REFUTED_BY_CHECK, "quantity")
+    # Answered with the number check's measured precision, not the model's probability.
+    assert refuted.confidence == QUANTITY_PRECISION
     assert checked.stance_identity["checks"] == "numbers,dates,polarity"
 
 
@@ -245,6 +250,10 @@ def test_production_defaults_refute_through_the_checks_and_both_directions(
     # ("was not mentioned" against "was mentioned") raises it to its measured precision.
     assert result.verdict is Verdict.REFUTED
     assert result.citations[0].text == "The Power of Siberia 2 pipeline was not mentioned."
+    # The shipped calibration maps the model's refutations; a check's keeps its precision.
+    assert engine.judges[0].calibration(Verdict.REFUTED, POLARITY_PRECISION) < 0.7
+    assert result.reason.code is Reason.REFUTED_BY_CHECK
+    assert result.confidence == POLARITY_PRECISION
 
 
 def test_claims_go_to_the_judge_that_reads_their_language(tmp_path: Path) -> None:
