@@ -33,12 +33,17 @@ _SCALES = {
     "tn": 1e12,
 }
 _PERCENT_WORDS = {"percent", "per cent", "%", "percentage points"}
+# Money is one kind however it is written: "$240 billion", "USD 240 billion", "240 billion
+# US dollars" (written differently, not a different amount).
+_CURRENCY_WORDS = r"(?:US |U\.S\. )?dollars?|euros?|yuan|renminbi|r[ou]bles?"
 _QUANTITY = re.compile(
-    r"(?<![\w.\-/])(?P<currency>[$€£¥])?\s?(?P<number>\d+(?:,\d{3})*(?:\.\d+)?)(?![\w\-/])"
+    r"(?<![\w.\-/])(?P<currency>[$€£¥]|(?:US\$|USD|EUR|CNY|RMB|RUB|GBP)\s?)?"
+    r"\s?(?P<number>\d+(?:,\d{3})*(?:\.\d+)?)(?![\w\-/])"
     r"\s?(?P<scale>thousand|million|mln|billion|bn|trillion|tn|m\b|b\b)?"
-    r"\s?(?P<unit>%|per cent|percent|percentage points|[a-z]+)?",
+    rf"\s?(?P<unit>%|per cent|percent|percentage points|{_CURRENCY_WORDS}|[a-z]+)?",
     re.IGNORECASE,
 )
+_CURRENCY_UNIT = re.compile(_CURRENCY_WORDS, re.IGNORECASE)
 # "May" is a month only when a day or year stands beside it; otherwise it is the modal verb.
 _MONTH = re.compile(
     r"\b(?P<month>January|February|March|April|June|July|August|September|October|November|December"
@@ -62,7 +67,7 @@ def _quantities(text: str) -> list[Quantity]:
             value *= _SCALES[scale]
         if unit in _PERCENT_WORDS:
             kind = "percent"
-        elif match.group("currency"):
+        elif match.group("currency") or _CURRENCY_UNIT.fullmatch(unit):
             kind = "money"
         elif not scale and not unit and 1900 <= value <= 2100 and "." not in match.group("number"):
             kind = "year"

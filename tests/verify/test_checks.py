@@ -13,6 +13,8 @@ from verify.stance_model import StancePair
         ("The summit took place in March 2024.", "The summit took place on 16 May 2024."),
         ("The visit was in 2023.", "The visit took place in 2024."),
         ("Sales hit $3.5 billion.", "Sales hit $4.1 billion."),
+        ("Trade reached 140 billion US dollars.", "Trade reached USD 240 billion last year."),
+        ("The deal is worth 5 million euros.", "The deal is worth EUR 7 million."),
     ],
 )
 def test_detects_number_and_date_conflicts(claim: str, evidence: str) -> None:
@@ -24,6 +26,9 @@ def test_detects_number_and_date_conflicts(claim: str, evidence: str) -> None:
     [
         ("Trade rose 60 percent.", "Trade reached $240 billion, a 60 percent increase."),
         ("Trade was $240 billion.", "Trade reached $240bn last year."),
+        # The same amount of money, written three ways.
+        ("Trade reached 240 billion US dollars.", "Trade reached USD 240 billion last year."),
+        ("Trade reached USD 240 billion.", "Trade reached a record $240 billion."),
         ("Trade was 1,200 tonnes.", "Trade was 1200 tonnes."),
         ("Russia may sell more gas.", "In March, Russia sold gas."),  # modal "may", not May
         ("The visit was in 2024.", "Trade rose 26 percent."),  # nothing of the same kind
