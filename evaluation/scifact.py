@@ -97,8 +97,8 @@ class SciFactResult:
     abstract_label_only: PrecisionRecall
     sentence_selection_label: PrecisionRecall
     claim_level: ClassificationReport
-    # (claim id, claim, gold label, verdict, confidence), in the claims' order
-    verdicts: list[tuple[int, str, Verdict, Verdict, float, str]]  # ..., reason code
+    # (claim id, claim, gold label, verdict, confidence, reason code), in the claims' order
+    verdicts: list[tuple[int, str, Verdict, Verdict, float, str]]
 
     def as_dict(self) -> dict[str, object]:
         return {
