@@ -416,7 +416,8 @@ class Verifier:
             self._judged(work.claim, hit, candidate, judge) for hit, candidate in statements
         ]
         decision = decide(evidence, judge.rule)
-        decisive = {id(statements[i][1]) for i in decision.decided_by}
+        candidates = [c for _, c in statements]
+        decisive = {id(candidates[i]) for i in decision.decided_by}
         citations = [
             self._citation(hit, candidate, id(candidate) in decisive)
             for hit, candidate in work.evidence
@@ -424,11 +425,11 @@ class Verifier:
         return Verification(
             claim=work.claim,
             verdict=decision.verdict,
-            confidence=round(self._confidence(decision, [c for _, c in statements], judge), 4),
+            confidence=round(self._confidence(decision, candidates, judge), 4),
             citations=tuple(_ordered(citations, decision)),
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
-            reason=self._reason(decision, evidence, [c for _, c in statements], judge.rule),
+            reason=self._reason(decision, evidence, candidates, judge.rule),
             judge=judge.name,
         )
 
@@ -458,9 +459,7 @@ class Verifier:
         own verdicts (a handful of check refutations among them would be lumped with the
         model's far less precise ones)."""
         if decision.reason is Reason.REFUTED_BY_CHECK:
-            check = candidates[decision.decided_by[0]].check
-            assert check is not None
-            return check.precision
+            return _deciding_check(decision, candidates).precision
         return judge.calibration(decision.verdict, decision.confidence)
 
     def _reason(
@@ -471,8 +470,7 @@ class Verifier:
         rule: VerdictRule,
     ) -> VerdictReason:
         if decision.reason is Reason.REFUTED_BY_CHECK:
-            check = candidates[decision.decided_by[0]].check
-            assert check is not None
+            check = _deciding_check(decision, candidates)
             return VerdictReason(decision.reason, check.detail, check.name)
         if decision.decided_by:
             documents = ", ".join(
@@ -539,6 +537,13 @@ def _best_evidence(candidates: Sequence[_Candidate]) -> _Candidate:
             max(c.relevance, 0.0) * (1.0 - c.scores.neutral),
         ),
     )
+
+
+def _deciding_check(decision: Decision, candidates: Sequence[_Candidate]) -> FiredCheck:
+    """The explicit check behind a ``refuted_by_check`` decision."""
+    check = candidates[decision.decided_by[0]].check
+    assert check is not None
+    return check
 
 
 def _ordered(citations: list[Citation], decision: Decision) -> list[Citation]:
