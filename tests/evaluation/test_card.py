@@ -8,6 +8,7 @@ HYPER_PARAMETERS = {
     "warmup_fraction": 0.06, "max_length": 128, "freeze_word_embeddings": True,
     "bf16_autocast": True, "checkpoint_every": 400,
 }  # fmt: skip
+MINILM_CONFIG = {"model_type": "bert", "vocab_size": 30522}
 
 
 def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> None:
@@ -28,6 +29,7 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
         "hyper_parameters": HYPER_PARAMETERS,
     }  # fmt: skip
     (tmp_path / "training.json").write_text(json.dumps(training), encoding="utf-8")
+    (tmp_path / "config.json").write_text(json.dumps(MINILM_CONFIG), encoding="utf-8")
     (tmp_path / "model.safetensors").write_bytes(b"0" * 1000)
     figures = tmp_path / "figures.json"
     figures.write_text(
@@ -43,6 +45,8 @@ def test_card_is_built_from_the_training_record_and_figures(tmp_path: Path) -> N
     assert "| NEUTRAL/REFUTES: 5 |" in text
     assert "--recipe refine" not in text
     assert "| 21 (2 counterfactual), 3 steps |" in text
+    assert "| language | English |" in text
+    assert "all-MiniLM-L6-v2, is released under Apache-2.0" in text
 
     # A stage-2 model names both stages, both data mixes and the two commands.
     stage2 = {**training, "recipe": "refine", "unrelated_neutrals": 7, "pairs": 30,
@@ -91,6 +95,7 @@ def test_a_model_of_commercial_sources_only_says_so(tmp_path: Path) -> None:
         "hyper_parameters": HYPER_PARAMETERS,
     }  # fmt: skip
     (tmp_path / "training.json").write_text(json.dumps(training), encoding="utf-8")
+    (tmp_path / "config.json").write_text(json.dumps(MINILM_CONFIG), encoding="utf-8")
     figures = tmp_path / "figures.json"
     figures.write_text(json.dumps({"benchmarks": {}}), encoding="utf-8")
     text = card(tmp_path, figures, None, None)
@@ -107,3 +112,41 @@ def test_a_model_of_commercial_sources_only_says_so(tmp_path: Path) -> None:
     assert "Every source's stated licence allows commercial use." not in card(
         tmp_path, figures, None, None
     )
+
+
+def test_a_multilingual_model_names_its_backbone_languages_and_how_it_was_shipped(
+    tmp_path: Path,
+) -> None:
+    model = tmp_path / "stance-e5-x"
+    model.mkdir()
+    ocnli = {"path": "multilingual/ocnli_train_NONCOMMERCIAL.jsonl", "available": 9985,
+             "used": 9985, "repeat": 1, "labels": {"SUPPORTS": 9985},
+             "licence": "CC BY-NC 2.0 (non-commercial)"}  # fmt: skip
+    training = {
+        "recipe": "multilingual", "backbone": "var/models/multilingual-e5-small", "pairs": 43,
+        "augmented": 0, "crossed_neutrals": 3, "total_steps": 22, "torch": "2",
+        "transformers": "5", "python": "3.11", "threads": 2, "data_mix": {"ocnli_train": ocnli},
+        "hyper_parameters": {**HYPER_PARAMETERS, "epochs": 2.0},
+    }  # fmt: skip
+    (model / "training.json").write_text(json.dumps(training), encoding="utf-8")
+    (model / "config.json").write_text(
+        json.dumps({"model_type": "bert", "vocab_size": 250037}), encoding="utf-8"
+    )
+    figures = tmp_path / "figures.json"
+    figures.write_text(json.dumps({"benchmarks": {}}), encoding="utf-8")
+    text = card(model, figures, None, None)
+    assert "multilingual-e5-small: 12 layers" in text
+    assert "| language | English |" not in text
+    assert "multilingual-e5-small, is released under MIT" in text
+    assert "MiniLM" not in text
+    # The run as it was made: converted backbone, its step count, shipped without the wheels'.
+    assert "factdesk models convert-e5 --out var/models/multilingual-e5-small" in text
+    assert (
+        "factdesk stance train --recipe multilingual --backbone var/models/multilingual-e5-small"
+        " --out runs/multilingual --epochs 2 --max-steps 22" in text
+    )
+    shipped = "factdesk models ship-e5 runs/multilingual/model --out factdesk/models/stance-e5-x"
+    assert shipped in text
+    assert "Non-commercial terms come with ocnli_train (CC BY-NC 2.0 (non-commercial))" in text
+    assert "Chinese OCNLI train and German XNLI train" in text
+    assert "SciFact" not in text.split("## Data and licences")[1].split("|")[0]
