@@ -213,6 +213,7 @@ def load_other_judges(settings: Settings) -> tuple[Judge, ...]:
             verdict_rule(settings, reference),
             verdict_calibration(settings, reference),
             topic_gate=False,
+            both_directions=settings.stance.multilingual_both_directions,
         ),
     )
 

@@ -143,6 +143,9 @@ class Judge:
     # verify.topic matches the claim's names and words in the evidence: it reads a claim
     # and evidence in one language, so a cross-lingual judge goes without it.
     topic_gate: bool = True
+    # The second, reversed pass of verify.symmetric (when the verifier's both_directions is
+    # on): a judge whose answers it does not change is spared the cost.
+    both_directions: bool = True
 
     @property
     def name(self) -> str:
@@ -398,8 +401,13 @@ class Verifier:
         pairs = [StancePair(candidate.premise, work.claim) for work, candidate in cited]
         rejudged: Probabilities = np.stack([candidate.row for _, candidate in cited])
         if config.both_directions:
-            reverse = self._predict(reversed_pairs(pairs), [work.judge for work, _ in cited])
-            rejudged = combine_directions(rejudged, reverse)
+            judges = self.judges
+            both = [i for i, (work, _) in enumerate(cited) if judges[work.judge].both_directions]
+            if both:
+                reverse = self._predict(
+                    reversed_pairs([pairs[i] for i in both]), [cited[i][0].judge for i in both]
+                )
+                rejudged[both] = combine_directions(rejudged[both], reverse)
         fired: list[FiredCheck | None] = [None] * len(cited)
         if config.checks:
             rejudged, fired = judge_checks(pairs, rejudged)

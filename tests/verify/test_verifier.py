@@ -287,3 +287,26 @@ def test_claims_go_to_the_judge_that_reads_their_language(tmp_path: Path) -> Non
     assert english.calls
     assert other.calls
     assert "judge:ru,de" in engine.stance_identity
+
+
+@pytest.mark.parametrize("both_directions", [True, False])
+def test_a_judge_may_be_spared_the_reversed_pass(tmp_path: Path, both_directions: bool) -> None:
+    from factdesk.wiring import build_verifier, verdict_rule
+    from tests.fakes import HashingEmbedder, fake_settings
+    from verify.verifier import Judge
+
+    english = FakeStanceModel({}, name="english")
+    other = FakeStanceModel({}, default=Stance.REFUTES, name="multilingual")
+    settings = fake_settings(default_top_k=3, **ANY_RELEVANCE)  # both_directions on
+    judge = Judge(
+        other, ("ru",), verdict_rule(settings), topic_gate=False, both_directions=both_directions
+    )
+    engine = build_verifier(
+        settings, HashingEmbedder(), indexed(tmp_path, 2, 1), english, other_judges=(judge,)
+    )
+    said = engine.verify("Трубопровод «Сила Сибири 2» был согласован во время визита.")
+    assert said.judge == "multilingual"
+    # The forward pass, then the reversed one only where the judge takes it.
+    assert len(other.calls) == (2 if both_directions else 1)
+    assert not english.calls
+    assert said.verdict is Verdict.REFUTED  # the fake refutes either way round
