@@ -294,8 +294,18 @@ class Verifier:
         if self.config.topic_gate:
             identity["topic"] = TOPIC_GATE_IDENTITY
         for judge in self.judges[1:]:
+            # What this judge goes without, so an audit record says how it was judged.
+            without = [
+                name
+                for name, applies in (
+                    ("topic gate", self.config.topic_gate and not judge.topic_gate),
+                    ("reversed pass", self.config.both_directions and not judge.both_directions),
+                )
+                if applies
+            ]
             identity[f"judge:{','.join(judge.languages)}"] = (
                 f"{judge.name} ({judge.model.identity.get('checksum', '')})"
+                + (f"; without {', '.join(without)}" if without else "")
             )
         return identity
 

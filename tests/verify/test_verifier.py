@@ -310,3 +310,7 @@ def test_a_judge_may_be_spared_the_reversed_pass(tmp_path: Path, both_directions
     assert len(other.calls) == (2 if both_directions else 1)
     assert not english.calls
     assert said.verdict is Verdict.REFUTED  # the fake refutes either way round
+    # The audit's identity of the judge says what it went without.
+    described = engine.stance_identity["judge:ru"]
+    assert described.startswith("multilingual (0); without topic gate")
+    assert ("reversed pass" in described) is (not both_directions)
