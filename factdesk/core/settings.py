@@ -234,7 +234,8 @@ class StanceSettings(BaseSettings):
         False,
         description="Judge the multilingual judge's evidence both ways too (`both_directions`). "
         "Off by default: on the 12 translated dev claims its answers kept their accuracy "
-        "(0.417) and a non-English claim's p50 fell from 243 to 124 ms on 2 cores.",
+        "(0.417) and a non-English claim's p50 fell from 243 to 124-158 ms (two runs) on 2 "
+        "cores.",
     )
     multilingual_languages: Annotated[list[str], NoDecode] = Field(
         ["ru", "zh", "de", "fr"],
