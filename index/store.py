@@ -35,7 +35,7 @@ import numpy.typing as npt
 from factdesk.core.errors import UnavailableError
 from factdesk.core.files import read_jsonl, sha256_file, write_jsonl
 from index.backends import backend_named, build_vector_index
-from index.corpus import Document, corpus_fingerprint
+from index.corpus import METADATA_FIELDS, Document, corpus_fingerprint
 from index.embedding import Embedder, Vectors, normalise
 from index.passages import Passage, build_passages
 from index.segment import Span
@@ -133,12 +133,7 @@ def _document_row(document: Document) -> dict[str, Any]:
     return {
         "id": document.id,
         "text": document.text,
-        "title": document.title,
-        "publisher": document.publisher,
-        "authors": list(document.authors),
-        "published": document.published,
-        "url": document.url,
-        "language": document.language,
+        **document.metadata(),
         "sentences": list(document.sentences) if document.sentences is not None else None,
     }
 
@@ -354,15 +349,12 @@ def _read_passages(path: Path) -> list[Passage]:
 def _read_documents(path: Path) -> dict[str, Document]:
     documents: dict[str, Document] = {}
     for _, row in read_jsonl(path):
+        # A field added after the index was written is absent: its default stands.
+        metadata = {name: row[name] for name in METADATA_FIELDS if name in row}
         documents[row["id"]] = Document(
-            id=row["id"],
-            text=row["text"],
-            title=row["title"],
-            publisher=row["publisher"],
-            authors=tuple(row["authors"]),
-            published=row["published"],
-            url=row["url"],
-            language=row["language"],
+            row["id"],
+            row["text"],
+            **metadata,
             sentences=tuple(row["sentences"]) if row.get("sentences") else None,
         )
     return documents

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from service.audit.models import Base
-from service.corpus import models as _corpus_models  # noqa: F401  (registers the corpus)
-from service.db import make_engine
-from service.keys import models as _key_models  # noqa: F401  (registers api_keys)
+from service.database import Base, make_engine
+from service.documents import tables as _document_tables  # noqa: F401  (registers them)
+from service.keys import tables as _key_tables  # noqa: F401
+from service.queries import tables as _query_tables  # noqa: F401
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -10,20 +10,23 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from factdesk import __version__
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
-from service.metrics import Metrics, MetricsMiddleware
+from service.documents import router as documents_routes
+from service.editor import router as editor_routes
 from service.middleware import RequestContextMiddleware
 from service.openapi import install_openapi
+from service.operations import router as operations_routes
+from service.operations.metrics import Metrics, MetricsMiddleware
 from service.problems import install_problem_handlers
-from service.routes import documents, health, queries, verify
+from service.queries import router as queries_routes
 from service.runtime import PipelineFactory, start_runtime
+from service.verification import router as verification_routes
 
 DESCRIPTION = """\
 Checks a claim against the configured corpus: retrieves the passages that bear on it, judges
@@ -32,9 +35,6 @@ with a confidence and citations that give the exact character span of the eviden
 Every answer is recorded in an audit trail before it is sent (`/v1/queries`).
 Errors are `application/problem+json` (RFC 9457).
 """
-
-
-EDITOR_ASSETS = Path(__file__).resolve().parent / "static" / "editor"
 
 
 def _swagger_assets() -> Path:
@@ -92,22 +92,20 @@ def create_app(
         allowed_hosts=security.allowed_hosts,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts every answer
-    routers = (verify.router, queries.router, documents.router, documents.versions_router)
-    for router in (*routers, health.router):
+    # In this order: the order of the paths in openapi.yaml.
+    for router in (
+        verification_routes.router,
+        queries_routes.router,
+        documents_routes.router,
+        documents_routes.versions_router,
+        operations_routes.router,
+        editor_routes.router,
+    ):
         app.include_router(router)
 
     app.mount("/static/docs", StaticFiles(directory=_swagger_assets()), name="docs-assets")
-    app.mount("/static/editor", StaticFiles(directory=EDITOR_ASSETS), name="editor-assets")
-
-    @app.get("/", include_in_schema=False)
-    async def editor_page() -> FileResponse:
-        # The page itself needs no key; every call it makes sends the editor's.
-        return FileResponse(EDITOR_ASSETS / "index.html", media_type="text/html")
-
-    @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
-        # Like /healthz, for the operator's network: put it behind the proxy's access rules.
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    app.mount(editor_routes.ASSETS_URL, StaticFiles(directory=editor_routes.ASSETS),
+              name="editor-assets")  # fmt: skip
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:

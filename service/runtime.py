@@ -1,5 +1,7 @@
-"""What the service runs on: the verification pipeline (factdesk.wiring) plus the audit
-database and the batching worker. Built once per process in the app's lifespan."""
+"""What the service runs on, built once per process in the app's lifespan: the verification
+pipeline (factdesk.wiring), the database, the live index, the batching worker and each
+domain's service. The only module that knows every domain: each route reaches its domain's
+component through that domain's one typed dependency."""
 
 from __future__ import annotations
 
@@ -10,30 +12,28 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from factdesk.core.settings import Settings
-from factdesk.wiring import Pipeline, assemble_pipeline, index_spec, load_pipeline
+from factdesk.wiring import Pipeline, build_verifier, load_pipeline, segment_store
+from index.live import LiveIndex, Snapshot
 from index.store import LoadedIndex
-from index.versions import SegmentStore
-from service.audit.repository import AuditRepository
-from service.audit.service import AuditService
-from service.auth import Authenticator
-from service.batching import VerifyBatcher
-from service.corpus.live import LiveIndex, Snapshot
-from service.corpus.repository import CorpusRepository
-from service.corpus.service import CorpusService
-from service.db import make_engine, make_sessions, upgrade_database
+from service.database import make_engine, make_sessions, upgrade_database
+from service.documents.repository import CorpusRepository
+from service.documents.service import CorpusService
+from service.keys.auth import Authenticator
+from service.keys.limits import make_rate_limiter
 from service.keys.repository import KeyRepository
-from service.limits import make_rate_limiter
-from service.metrics import Metrics
-from service.verification import VerificationService
+from service.operations.metrics import Metrics
+from service.queries.repository import AuditRepository
+from service.queries.service import AuditService
+from service.verification.batching import VerifyBatcher
+from service.verification.service import VerificationService
+from verify.verifier import Verifier
 
 log = logging.getLogger("factdesk")
 
 
 @dataclass(frozen=True)
 class Runtime:
-    settings: Settings
-    pipeline: Pipeline  # the base the process started with; live.current answers
-    live: LiveIndex
+    live: LiveIndex[Verifier]  # the corpus version this process answers with
     corpus: CorpusService
     verification: VerificationService
     audit: AuditService
@@ -57,7 +57,7 @@ def start_runtime(
     pipeline_factory: PipelineFactory = load_pipeline,
     metrics: Metrics | None = None,
 ) -> Runtime:
-    """Load the pipeline, migrate the audit database to head, start the batching worker."""
+    """Load the pipeline, migrate the database to head, start the batching worker."""
     metrics = metrics or Metrics()
     pipeline = pipeline_factory(settings)
     upgrade_database(settings.audit.database_url)
@@ -68,7 +68,7 @@ def start_runtime(
     live.start()
     batcher = VerifyBatcher(
         # Each batch reads the current version once and runs wholly on it.
-        lambda requests: live.current.pipeline.verifier.verify_many(requests),
+        lambda requests: live.current.served.verify_many(requests),
         settings.http.max_batch,
         settings.http.max_queued_claims,
         on_batch=metrics.batch_size.observe,
@@ -85,13 +85,22 @@ def start_runtime(
             "(or set FACTDESK_AUTH=off for local work)"
         )
     stance = settings.stance
+    identity = pipeline.verifier.stance_identity
+    verification = VerificationService(
+        batcher,
+        default_top_k=settings.retrieval.default_top_k,
+        max_batch_claims=settings.http.max_batch_claims,
+        embedding_model=pipeline.embedder.name,
+        stance_identity=identity,
+    )
+    audit = AuditService(
+        AuditRepository(sessions), identity, pipeline.embedder.name, settings.publishing
+    )
     return Runtime(
-        settings=settings,
-        pipeline=pipeline,
         live=live,
         corpus=CorpusService(corpus, live, stance.languages[0], stance.language_min_probability),
-        verification=VerificationService(pipeline, batcher),
-        audit=AuditService(AuditRepository(sessions), pipeline),
+        verification=verification,
+        audit=audit,
         keys=keys,
         authenticator=authenticator,
         metrics=metrics,
@@ -101,17 +110,17 @@ def start_runtime(
 
 def _live_index(
     settings: Settings, base: Pipeline, repository: CorpusRepository, metrics: Metrics
-) -> LiveIndex:
-    """The index versions of the corpus in the database, starting from ``base``'s index."""
+) -> LiveIndex[Verifier]:
+    """The index versions of the corpus in the database, starting from ``base``'s index;
+    every version is answered by a verifier with the base's judges."""
     index = settings.index
+    judges = base.verifier.judges
 
-    def assemble(loaded: LoadedIndex) -> Pipeline:
-        return assemble_pipeline(
-            settings, base.embedder, loaded, base.stance, other_judges=base.other_judges
-        )
+    def serve(loaded: LoadedIndex) -> Verifier:
+        return build_verifier(settings, base.embedder, loaded, judges)
 
-    def swapped(snapshot: Snapshot) -> None:
-        manifest = snapshot.pipeline.index.manifest
+    def swapped(snapshot: Snapshot[Verifier]) -> None:
+        manifest = snapshot.index.manifest
         metrics.index_info.clear()
         metrics.index_info.labels(
             manifest.checksum, manifest.embedding_model, manifest.index_type
@@ -119,10 +128,11 @@ def _live_index(
         metrics.index_version.set(snapshot.version)
 
     return LiveIndex(
-        base,
+        base.index,
+        base.verifier,
         repository,
-        SegmentStore(index.segments_dir, base.embedder, index_spec(settings)),
-        assemble,
+        segment_store(settings, base.embedder),
+        serve,
         max_segments=index.max_segments,
         keep_versions=index.keep_versions,
         poll_s=index.version_poll_s,

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from factdesk.core.settings import SECTIONS, EmbeddingSettings, IndexSettings, Settings
-from factdesk.wiring import Pipeline, assemble_pipeline, build_verifier, index_spec
+from factdesk.wiring import Pipeline, build_verifier, index_spec, make_judge
 from index.corpus import Document
 from index.embedding import Vectors, normalise
-from index.store import IndexSpec, LoadedIndex, build_index, load_index
+from index.store import IndexSpec, LoadedIndex, Manifest, build_index, load_index
 from verify.labels import STANCES, Stance
 from verify.stance_model import Probabilities, StancePair
 from verify.verifier import Verifier
@@ -142,7 +142,9 @@ def fake_index(documents: Sequence[Document], directory: Path, **index: Any) -> 
 
 def fake_verifier(index: LoadedIndex, stance: FakeStanceModel, **settings: Any) -> Verifier:
     """The verifier production wires from its settings (``settings`` changed), over fakes."""
-    return build_verifier(fake_settings(**settings), HashingEmbedder(), index, stance)
+    configured = fake_settings(**settings)
+    judges = [make_judge(configured, stance)]
+    return build_verifier(configured, HashingEmbedder(), index, judges)
 
 
 def fake_pipeline_factory(
@@ -153,9 +155,19 @@ def fake_pipeline_factory(
     def factory(settings: Settings) -> Pipeline:
         embedder = HashingEmbedder()
         index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
-        return assemble_pipeline(settings, embedder, index, stance)
+        verifier = build_verifier(settings, embedder, index, [make_judge(settings, stance)])
+        return Pipeline(embedder, index, verifier)
 
     return factory
+
+
+def fake_manifest(version: int | None = 1) -> Manifest:
+    """The manifest of an index that answered, for answers made up without one."""
+    return Manifest(
+        format=1, embedding_model=FAKE_EMBEDDING, dimension=64, metric="ip", index_type="flat",
+        index_parameters={}, count=0, documents=0, passage_window=1, passage_stride=1,
+        corpus_fingerprint="0" * 64, files={}, checksum="0" * 64, built_at="", version=version,
+    )  # fmt: skip
 
 
 def pdf_with_text(text: str, title: str) -> bytes:

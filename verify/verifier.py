@@ -18,7 +18,6 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 
@@ -82,31 +81,41 @@ class Verification:
     took_ms: float
     evidence: tuple[JudgedEvidence, ...]  # what the verdict was decided on
     reason: VerdictReason
+    index: Manifest  # the index (and corpus version) that answered
     language: str | None = None  # of the claim, as detected (index/language.py)
-    index: Manifest | None = None  # the index (and corpus version) that answered
     judge: str | None = None  # the stance model that judged it (None: no judgment made)
 
 
-def _unreadable(claim: str, language: str, readable: Sequence[str]) -> Verification:
+def _unreadable(
+    claim: str, language: str, readable: Sequence[str], index: Manifest
+) -> Verification:
     """NOT_ENOUGH_INFO for a claim the stance model cannot read: no judgment, no citations."""
     detail = (
         f"the claim is in {language!r}; the stance models here read {', '.join(readable)} "
         "only, so no verdict is given"
     )
     reason = VerdictReason(Reason.LANGUAGE_NOT_SUPPORTED, detail)
-    return Verification(claim, Verdict.NOT_ENOUGH_INFO, 0.0, (), 0.0, (), reason, language)
+    return Verification(claim, Verdict.NOT_ENOUGH_INFO, 0.0, (), 0.0, (), reason, index, language)
 
 
-class ClaimRequest(NamedTuple):
-    """One claim to verify; ``language`` is the client's word for it (ISO 639-1), which
-    stands instead of detection."""
+@dataclass(frozen=True)
+class ClaimRequest:
+    """One claim to verify, already checked (``verify.claim_text``) and with its number of
+    passages resolved: build it with ``claim_request``, once per claim. ``language`` is the
+    client's word for it (ISO 639-1), which stands instead of detection."""
 
     claim: str
-    top_k: int | None = None
+    top_k: int
     language: str | None = None
 
 
-Requests = Sequence[ClaimRequest | tuple[str, int | None]]
+def claim_request(
+    claim: str, top_k: int | None, language: str | None, default_top_k: int
+) -> ClaimRequest:
+    """The claim checked (NotAClaimError when it states nothing; its text is kept as
+    given) and ``top_k`` resolved."""
+    check_claim(claim)
+    return ClaimRequest(claim, top_k or default_top_k, language)
 
 
 @dataclass(frozen=True)
@@ -117,8 +126,6 @@ class VerifierConfig:
     # Sentences judged by the stance model per claim: the most relevant ones, plus the most
     # relevant sentence of every retrieved passage, so each citation has a judged sentence.
     max_judged_sentences: int
-    rule: VerdictRule
-    calibration: Calibration  # the rule's raw confidence -> how often such a verdict is right
     answer_cache_size: int  # repeated claims answered from memory (0: off)
     both_directions: bool  # verify.symmetric: contradiction judged both ways
     checks: bool  # verify.checks: explicit number, date and polarity conflicts
@@ -126,7 +133,6 @@ class VerifierConfig:
     # A sentence that opens with a pronoun ("They met in Beijing") is judged, and cited,
     # together with the sentence before it, which says who "they" are.
     sentence_context: bool
-    languages: tuple[str, ...]  # the stance model reads these; the first is the default
     language_min_probability: float  # index/language.py: how sure to call a claim foreign
 
 
@@ -200,20 +206,18 @@ class Verifier:
         self,
         embedder: Embedder,
         index: LoadedIndex,
-        stance_model: StanceModel,
+        judges: Sequence[Judge],
         config: VerifierConfig,
         retriever: PassageRetriever,
-        other_judges: Sequence[Judge] = (),
     ) -> None:
+        if not judges:
+            raise ValueError("a verifier needs at least one judge")
         self._embedder = embedder
         self._index = index
         self._retriever = retriever
-        self._stance = stance_model
         self.config = config
-        self.judges = (
-            Judge(stance_model, config.languages, config.rule, config.calibration),
-            *other_judges,
-        )
+        # The first judge reads the default language, the claims no language is detected for.
+        self.judges = tuple(judges)
         # One cache per judge: the same words answered by another judge are another answer.
         self._caches: list[AnswerCache[Verification]] = [
             AnswerCache(config.answer_cache_size) for _ in self.judges
@@ -230,30 +234,30 @@ class Verifier:
     def verify(
         self, claim: str, top_k: int | None = None, language: str | None = None
     ) -> Verification:
-        return self.verify_many([ClaimRequest(claim, top_k, language)])[0]
+        request = claim_request(claim, top_k, language, self.config.default_top_k)
+        return self.verify_many([request])[0]
 
-    def verify_many(self, requests: Requests) -> list[Verification]:
+    def verify_many(self, requests: Sequence[ClaimRequest]) -> list[Verification]:
         """Verify several claims together: one embedding pass and one stance-model pass.
 
         The answers are those ``verify`` gives one at a time; batching only shares the
         models' fixed costs between claims that arrive together.
         """
         started = time.perf_counter()
-        claims = [ClaimRequest(*request) for request in requests]
-        for request in claims:
-            check_claim(request.claim)
         results: dict[int, Verification] = {}
         todo: list[tuple[int, str, tuple[str, int], int]] = []
         languages: dict[int, str] = {}
-        for position, (claim, top_k, given) in enumerate(claims):
-            language = languages[position] = given or detect_language(
-                claim, self.config.languages[0], self.config.language_min_probability
+        manifest = self._index.manifest
+        for position, request in enumerate(requests):
+            claim = request.claim
+            language = languages[position] = request.language or detect_language(
+                claim, self.judges[0].languages[0], self.config.language_min_probability
             )
             judge = self._judge_for(language)
             if judge is None:
-                results[position] = _unreadable(claim, language, self._readable)
+                results[position] = _unreadable(claim, language, self._readable, manifest)
                 continue
-            key = claim_key(claim, top_k or self.config.default_top_k)
+            key = claim_key(claim, request.top_k)
             cached = self._caches[judge].get(key)
             if cached is not None:
                 results[position] = dataclasses.replace(cached, claim=claim)
@@ -275,16 +279,14 @@ class Verifier:
                 results[position] = verification
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return [
-            dataclasses.replace(
-                results[i], took_ms=took_ms, language=languages[i], index=self._index.manifest
-            )
+            dataclasses.replace(results[i], took_ms=took_ms, language=languages[i])
             for i in range(len(requests))
         ]
 
     @property
     def stance_identity(self) -> dict[str, str]:
         """The stance model and what the pipeline adds to its judgment, for the audit trail."""
-        identity = dict(self._stance.identity)
+        identity = dict(self.judges[0].model.identity)
         if self.config.checks:
             identity["checks"] = CHECKS_IDENTITY
         if self.config.both_directions:
@@ -448,6 +450,7 @@ class Verifier:
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
             reason=self._reason(decision, evidence, candidates, judge.rule),
+            index=self._index.manifest,
             judge=judge.name,
         )
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from evaluation.claims_eval import as_answer
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
-from service.db import make_engine, make_sessions, upgrade_database
+from service.database import make_engine, make_sessions, upgrade_database
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from factdesk.cli._common import Commands, database_sessions
 from factdesk.core.settings import Settings
 from index.corpus import READ_SUFFIXES, CorpusError, Document, load_corpus, read_document_file
-from service.corpus.repository import CorpusRepository
-from service.corpus.service import NewDocument, as_new, build_document
+from service.documents.repository import CorpusRepository
+from service.documents.service import NewDocument, as_new, build_document
 
 
 def _read(path: Path) -> list[tuple[NewDocument, str]]:

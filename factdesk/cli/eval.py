@@ -29,15 +29,16 @@ from factdesk.wiring import (
     load_embedder,
     load_pipeline,
     load_stance,
+    make_judge,
     verdict_calibration,
     verdict_file,
     verdict_rule,
 )
 from index.corpus import load_corpus
 from index.store import build_index, load_index
-from service.audit.repository import AuditRepository
-from service.audit.reviews import labelled_claims
-from service.db import make_engine, make_sessions, upgrade_database
+from service.database import make_engine, make_sessions, upgrade_database
+from service.queries.labelled import labelled_claims
+from service.queries.repository import AuditRepository
 from verify.calibration import UNCALIBRATED, Calibration
 from verify.verdict import write_verdict_calibration, write_verdict_rule
 
@@ -212,7 +213,8 @@ def _scifact(args: argparse.Namespace, settings: Settings) -> int:
         print(f"indexing {len(documents)} SciFact abstracts into {index_dir} ...", flush=True)
         build_index(documents, embedder, index_spec(settings), index_dir)
     index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
-    verifier = build_verifier(settings, embedder, index, load_stance(settings), answer_cache=False)
+    judges = [make_judge(settings, load_stance(settings))]
+    verifier = build_verifier(settings, embedder, index, judges, answer_cache=False)
     result = run_scifact(verifier, claims, index.documents, args.top_k)
     print(f"SciFact {args.split}: {len(claims)} claims, {index.manifest.count} passages")
     print(result.format())

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from factdesk.cli._common import Commands, database_sessions
 from factdesk.core.settings import Settings
-from service.audit.repository import AuditRepository
 from service.keys.repository import KeyRepository, parse_scopes
+from service.queries.repository import AuditRepository
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,7 +13,7 @@ from factdesk.cli._common import Commands
 from factdesk.core.settings import AuditSettings, Settings
 from service.app import create_app
 from service.openapi import openapi_yaml
-from service.schemas import EXAMPLE_CLAIM, EXAMPLE_FILE
+from service.verification.schemas import EXAMPLE_CLAIM, EXAMPLE_FILE
 
 
 def _write_example(settings: Settings) -> None:

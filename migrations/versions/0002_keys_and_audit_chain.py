@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from service.audit.chain import CHAINED_FIELDS, GENESIS_HASH, record_hash
+from service.queries.chain import CHAINED_FIELDS, GENESIS_HASH, record_hash
 
 revision: str = "0002"
 down_revision: str | None = "0001"

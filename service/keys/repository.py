@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from factdesk.core.errors import InvalidInputError, NotFoundError, UnavailableError
 from factdesk.core.settings import parse_rate_limit
-from service.keys.models import ApiKey
+from service.keys.tables import ApiKey
 
 KEY_PREFIX = "fdk_"
 

@@ -5,7 +5,7 @@ import pytest
 
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact, score_scifact
 from index.passages import document_sentences
-from tests.fakes import FakeStanceModel, fake_index, fake_verifier
+from tests.fakes import FakeStanceModel, fake_index, fake_manifest, fake_verifier
 from verify.labels import Stance
 from verify.verdict import Reason, Verdict
 from verify.verifier import Citation, VerdictReason, Verification
@@ -90,7 +90,9 @@ def test_only_decisive_citations_predict_abstracts(tmp_path: Path) -> None:
     reason = VerdictReason(Reason.SUPPORTED_BY_EVIDENCE, "")
 
     def scored(verdict: Verdict, *citations: Citation) -> tuple[int, float]:
-        verification = Verification(claims[0].claim, verdict, 0.9, citations, 1.0, (), reason)
+        verification = Verification(
+            claims[0].claim, verdict, 0.9, citations, 1.0, (), reason, fake_manifest()
+        )
         result = score_scifact(claims, [verification], documents, [1])
         return result.abstract_label_only.predicted, result.abstract_label_only.precision
 

@@ -4,7 +4,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from service.batching import VerifyBatcher
+from service.verification.batching import VerifyBatcher
+from tests.fakes import fake_manifest
 from verify.verdict import Reason, Verdict
 from verify.verifier import ClaimRequest, VerdictReason, Verification
 
@@ -23,11 +24,12 @@ class SlowVerifier:
         if any(r.claim == "boom" for r in requests):
             raise RuntimeError("model failure")
         return [
-            Verification(claim, Verdict.SUPPORTED, float(top_k or 0), (), 1.0, (), REASON)
-            for claim, top_k, _ in requests
+            Verification(r.claim, Verdict.SUPPORTED, float(r.top_k), (), 1.0, (), REASON, MANIFEST)
+            for r in requests
         ]
 
 
+MANIFEST = fake_manifest()
 REASON = VerdictReason(Reason.SUPPORTED_BY_EVIDENCE, "decided by evidence in d1")
 
 

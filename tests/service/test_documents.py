@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.audit.models import QueryRecord
 from service.keys.repository import Scope
+from service.queries.tables import QueryRecord
 from tests.fakes import pdf_with_text
 from tests.service.conftest import new_key, runtime_of
 from tests.service.test_api import assert_problem, verify

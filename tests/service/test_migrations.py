@@ -9,8 +9,8 @@ from typing import Any
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from service.audit.repository import AuditRepository
-from service.db import alembic_config, make_sessions
+from service.database import alembic_config, make_sessions
+from service.queries.repository import AuditRepository
 
 
 def schema(url: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def test_errors_are_declared_as_problem_json() -> None:
 
 def test_the_200_example_is_a_real_answer_over_the_sample_corpus() -> None:
     from index.corpus import load_corpus
-    from service.schemas import VERIFY_EXAMPLE, VerifyResponse
+    from service.verification.schemas import VERIFY_EXAMPLE, VerifyResponse
     from tests.conftest import SAMPLE_CORPUS
 
     example = VerifyResponse.model_validate(VERIFY_EXAMPLE)

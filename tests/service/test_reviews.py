@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from factdesk.core.settings import AuditSettings
 from service.app import create_app
-from service.audit.reviews import labelled_claims
 from service.keys.repository import Scope
+from service.queries.labelled import labelled_claims
 from tests.fakes import FakeStanceModel, fake_pipeline_factory, fake_settings
 from tests.service.conftest import LOCAL, as_admin, new_key, runtime_of
 from tests.service.test_api import assert_problem

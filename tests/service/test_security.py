@@ -16,13 +16,13 @@ from sqlalchemy import text
 from factdesk.cli import main
 from factdesk.core.settings import AuditSettings, Settings
 from service.app import create_app
-from service.keys.repository import Scope
-from service.limits import (
+from service.keys.limits import (
     MemoryRateLimiter,
     RateLimitedError,
     RedisRateLimiter,
     wait_for_room,
 )
+from service.keys.repository import Scope
 from service.middleware import RequestContextMiddleware
 from tests.fakes import FakeStanceModel, fake_pipeline_factory, fake_settings
 from tests.service.conftest import LOCAL, new_key, runtime_of

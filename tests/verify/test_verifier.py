@@ -8,7 +8,7 @@ from tests.fakes import FakeStanceModel, fake_index, fake_verifier
 from verify.checks import POLARITY_PRECISION, QUANTITY_PRECISION
 from verify.labels import Stance
 from verify.verdict import Reason, Verdict
-from verify.verifier import Verifier
+from verify.verifier import ClaimRequest, Verifier
 
 # What the tests change of production's configuration. The hashing embedder's cosines are
 # low and close together, so no evidence is ignored, or kept from refuting, for its
@@ -118,12 +118,12 @@ def test_verify_many_answers_as_one_at_a_time_with_one_model_pass(tmp_path: Path
     index = indexed(tmp_path, window=2, stride=1)
     stance = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES})
     verifier = fake_verifier(index, stance, default_top_k=3, answer_cache_size=0, **MODEL_ALONE)
-    requests: list[tuple[str, int | None]] = [
-        ("Power of Siberia 2 pipeline was agreed.", None),
-        ("Trade reached a record.", 1),
-        ("Power of Siberia 2 pipeline was agreed.", 2),
+    requests = [
+        ClaimRequest("Power of Siberia 2 pipeline was agreed.", 3),
+        ClaimRequest("Trade reached a record.", 1),
+        ClaimRequest("Power of Siberia 2 pipeline was agreed.", 2),
     ]
-    alone = [verifier.verify(claim, top_k) for claim, top_k in requests]
+    alone = [verifier.verify(request.claim, request.top_k) for request in requests]
     calls = len(stance.calls)
     together = verifier.verify_many(requests)
     assert len(stance.calls) == calls + 1  # one stance pass for the three claims
@@ -257,9 +257,9 @@ def test_production_defaults_refute_through_the_checks_and_both_directions(
 
 
 def test_claims_go_to_the_judge_that_reads_their_language(tmp_path: Path) -> None:
-    from factdesk.wiring import build_verifier, verdict_rule
+    from factdesk.wiring import build_verifier, make_judge, verdict_rule
     from tests.fakes import HashingEmbedder, fake_settings
-    from verify.verifier import ClaimRequest, Judge
+    from verify.verifier import Judge
 
     english = FakeStanceModel({"evidence:was not mentioned": Stance.REFUTES}, name="english")
     # The multilingual judge supports whatever it reads: which judge answered shows.
@@ -267,13 +267,14 @@ def test_claims_go_to_the_judge_that_reads_their_language(tmp_path: Path) -> Non
     settings = fake_settings(default_top_k=3, **MODEL_ALONE)
     judge = Judge(other, ("ru", "de"), verdict_rule(settings), topic_gate=False)
     index = indexed(tmp_path, 2, 1)
-    engine = build_verifier(settings, HashingEmbedder(), index, english, other_judges=(judge,))
+    judges = [make_judge(settings, english), judge]
+    engine = build_verifier(settings, HashingEmbedder(), index, judges)
     said = engine.verify_many(
         [
-            ("Power of Siberia 2 pipeline was agreed.", None),
-            ("Трубопровод «Сила Сибири 2» был согласован во время визита.", None),
+            ClaimRequest("Power of Siberia 2 pipeline was agreed.", 3),
+            ClaimRequest("Трубопровод «Сила Сибири 2» был согласован во время визита.", 3),
             ClaimRequest("Leaders signed a statement in Beijing.", 3, "de"),
-            ("パイプラインは合意された。", None),
+            ClaimRequest("パイプラインは合意された。", 3),
         ]
     )
     assert [a.judge for a in said] == ["english", "multilingual", "multilingual", None]
@@ -291,7 +292,7 @@ def test_claims_go_to_the_judge_that_reads_their_language(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("both_directions", [True, False])
 def test_a_judge_may_be_spared_the_reversed_pass(tmp_path: Path, both_directions: bool) -> None:
-    from factdesk.wiring import build_verifier, verdict_rule
+    from factdesk.wiring import build_verifier, make_judge, verdict_rule
     from tests.fakes import HashingEmbedder, fake_settings
     from verify.verifier import Judge
 
@@ -301,9 +302,8 @@ def test_a_judge_may_be_spared_the_reversed_pass(tmp_path: Path, both_directions
     judge = Judge(
         other, ("ru",), verdict_rule(settings), topic_gate=False, both_directions=both_directions
     )
-    engine = build_verifier(
-        settings, HashingEmbedder(), indexed(tmp_path, 2, 1), english, other_judges=(judge,)
-    )
+    judges = [make_judge(settings, english), judge]
+    engine = build_verifier(settings, HashingEmbedder(), indexed(tmp_path, 2, 1), judges)
     said = engine.verify("Трубопровод «Сила Сибири 2» был согласован во время визита.")
     assert said.judge == "multilingual"
     # The forward pass, then the reversed one only where the judge takes it.

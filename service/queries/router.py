@@ -12,13 +12,13 @@ from pydantic import AfterValidator, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.errors import NotFoundError
-from service.audit.models import QueryRecord
-from service.audit.repository import QueryFilter, record_fields
-from service.auth import Caller, ReadCaller
-from service.claimreview import claim_review
-from service.dependencies import AuditDep, SettingsDep, reject_unknown_query_parameters
+from service.keys import Caller, ReadCaller
 from service.problems import problem_responses
-from service.schemas import QueryPage, QueryRecordOut, QuerySummary, ReviewIn, ReviewOut
+from service.queries.dependencies import AuditDep
+from service.queries.repository import QueryFilter, record_fields
+from service.queries.schemas import QueryPage, QueryRecordOut, QuerySummary, ReviewIn, ReviewOut
+from service.queries.tables import QueryRecord
+from service.routing import reject_unknown_query_parameters
 from verify.verdict import Verdict
 
 router = APIRouter(
@@ -141,10 +141,7 @@ async def review_query(
         **problem_responses(401, 403, 404, 429, 503),
     },
 )
-async def get_claim_review(
-    query_id: str, audit: AuditDep, caller: ReadCaller, settings: SettingsDep
-) -> JSONResponse:
+async def get_claim_review(query_id: str, audit: AuditDep, caller: ReadCaller) -> JSONResponse:
     record = await _visible_record(query_id, audit, caller)
-    reviews = await run_in_threadpool(audit.reviews, record.id)
-    document = claim_review(record, reviews, settings.publishing)
+    document = await run_in_threadpool(audit.claim_review, record)
     return JSONResponse(document, media_type="application/ld+json")

@@ -18,11 +18,9 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
+from service.database import Base
 
 
 class QueryRecord(Base):
@@ -53,7 +51,7 @@ class QueryRecord(Base):
     client_request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
     key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # None: auth off
-    # The hash chain (service/audit/chain.py): 1, 2, 3, ... with no gaps; each record's hash
+    # The hash chain (service/queries/chain.py): 1, 2, 3, ... with no gaps; each record's hash
     # covers its fields and the previous record's hash.
     sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
     previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)

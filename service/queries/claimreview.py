@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from factdesk.core.settings import PublishingSettings
-from service.audit.models import QueryRecord, Review
-from service.audit.repository import as_utc
+from service.queries.repository import as_utc
+from service.queries.tables import QueryRecord, Review
 
 # Verdict -> (ratingValue on a 1-5 scale, the words readers see). NOT_ENOUGH_INFO rates no
 # truth value, so it has words only.

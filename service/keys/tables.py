@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.audit.models import Base
+from service.database import Base
 
 
 class ApiKey(Base):

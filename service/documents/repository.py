@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from factdesk.core.errors import ConflictError, NotFoundError
-from index.corpus import Document
+from index.corpus import METADATA_FIELDS, Document
 from index.versions import content_digest, document_fingerprint
 from index.words import normalise_space
-from service.corpus.models import CorpusHead, DocumentRevision, IndexVersion
+from service.documents.tables import CorpusHead, DocumentRevision, IndexVersion
 
 
 class DuplicateDocumentError(ConflictError):
@@ -65,14 +65,9 @@ class CorpusChange:
 
 def _document(row: DocumentRevision) -> Document:
     return Document(
-        id=row.document_id,
-        text=row.text,
-        title=row.title,
-        publisher=row.publisher,
-        authors=tuple(row.authors),
-        published=row.published,
-        url=row.url,
-        language=row.language,
+        row.document_id,
+        row.text,
+        **{name: getattr(row, name) for name in METADATA_FIELDS},
         extra=dict(row.extra),
         sentences=tuple(row.sentences) if row.sentences is not None else None,
     )
@@ -335,12 +330,7 @@ def _row(document: Document, version: int, now: datetime, source: str | None) ->
         content_sha256=content_sha256(document.text),
         fingerprint=document_fingerprint(document),
         text=document.text,
-        title=document.title,
-        publisher=document.publisher,
-        authors=list(document.authors),
-        published=document.published,
-        url=document.url,
-        language=document.language,
+        **document.metadata(),
         sentences=list(document.sentences) if document.sentences is not None else None,
         extra=dict(document.extra),
         source=source,

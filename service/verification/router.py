@@ -8,20 +8,14 @@ import time
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from factdesk.core.errors import FactdeskError, InvalidInputError
-from service.audit.repository import AuditUnavailableError
-from service.audit.service import AuditService
-from service.auth import AuthenticatorDep, Caller, VerifyCaller
-from service.dependencies import (
-    AuditDep,
-    MetricsDep,
-    SettingsDep,
-    VerificationDep,
-    reject_unknown_query_parameters,
-)
-from service.metrics import Metrics
+from factdesk.core.errors import FactdeskError
+from service.keys import AuthenticatorDep, Caller, VerifyCaller
+from service.operations import Metrics, MetricsDep
 from service.problems import domain_problem, problem_responses
-from service.schemas import (
+from service.queries import AnsweredClaim, AuditDep, AuditUnavailableError, RequestOrigin
+from service.routing import reject_unknown_query_parameters
+from service.verification.dependencies import VerificationDep
+from service.verification.schemas import (
     BatchItem,
     BatchVerifyRequest,
     BatchVerifyResponse,
@@ -32,7 +26,7 @@ from service.schemas import (
     VerifyRequest,
     VerifyResponse,
 )
-from service.verification import VerificationService
+from service.verification.service import VerificationService
 from verify.verifier import ClaimRequest, Verification
 
 router = APIRouter(
@@ -43,16 +37,10 @@ router = APIRouter(
 _REFUSALS = problem_responses(401, 403, 408, 413, 422, 429, 503)
 
 
-class BatchTooLargeError(InvalidInputError):
-    field = "body.claims"
-
-
 def _response(
     record_id: str, verification: Verification, service: VerificationService
 ) -> VerifyResponse:
     manifest = verification.index
-    if manifest is None:
-        raise RuntimeError("a verification without the index that answered it")
     return VerifyResponse(
         id=record_id,
         claim=verification.claim,
@@ -78,27 +66,28 @@ def _response(
     )
 
 
+def _origin(request: Request, caller: Caller) -> RequestOrigin:
+    return RequestOrigin(
+        request_id=request.state.request_id,
+        client_request_id=request.state.client_request_id,
+        user_agent=request.headers.get("user-agent"),
+        key_id=caller.key_id,
+    )
+
+
 async def _recorded(
-    answer: Verification,
-    top_k: int,
-    request: Request,
-    caller: Caller,
-    verification: VerificationService,
-    audit: AuditService,
+    verification: Verification,
+    claim: ClaimRequest,
+    origin: RequestOrigin,
+    service: VerificationService,
+    audit: AuditDep,
     metrics: Metrics,
 ) -> VerifyResponse:
     """The answer as sent, committed to the audit trail first; a failed write is a 503."""
-    response = _response(AuditService.new_record_id(), answer, verification)
+    response = _response(audit.new_record_id(), verification, service)
+    answer = AnsweredClaim(response.id, verification, claim.top_k, response.model_dump(mode="json"))
     try:
-        await run_in_threadpool(
-            audit.record_answer,
-            response,
-            top_k,
-            request.state.request_id,
-            request.headers.get("user-agent"),
-            caller.key_id,
-            request.state.client_request_id,
-        )
+        await run_in_threadpool(audit.record_answer, answer, origin)
     except AuditUnavailableError:
         metrics.audit_failures.inc()
         raise
@@ -120,9 +109,10 @@ async def verify_claim(
     audit: AuditDep,
     metrics: MetricsDep,
 ) -> VerifyResponse:
-    top_k = body.top_k or verification.default_top_k
-    answer = await verification.verify(ClaimRequest(body.claim, top_k, body.language))
-    return await _recorded(answer, top_k, request, caller, verification, audit, metrics)
+    claim = verification.request(body.claim, body.top_k, body.language)
+    answer = await verification.verify(claim)
+    origin = _origin(request, caller)
+    return await _recorded(answer, claim, origin, verification, audit, metrics)
 
 
 @router.post(
@@ -142,25 +132,28 @@ async def verify_batch(
     verification: VerificationDep,
     audit: AuditDep,
     metrics: MetricsDep,
-    settings: SettingsDep,
 ) -> BatchVerifyResponse:
     started = time.perf_counter()
-    limit = settings.http.max_batch_claims
-    if len(body.claims) > limit:
-        raise BatchTooLargeError(f"at most {limit} claims per batch; got {len(body.claims)}")
+    verification.check_batch_size(len(body.claims))
     authenticator.charge(caller, len(body.claims) - 1)  # the request itself counted one
-    requests = [
-        ClaimRequest(item.claim, item.top_k or verification.default_top_k, item.language)
-        for item in body.claims
-    ]
-    answers = await verification.verify_each(requests)
-    results: list[BatchItem] = []
-    for position, (answer, claim) in enumerate(zip(answers, requests, strict=True)):
-        top_k = claim.top_k or verification.default_top_k
+    claims: list[ClaimRequest | FactdeskError] = []
+    for item in body.claims:
         try:
+            claims.append(verification.request(item.claim, item.top_k, item.language))
+        except FactdeskError as exc:  # this claim's problem, in its place
+            claims.append(exc)
+    checked = [claim for claim in claims if isinstance(claim, ClaimRequest)]
+    answers = iter(await verification.verify_each(checked))
+    origin = _origin(request, caller)
+    results: list[BatchItem] = []
+    for position, claim in enumerate(claims):
+        try:
+            if isinstance(claim, Exception):
+                raise claim
+            answer = next(answers)
             if isinstance(answer, Exception):
                 raise answer
-            response = await _recorded(answer, top_k, request, caller, verification, audit, metrics)
+            response = await _recorded(answer, claim, origin, verification, audit, metrics)
             results.append(BatchItem(answer=response))
         except FactdeskError as exc:
             results.append(BatchItem(problem=domain_problem(request, exc, f"claims.{position}.")))

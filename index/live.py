@@ -1,14 +1,15 @@
-"""The index version this process answers with, kept level with the corpus in the database.
+"""The index version this process answers with, kept level with the corpus's version log.
 
-The database holds the documents and the version log (service/corpus/repository.py); each
-process holds the newest version it has loaded. A write in this process loads the new
-version before it answers; other replicas find it when they next poll the head row
-(``version_poll_s``). Loading a version embeds only the documents it adds (index/versions.py),
-composes an immutable index and a verifier for it, then swaps one reference: a batch of
-claims reads ``current`` once and runs wholly on that version, so no request is answered
-from two versions or fails during a swap. The replaced versions stay in memory while
-anything still holds them; their segment folders are removed once no kept version
-(``keep_versions``) uses them.
+A ``VersionLog`` holds the documents and the versions (the service implements it with
+SQLAlchemy: service/documents/repository.py); each process holds the newest version it has
+loaded, and what it serves that version with (the service: a verifier per version). A write
+in this process loads the new version before it answers; other replicas find it when they
+next poll the head (``version_poll_s``). Loading a version embeds only the documents it adds
+(index/versions.py), composes an immutable index and what serves it, then swaps one
+reference: a batch of claims reads ``current`` once and runs wholly on that version, so no
+request is answered from two versions or fails during a swap. The replaced versions stay in
+memory while anything still holds them; their segment folders are removed once no kept
+version (``keep_versions``) uses them.
 """
 
 from __future__ import annotations
@@ -16,65 +17,91 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
-from factdesk.wiring import Pipeline
+from index.corpus import Document
 from index.store import LoadedIndex
 from index.versions import Layout, LayoutPart, Segment, SegmentStore, advance, compose
-from service.corpus.repository import CorpusRepository
 
 log = logging.getLogger("factdesk")
 BASE_SEGMENT = "base"  # the index the process started with (FACTDESK_INDEX_DIR)
 
 
+Served = TypeVar("Served")  # what answers from one version's index (a verifier)
+
+
+class VersionLog(Protocol):
+    """The corpus's versions as the live index reads them; the head moves only forward."""
+
+    def head(self) -> int:
+        """The newest version (0: none yet)."""
+        ...
+
+    def fingerprints(self, version: int) -> dict[str, str]:
+        """id -> ``document_fingerprint`` of every document live at ``version``."""
+        ...
+
+    def documents(self, version: int, ids: Sequence[str]) -> list[Document]:
+        """The documents of ``ids`` as ``version`` holds them."""
+        ...
+
+    def seed(self, documents: Sequence[Document], note: str) -> int:
+        """Version 1 from ``documents`` when there is no version yet; the head either way."""
+        ...
+
+
 @dataclass(frozen=True)
-class Snapshot:
-    version: int  # 0: the base index before the corpus was read from the database
-    pipeline: Pipeline  # its index is this version's
+class Snapshot(Generic[Served]):
+    version: int  # 0: the base index before the version log was read
+    index: LoadedIndex  # this version's
+    served: Served  # built for ``index``
     layout: Layout
 
+    @property
+    def passage_counts(self) -> Mapping[str, int]:
+        return self.index.passage_counts
 
-Assemble = Callable[[LoadedIndex], Pipeline]  # a verifier (and its caches) for an index
 
-
-class LiveIndex:
+class LiveIndex(Generic[Served]):
     def __init__(
         self,
-        base: Pipeline,
-        repository: CorpusRepository,
+        base: LoadedIndex,
+        base_served: Served,
+        log: VersionLog,
         store: SegmentStore,
-        assemble: Assemble,
+        serve: Callable[[LoadedIndex], Served],
         *,
         max_segments: int,
         keep_versions: int,
         poll_s: float,
         corpus: str | None = None,
-        on_swap: Callable[[Snapshot], None] | None = None,
+        on_swap: Callable[[Snapshot[Served]], None] | None = None,
     ) -> None:
-        self._repository = repository
+        self._log = log
         self._store = store
-        self._assemble = assemble
+        self._serve = serve
         self._max_segments = max_segments
         self._poll_s = poll_s
         self._corpus = corpus
         self._on_swap = on_swap
-        base_part = LayoutPart(Segment.of(BASE_SEGMENT, base.index, mergeable=False), frozenset())
-        self._current = Snapshot(0, base, (base_part,))
-        self._kept: deque[Snapshot] = deque(maxlen=max(1, keep_versions))
+        base_part = LayoutPart(Segment.of(BASE_SEGMENT, base, mergeable=False), frozenset())
+        self._current = Snapshot(0, base, base_served, (base_part,))
+        self._kept: deque[Snapshot[Served]] = deque(maxlen=max(1, keep_versions))
         self._lock = threading.Lock()  # one version is loaded at a time
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
 
     @property
-    def current(self) -> Snapshot:
+    def current(self) -> Snapshot[Served]:
         return self._current  # one reference read: a whole version or the one before
 
     def start(self) -> None:
         """Seed an empty corpus with the base index's documents, load the newest version
         (reusing segments written before a restart), then follow the database."""
-        documents = sorted(self._current.pipeline.index.documents.values(), key=lambda d: d.id)
-        self._repository.seed(documents, f"seed: {self._corpus or 'the base index'}")
+        documents = sorted(self._current.index.documents.values(), key=lambda d: d.id)
+        self._log.seed(documents, f"seed: {self._corpus or 'the base index'}")
         self.refresh(reuse_written=True)
         if self._poll_s > 0:
             self._poller = threading.Thread(
@@ -82,26 +109,26 @@ class LiveIndex:
             )
             self._poller.start()
 
-    def refresh(self, *, reuse_written: bool = False) -> Snapshot:
+    def refresh(self, *, reuse_written: bool = False) -> Snapshot[Served]:
         """Load the head version if it is newer than the current one; the current one."""
         with self._lock:
-            head = self._repository.head()
+            head = self._log.head()
             current = self._current
             if head <= current.version:
                 return current
-            wanted = self._repository.fingerprints(head)
+            wanted = self._log.fingerprints(head)
             layout = advance(
                 self._store,
                 current.layout,
                 wanted,
-                lambda ids: self._repository.documents(head, ids),
+                lambda ids: self._log.documents(head, ids),
                 self._max_segments,
                 reuse_written=reuse_written,
             )
             index = compose(layout, head, self._corpus)
             if set(index.documents) != set(wanted):
                 raise RuntimeError(f"version {head} composed with other documents than it holds")
-            snapshot = Snapshot(head, self._assemble(index), layout)
+            snapshot = Snapshot(head, index, self._serve(index), layout)
             self._kept.append(current)
             self._current = snapshot
             log.warning(

@@ -1,13 +1,16 @@
-"""Liveness and readiness probes."""
+"""GET /healthz, /readyz and /metrics: the probes and the Prometheus exposition."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from service.dependencies import AuditDep, IndexDep
-from service.schemas import Health, Readiness
+from service.documents import IndexDep
+from service.operations.dependencies import MetricsDep
+from service.operations.schemas import Health, Readiness
+from service.queries import AuditDep
 
 router = APIRouter(tags=["health"])
 
@@ -30,3 +33,9 @@ async def readyz(audit: AuditDep, index: IndexDep) -> JSONResponse:
         status="ready" if database and loaded else "not ready", index=loaded, database=database
     )
     return JSONResponse(ready.model_dump(), status_code=200 if database and loaded else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus_metrics(metrics: MetricsDep) -> Response:
+    # Like /healthz, for the operator's network: put it behind the proxy's access rules.
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from service.audit.repository import AuditRepository
+from service.queries.repository import AuditRepository
 
 
 def labelled_claims(repository: AuditRepository) -> Iterator[dict[str, Any]]:

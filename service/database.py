@@ -1,4 +1,7 @@
-"""Database engine and migrations."""
+"""The one database module: the tables' declarative base, the engine, sessions, migrations.
+
+Every domain's `tables.py` derives from ``Base``; nothing else is shared between domains
+through the database layer."""
 
 from __future__ import annotations
 
@@ -8,9 +11,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    pass
 
 
 def make_engine(url: str) -> Engine:

@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.errors import FactdeskError
 from factdesk.core.settings import SecuritySettings, parse_rate_limit
+from service.keys.limits import RateLimiter
 from service.keys.repository import KeyRepository, Scope
-from service.limits import RateLimiter
 
 
 class UnauthorizedError(FactdeskError):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.audit.models import Base
+from service.database import Base
 
 
 class DocumentRevision(Base):

@@ -8,10 +8,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from factdesk.core.errors import InvalidInputError, UnavailableError
-from index.corpus import Document, document_from, title_from_text
+from index.corpus import TITLE_MAX_CHARS, Document, DocumentMetadata, title_from_text
 from index.language import detect_language
-from service.corpus.live import LiveIndex
-from service.corpus.repository import CorpusChange, CorpusRepository, StoredDocument, content_sha256
+from index.live import LiveIndex
+from index.store import LoadedIndex
+from service.documents.repository import (
+    CorpusChange,
+    CorpusRepository,
+    StoredDocument,
+    content_sha256,
+)
+from service.documents.tables import IndexVersion
+from verify.verifier import Verifier
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
 _LANGUAGE_SAMPLE = 5000  # characters: plenty to tell a language, cheap for a long document
@@ -36,12 +44,7 @@ class NewDocument:
 
     text: str
     id: str | None = None
-    title: str | None = None
-    publisher: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None
-    url: str | None = None
-    language: str | None = None
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     source: str | None = None  # the uploaded file's name
     metadata_title: str | None = None  # what an HTML or PDF file's metadata calls it
     extra: dict[str, object] = field(default_factory=dict)
@@ -79,35 +82,33 @@ def build_document(
     if "\x00" in text:
         raise DocumentTextError("the document's text contains a NUL character")
     doc_id = document_id or new.id or f"doc-{content_sha256(text)[:16]}"
-    language = new.language or detect_language(
-        text[:_LANGUAGE_SAMPLE], default_language, language_min_probability
-    )
-    meta: dict[str, object] = {
-        **new.extra,
-        "title": new.title or new.metadata_title or title_from_text(text),
-        "publisher": new.publisher,
-        "authors": list(new.authors),
-        "published": new.published,
-        "url": new.url,
-        "language": language,
+    given = new.metadata
+    from_file = (new.metadata_title or "")[:TITLE_MAX_CHARS]
+    metadata = {
+        **given.metadata(),
+        "title": given.title or from_file or title_from_text(text),
+        "language": given.language
+        or detect_language(text[:_LANGUAGE_SAMPLE], default_language, language_min_probability),
     }
-    return document_from(check_document_id(doc_id), text, meta)
+    return Document(check_document_id(doc_id), text, **metadata, extra=dict(new.extra))
 
 
 def as_new(document: Document, source: str | None = None) -> NewDocument:
     """A loaded corpus document (a file, a JSONL row) as a document to add."""
     return NewDocument(
-        text=document.text, id=document.id, title=document.title, publisher=document.publisher,
-        authors=document.authors, published=document.published, url=document.url,
-        language=document.language, source=source, extra=dict(document.extra),
-    )  # fmt: skip
+        text=document.text,
+        id=document.id,
+        metadata=DocumentMetadata(**document.metadata()),
+        source=source,
+        extra=dict(document.extra),
+    )
 
 
 class CorpusService:
     def __init__(
         self,
         repository: CorpusRepository,
-        live: LiveIndex,
+        live: LiveIndex[Verifier],
         default_language: str,
         language_min_probability: float,
     ) -> None:
@@ -115,6 +116,15 @@ class CorpusService:
         self._live = live
         self._default_language = default_language
         self._min_probability = language_min_probability
+
+    @property
+    def current_index(self) -> LoadedIndex:
+        """The index of the version this process answers with now."""
+        return self._live.current.index
+
+    def versions(self, limit: int) -> list[IndexVersion]:
+        """The newest ``limit`` versions, newest first."""
+        return self.repository.versions(limit)
 
     def document(self, new: NewDocument, document_id: str | None = None) -> Document:
         return build_document(new, self._default_language, self._min_probability, document_id)
@@ -146,4 +156,4 @@ class CorpusService:
                 f"the change is stored as corpus version {change.version}, but this server "
                 f"could not load it yet ({type(exc).__name__}); it retries every few seconds"
             ) from exc
-        return Applied(change, snapshot.version, snapshot.pipeline.index.passage_counts)
+        return Applied(change, snapshot.version, snapshot.passage_counts)

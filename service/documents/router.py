@@ -19,13 +19,17 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from factdesk.core.errors import InvalidInputError, NotFoundError
-from index.corpus import READ_SUFFIXES, Document, read_document_bytes
+from index.corpus import (
+    LIST_FIELDS,
+    METADATA_FIELDS,
+    READ_SUFFIXES,
+    Document,
+    DocumentMetadata,
+    read_document_bytes,
+)
 from index.store import LoadedIndex
-from service.auth import AdminCaller, ReadCaller
-from service.corpus.service import Applied, NewDocument
-from service.dependencies import CorpusDep, IndexDep, reject_unknown_query_parameters
-from service.problems import problem_responses
-from service.schemas import (
+from service.documents.dependencies import CorpusDep, IndexDep
+from service.documents.schemas import (
     DocumentIn,
     DocumentList,
     DocumentOut,
@@ -34,6 +38,10 @@ from service.schemas import (
     IndexVersionList,
     IndexVersionOut,
 )
+from service.documents.service import Applied, NewDocument
+from service.keys import AdminCaller, ReadCaller
+from service.problems import problem_responses
+from service.routing import reject_unknown_query_parameters
 
 router = APIRouter(
     prefix="/v1/documents",
@@ -45,7 +53,11 @@ versions_router = APIRouter(
     tags=["documents"],
     dependencies=[Depends(reject_unknown_query_parameters)],
 )
-_FORM_FIELDS = ("id", "title", "url", "publisher", "published", "language")
+# A form sends each single-valued metadata field as a string part.
+_FORM_FIELDS = (
+    "id",
+    *(name for name in METADATA_FIELDS if name not in LIST_FIELDS),
+)
 _WRITE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -80,12 +92,7 @@ class UploadError(InvalidInputError):
 def _out(document: Document, passages: int) -> DocumentOut:
     return DocumentOut(
         id=document.id,
-        title=document.title,
-        publisher=document.publisher,
-        authors=list(document.authors),
-        published=document.published,
-        url=document.url,
-        language=document.language,
+        **document.metadata(),
         characters=len(document.text),
         passages=passages,
     )
@@ -173,7 +180,7 @@ async def get_document_text(document_id: str, index: IndexDep, _caller: ReadCall
 async def list_versions(
     corpus: CorpusDep, index: IndexDep, _caller: ReadCaller
 ) -> IndexVersionList:
-    rows = await run_in_threadpool(corpus.repository.versions, 50)
+    rows = await run_in_threadpool(corpus.versions, 50)
     items = [IndexVersionOut.model_validate(row, from_attributes=True) for row in rows]
     return IndexVersionList(current=index.manifest.version or 0, items=items)
 
@@ -249,12 +256,7 @@ def _from_fields(
         text=text,
         # An upload is named by its file, as a corpus folder's files are (else by its text).
         id=given.id or (_id_of_file(source) if source else None),
-        title=given.title,
-        publisher=given.publisher,
-        authors=tuple(given.authors),
-        published=given.published,
-        url=given.url,
-        language=given.language,
+        metadata=DocumentMetadata(**given.metadata()),
         source=source,
         metadata_title=metadata_title,
     )

@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factdesk.core.errors import InvalidInputError, UnavailableError
-from service.audit.chain import CHAINED_FIELDS, ChainReport, record_hash, walk_chain
-from service.audit.models import AuditHead, QueryRecord, Review
+from service.queries.chain import CHAINED_FIELDS, ChainReport, record_hash, walk_chain
+from service.queries.tables import AuditHead, QueryRecord, Review
 
 log = logging.getLogger("factdesk")
 PROBE_ID = "readiness-probe"

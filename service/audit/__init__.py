@@ -1,1 +1,0 @@
-"""The audit trail: every answered verification, stored before the answer is sent."""

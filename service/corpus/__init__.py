@@ -1,1 +1,0 @@
-"""The corpus in the database: documents, their revisions and the index versions they make."""

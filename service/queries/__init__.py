@@ -1,0 +1,12 @@
+"""Queries: the audit trail of every answered verification, editors' reviews of them, and
+ClaimReview drafts.
+
+Public surface for the other domains: ``AuditDep`` (the trail), and what recording an
+answer takes (``AnsweredClaim``, ``RequestOrigin``) or may raise (``AuditUnavailableError``).
+"""
+
+from service.queries.dependencies import AuditDep
+from service.queries.repository import AuditUnavailableError
+from service.queries.service import AnsweredClaim, RequestOrigin
+
+__all__ = ["AnsweredClaim", "AuditDep", "AuditUnavailableError", "RequestOrigin"]

@@ -1,0 +1,120 @@
+"""The audit trail as the routes use it: every answer recorded before it is given, listed,
+reviewed, and drafted as a ClaimReview."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from factdesk.core.settings import PublishingSettings
+from service.queries.chain import ChainReport
+from service.queries.claimreview import claim_review
+from service.queries.repository import AuditRepository, QueryFilter
+from service.queries.tables import QueryRecord, Review
+from verify.verifier import Verification
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    """Who asked, as the audit trail keeps it beside the answer."""
+
+    request_id: str  # the id this server gave the request
+    client_request_id: str | None = None  # the X-Request-ID the client sent
+    user_agent: str | None = None
+    key_id: str | None = None  # None: auth off
+
+
+@dataclass(frozen=True)
+class AnsweredClaim:
+    """One verification and the answer it became, exactly as the client receives it."""
+
+    record_id: str
+    verification: Verification
+    top_k: int
+    sent: Mapping[str, Any]  # the answer as serialised for the client
+
+
+class AuditService:
+    """Synchronous, like the repository: the routes run it off the event loop."""
+
+    def __init__(
+        self,
+        repository: AuditRepository,
+        stance_identity: Mapping[str, str],
+        embedding_model: str,
+        publishing: PublishingSettings,
+    ) -> None:
+        self.repository = repository
+        self._stance_identity = stance_identity
+        self._embedding_model = embedding_model
+        self._publishing = publishing
+
+    @staticmethod
+    def new_record_id() -> str:
+        return str(uuid.uuid4())
+
+    def record_answer(self, answer: AnsweredClaim, origin: RequestOrigin) -> None:
+        """Commit the answer; AuditUnavailableError (a 503) when the database fails."""
+        verification = answer.verification
+        self.repository.record(
+            QueryRecord(
+                id=answer.record_id,
+                created_at=datetime.now(UTC),
+                claim=verification.claim,
+                verdict=verification.verdict.value,
+                confidence=verification.confidence,
+                top_k=answer.top_k,
+                response=dict(answer.sent),
+                stance_model=self._stance_identity.get("name", ""),
+                stance_model_checksum=self._stance_identity.get("checksum", ""),
+                embedding_model=self._embedding_model,
+                index_checksum=verification.index.checksum,
+                index_version=verification.index.version,
+                language=verification.language,
+                latency_ms=verification.took_ms,
+                request_id=origin.request_id,
+                client_request_id=origin.client_request_id,
+                user_agent=(origin.user_agent or "")[:512] or None,
+                key_id=origin.key_id,
+            )
+        )
+
+    def get(self, record_id: str) -> QueryRecord | None:
+        return self.repository.get(record_id)
+
+    def list(
+        self, filters: QueryFilter, limit: int, cursor: str | None
+    ) -> tuple[list[QueryRecord], str | None]:
+        return self.repository.list(filters, limit, cursor)
+
+    def ping(self) -> bool:
+        return self.repository.ping()
+
+    def review(
+        self,
+        record: QueryRecord,
+        verdict: str,
+        note: str | None,
+        reviewer: str,
+        key_id: str | None,
+    ) -> Review:
+        review = Review(
+            id=str(uuid.uuid4()), query_id=record.id, created_at=datetime.now(UTC),
+            verdict=verdict, agrees=verdict == record.verdict, note=note, reviewer=reviewer,
+            key_id=key_id,
+        )  # fmt: skip
+        self.repository.add_review(review)
+        return review
+
+    def reviews(self, query_id: str) -> Sequence[Review]:
+        return self.repository.reviews(query_id)
+
+    def claim_review(self, record: QueryRecord) -> dict[str, Any]:
+        """The schema.org ClaimReview draft of an answer, rated by its latest review."""
+        return claim_review(record, self.reviews(record.id), self._publishing)
+
+    def verify_chain(self) -> ChainReport:
+        return self.repository.verify_chain()
