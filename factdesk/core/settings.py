@@ -232,10 +232,9 @@ class StanceSettings(BaseSettings):
     )
     multilingual_both_directions: bool = Field(
         False,
-        description="Judge the multilingual judge's evidence both ways too (`both_directions`). "
-        "Off by default: on the 12 translated dev claims its answers kept their accuracy "
-        "(0.417) and a non-English claim's p50 fell from 243 to 124-158 ms (two runs) on 2 "
-        "cores.",
+        description="Judge the multilingual judge's evidence both ways too (`both_directions`): "
+        "a second stance pass per claim in another language. Off by default; its measured "
+        "cost and effect are in the multilingual judge's model card.",
     )
     multilingual_languages: Annotated[list[str], NoDecode] = Field(
         ["ru", "zh", "de", "fr"],
