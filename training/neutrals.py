@@ -101,7 +101,8 @@ def _on_topic(
 ) -> list[LabelledPair]:
     """Rows whose premise shares the claim's rarest words but not most of its words."""
     words = topic_words(row.hypothesis)
-    known = sorted((w for w in words if w in postings), key=lambda w: len(postings[w]))
+    # Ties broken by the word: a set's order changes from process to process.
+    known = sorted((w for w in words if w in postings), key=lambda w: (len(postings[w]), w))
     found: list[LabelledPair] = []
     for word in known[:_RAREST]:
         for position in postings[word][:200]:
