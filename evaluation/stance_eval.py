@@ -28,6 +28,8 @@ _PREMISE_FIELDS = ("premise", "evidence", "sentence1")
 _HYPOTHESIS_FIELDS = ("hypothesis", "claim", "sentence2")
 _LABEL_FIELDS = ("label", "gold_label")
 BINARY_LABELS = ("entailment", "not_entailment")
+# MultiNLI dev mismatched, under the shared benchmarks folder: the learning curve's figure.
+MNLI_MISMATCHED = Path("nli") / "mnli_dev_mismatched.jsonl"
 
 
 class EvalFileError(InvalidInputError):

@@ -160,7 +160,7 @@ def train(
 
     mix = DataMix(list(sources), training_root, benchmarks_root, hp.seed)
     crossing = DataMix(list(crossing_sources), training_root, benchmarks_root, hp.seed)
-    pairs, made = _training_pairs(mix, crossing, hp, limit_per_source)
+    pairs, made = training_pairs(mix, crossing, hp, limit_per_source)
     log(
         f"data: {len(pairs)} pairs from {len(mix.sources)} sources, {made['augmented']} "
         f"augmented, {made['unrelated_neutrals']} unrelated-evidence neutrals, "
@@ -318,7 +318,7 @@ def _batch_loss(
     return (1.0 - hp.distill_weight) * loss + hp.distill_weight * soft
 
 
-def _training_pairs(
+def training_pairs(
     mix: DataMix, crossing: DataMix, hp: HyperParameters, limit_per_source: int | None
 ) -> tuple[list[LabelledPair], dict[str, int]]:
     """The data mix and the pairs made from it, with how many of each kind were made."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
-from evaluation.card import card
+from evaluation.card import adapter_card, card
 from evaluation.claim_pairs import claim_stance_pairs
 from evaluation.claims import read_claims
 from evaluation.stance_eval import (
+    MNLI_MISMATCHED,
     StanceEvalResult,
     predict_timed,
     read_eval_rows,
@@ -24,6 +26,8 @@ from factdesk.core.resources import resolve_model_ref
 from factdesk.core.settings import Settings
 from factdesk.wiring import corpus_path, load_stance
 from index.corpus import load_corpus
+from training.adapter import PROGRESS_FILE, AdapterConfig, Predict, default_state_dir, grow
+from training.data import DataMix
 from training.recipe import RECIPES
 from training.train import train
 from verify.symmetric import reversed_pairs
@@ -31,6 +35,10 @@ from verify.symmetric import reversed_pairs
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
     recipe = RECIPES[args.recipe]
+    if args.resume is not None:
+        return _grow(args, settings)
+    if args.out is None:
+        raise InvalidInputError("pass --out RUN_DIR (a full fine-tune) or --resume ADAPTER_DIR")
     if recipe.needs_init and args.init is None:
         raise InvalidInputError(f"recipe {recipe.name!r} continues a model: pass --init MODEL_DIR")
     defaults = recipe.hyper_parameters
@@ -62,6 +70,57 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         max_steps=args.max_steps,
         device=args.device,
         teacher=args.teacher,
+    )
+    return 0
+
+
+def _grow(args: argparse.Namespace, settings: Settings) -> int:
+    """One wall-clock-bounded run of the LoRA adapter in ``--resume`` (training/adapter.py)."""
+    recipe = RECIPES[args.recipe]
+    if recipe.needs_init or args.init is not None or args.teacher is not None:
+        raise InvalidInputError(
+            "--resume grows an adapter from its backbone: use a recipe that starts one "
+            "(base, commercial-base, multilingual), without --init or --teacher"
+        )
+    if args.minutes is None and args.max_steps is None:
+        raise InvalidInputError("--resume needs --minutes N (or --max-steps N for a smoke run)")
+    shared = settings.tooling.shared_dir
+    training_root = args.training_root or shared / "training"
+    benchmarks_root = args.benchmarks_root or shared / "benchmarks"
+    rows = read_eval_rows(benchmarks_root / MNLI_MISMATCHED, limit=args.eval_rows)
+
+    def measure(predict: Predict) -> float:
+        _, report = stance_report(rows, predict([row.pair for row in rows]))
+        return report.accuracy
+
+    hp = recipe.hyper_parameters
+    config = AdapterConfig(
+        learning_rate=args.learning_rate or AdapterConfig.learning_rate,
+        batch_size=args.batch_size or AdapterConfig.batch_size,
+    )
+    backbone = args.backbone or settings.stance.accurate_backbone
+    state_dir = args.state or default_state_dir(args.resume)
+    result = grow(
+        adapter_dir=args.resume,
+        state_dir=state_dir,
+        backbone=resolve_model_ref(backbone),
+        recipe=recipe,
+        mix=DataMix(list(recipe.sources), training_root, benchmarks_root, hp.seed),
+        crossing=DataMix(list(recipe.crossing_sources), training_root, benchmarks_root, hp.seed),
+        measure=measure,
+        minutes=args.minutes if args.minutes is not None else float("inf"),
+        threads=args.threads or settings.stance.threads,
+        config=config,
+        max_steps=args.max_steps,
+        limit_per_source=args.limit_per_source,
+        log=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    (args.resume / "README.md").write_text(adapter_card(args.resume), encoding="utf-8")
+    print(
+        f"step {result.steps} ({result.pairs_seen} pairs seen, {result.run_steps} this run, "
+        f"stopped by {result.stopped_by}): MultiNLI-mm {result.figure:.4f} on the first "
+        f"{len(rows)} rows; adapter {'written to' if result.committed else 'kept in'} "
+        f"{args.resume}"
     )
     return 0
 
@@ -103,7 +162,12 @@ def _claim_pairs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _card(args: argparse.Namespace, settings: Settings) -> int:  # noqa: ARG001
-    text = card(args.model_dir, args.benchmarks, args.cost, args.notes)
+    if (args.model_dir / PROGRESS_FILE).exists():  # an adapter grown by --resume runs
+        text = adapter_card(args.model_dir)
+    elif args.benchmarks is None:
+        raise InvalidInputError("a model's card needs --benchmarks FIGURES.json")
+    else:
+        text = card(args.model_dir, args.benchmarks, args.cost, args.notes)
     (args.model_dir / "README.md").write_text(text, encoding="utf-8")
     print(f"wrote {args.model_dir / 'README.md'}")
     return 0
@@ -115,7 +179,30 @@ def register(commands: Commands) -> None:
 
     training = stance_commands.add_parser("train", help="Train a stance model (resumable).")
     training.add_argument(
-        "--out", type=Path, required=True, help="Run directory (resumes if present)."
+        "--out", type=Path, help="Run directory of a full fine-tune (resumes if present)."
+    )
+    training.add_argument(
+        "--resume",
+        type=Path,
+        metavar="ADAPTER_DIR",
+        help="Grow a LoRA adapter on the accurate backbone instead: continue the adapter in "
+        "this folder (a new one is started there), for --minutes; it is rewritten at the end "
+        "of a run that beats it on MultiNLI-mm.",
+    )
+    training.add_argument(
+        "--minutes", type=float, help="With --resume: stop (save and measure) after this long."
+    )
+    training.add_argument(
+        "--state",
+        type=Path,
+        help="With --resume: the newest weights and optimizer "
+        "(default: ~/.cache/factdesk/adapters/<adapter folder name>); a run goes on without it.",
+    )
+    training.add_argument(
+        "--eval-rows",
+        type=int,
+        default=500,
+        help="With --resume: MultiNLI dev mismatched rows measured after the run (default 500).",
     )
     training.add_argument("--backbone", help="Encoder to fine-tune (default: settings).")
     training.add_argument(
@@ -198,7 +285,9 @@ def register(commands: Commands) -> None:
         "card", help="Write a model's README.md from its training.json and benchmark figures."
     )
     model_card.add_argument("model_dir", type=Path)
-    model_card.add_argument("--benchmarks", type=Path, required=True)
+    model_card.add_argument(
+        "--benchmarks", type=Path, help="Figures of a trained model (not of a grown adapter)."
+    )
     model_card.add_argument("--cost", type=Path)
     model_card.add_argument("--notes", type=Path)
     model_card.set_defaults(handler=_card)
