@@ -73,6 +73,14 @@ def _matching(pattern: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _web_address(value: str | None) -> str | None:
+    """http(s) only: a document's URL reaches citations, the editor's links and ClaimReview,
+    where a javascript:, data: or vbscript: address would run in a reader's browser."""
+    if value is None or value.lower().startswith(("http://", "https://")):
+        return value
+    raise PydanticCustomError("url_scheme", "URL scheme should be 'http' or 'https'")
+
+
 class DocumentMetadata(BaseModel):
     """What a document says about itself besides its id and text: the one definition of
     these fields. The index files, the fingerprints, the database rows, the service and the
@@ -89,7 +97,7 @@ class DocumentMetadata(BaseModel):
     publisher: Annotated[str | None, _at_most(300)] = None
     authors: Annotated[tuple[str, ...], _at_most(100)] = Field(default_factory=tuple)
     published: Annotated[str | None, _at_most(40)] = None  # ISO 8601 (2024-05-17)
-    url: Annotated[str | None, _at_most(2000)] = None
+    url: Annotated[str | None, _at_most(2000), AfterValidator(_web_address)] = None
     # ISO 639-1 (default: detected), optionally with a region or script
     language: Annotated[str | None, _matching(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] = None
 
@@ -118,6 +126,19 @@ class Document(DocumentMetadata):
 
     def __init__(self, id: str, text: str, **fields: Any) -> None:
         super().__init__(id=id, text=text, **fields)
+
+    @classmethod
+    def stored(cls, id: str, text: str, **fields: Any) -> Document:
+        """A document read back from the index files or the database. It was checked when
+        it was written; it is not checked again, so that a rule added later (a limit, the
+        URL schemes) never makes a stored corpus unreadable."""
+        sequences = {*LIST_FIELDS, "sentences"}  # JSON gives lists; the fields hold tuples
+        values: dict[str, Any] = {
+            name: tuple(value) if name in sequences and value is not None else value
+            for name, value in fields.items()
+            if value is not None or name not in LIST_FIELDS
+        }
+        return cls.model_construct(id=id, text=text, **values)
 
 
 _KNOWN = {"id", "text", "file", "sentences", *METADATA_FIELDS}

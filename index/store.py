@@ -351,7 +351,7 @@ def _read_documents(path: Path) -> dict[str, Document]:
     for _, row in read_jsonl(path):
         # A field added after the index was written is absent: its default stands.
         metadata = {name: row[name] for name in METADATA_FIELDS if name in row}
-        documents[row["id"]] = Document(
+        documents[row["id"]] = Document.stored(
             row["id"],
             row["text"],
             **metadata,

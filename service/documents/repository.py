@@ -64,7 +64,7 @@ class CorpusChange:
 
 
 def _document(row: DocumentRevision) -> Document:
-    return Document(
+    return Document.stored(
         row.document_id,
         row.text,
         **{name: getattr(row, name) for name in METADATA_FIELDS},

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import CorpusError, corpus_fingerprint, load_corpus, read_corpus_file
+from index.corpus import CorpusError, Document, corpus_fingerprint, load_corpus, read_corpus_file
 from tests.conftest import SAMPLE_CORPUS
 from tests.fakes import pdf_with_text
 
@@ -161,3 +161,16 @@ def test_an_html_page_without_an_article_and_a_broken_pdf_are_named(tmp_path: Pa
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     with pytest.raises(CorpusError, match=r"broken\.pdf: "):
         load_corpus(folder)
+
+
+def test_a_manifest_url_that_is_not_http_is_refused_but_a_stored_one_still_loads(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.txt").write_text("Trade reached a record.", encoding="utf-8")
+    row = {"id": "a", "file": "a.txt", "url": "javascript:alert(1)"}
+    (tmp_path / "manifest.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="url: URL scheme should be 'http' or 'https'"):
+        load_corpus(tmp_path)
+    # Written before the rule existed: read back as it was, never refused.
+    stored = Document.stored("a", "Trade reached a record.", url="javascript:alert(1)")
+    assert stored.url == "javascript:alert(1)"

@@ -173,6 +173,21 @@ def test_bad_documents_get_one_clear_4xx(client: TestClient) -> None:
             assert problem["errors"][0]["field"] == field, problem
 
 
+@pytest.mark.parametrize(
+    "address", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>x</b>",
+                "vbscript:msgbox", "ftp://example.org/a", "//example.org/a"],
+)  # fmt: skip
+def test_a_document_url_is_http_or_https_only(client: TestClient, address: str) -> None:
+    # It reaches citations, the editor's links and ClaimReview: a script there would run.
+    as_json = client.post("/v1/documents", json={**NORWAY, "url": address})
+    assert assert_problem(as_json, 422)["errors"][0]["field"] == "body.url"
+    as_form = client.post(
+        "/v1/documents", files={"file": ("a.txt", b"Some text to index.")}, data={"url": address}
+    )
+    assert assert_problem(as_form, 422)["errors"][0]["field"] == "body.url"
+    assert _add(client, {**NORWAY, "url": "HTTPS://example.org/ok"})["document"]["url"]
+
+
 def test_writes_need_the_admin_scope(client: TestClient) -> None:
     reader = new_key(client, "reader", Scope.READ, Scope.VERIFY)
     headers = {"Authorization": f"Bearer {reader}"}
