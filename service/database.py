@@ -6,18 +6,43 @@ through the database layer."""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored with its time zone and read back aware, in UTC, from every database.
+
+    SQLite keeps no offset and returns naive values; PostgreSQL returns aware ones. Without
+    this, the same record's `created_at` was "2026-12-06T05:00:00" on one and
+    "2026-12-06T05:00:00+00:00" on the other, and the API's date-times lacked an offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect: Any) -> datetime | None:
+        return _in_utc(value)
+
+    def process_result_value(self, value: datetime | None, _dialect: Any) -> datetime | None:
+        return _in_utc(value)
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def make_engine(url: str) -> Engine:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.database import Base
+from service.database import Base, UtcDateTime
 
 
 class DocumentRevision(Base):
@@ -37,7 +37,7 @@ class DocumentRevision(Base):
     source: Mapped[str | None] = mapped_column(Text, nullable=True)  # file name or upload
     added_version: Mapped[int] = mapped_column(Integer, nullable=False)
     removed_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     __table_args__ = (
         Index("ix_document_revisions_document_id", "document_id", "removed_version"),
@@ -52,7 +52,7 @@ class IndexVersion(Base):
     __tablename__ = "index_versions"
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     added: Mapped[list[str]] = mapped_column(JSON, nullable=False)  # document ids
     removed: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     documents: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.database import Base
+from service.database import Base, UtcDateTime
 
 
 class QueryRecord(Base):
@@ -29,7 +28,7 @@ class QueryRecord(Base):
     __tablename__ = "queries"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     claim: Mapped[str] = mapped_column(Text, nullable=False)
     verdict: Mapped[str] = mapped_column(String(32), nullable=False)
     confidence: Mapped[float] = mapped_column(Float, nullable=False)
@@ -85,7 +84,7 @@ class Review(Base):
     query_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("queries.id", ondelete="CASCADE"), nullable=False
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     verdict: Mapped[str] = mapped_column(String(32), nullable=False)  # the reviewed verdict
     agrees: Mapped[bool] = mapped_column(Boolean, nullable=False)  # with the answer's verdict
     note: Mapped[str | None] = mapped_column(Text, nullable=True)

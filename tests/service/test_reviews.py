@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,26 @@ def test_reviews_are_recorded_and_shown_with_the_query(publishing_client: TestCl
         ("REFUTED", answer["verdict"] == "REFUTED", "editor"),
     ]
     assert record["reviews"][1]["note"] == "The deal was announced, not signed."
+
+
+def test_every_date_time_the_api_returns_carries_its_offset(publishing_client: TestClient) -> None:
+    # SQLite keeps none: before, its reviews and versions read "2026-12-06T05:00:00".
+    client = publishing_client
+    editor = new_key(client, "editor", Scope.VERIFY, Scope.READ)
+    answer = _answer(client, editor)
+    review = call(client, "POST", f"/v1/queries/{answer['id']}/reviews", {"agree": True}, editor)
+    record = call(client, "GET", f"/v1/queries/{answer['id']}", None, editor).json()
+    listed = call(client, "GET", "/v1/queries", None, editor).json()
+    versions = call(client, "GET", "/v1/index/versions", None, editor).json()["items"]
+    stamps = [
+        review.json()["created_at"],
+        record["created_at"],
+        record["reviews"][0]["created_at"],
+        listed["items"][0]["created_at"],
+        *(version["created_at"] for version in versions),
+    ]
+    for stamp in stamps:
+        assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0), stamp
 
 
 @pytest.mark.parametrize(
