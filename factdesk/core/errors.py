@@ -58,6 +58,12 @@ class UnavailableError(FactdeskError):
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
+    # A database outage or a version still loading: worth trying again soon, not at once.
+    retry_after_s: ClassVar[int] = 5
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class RetryLaterError(FactdeskError):

@@ -226,9 +226,13 @@ def test_no_unlogged_answer_when_the_audit_write_fails(client: TestClient) -> No
     cascade = " CASCADE" if runtime.engine.dialect.name == "postgresql" else ""
     with runtime.engine.begin() as connection:  # the reviews' foreign key goes with it
         connection.execute(text(f"DROP TABLE queries{cascade}"))
-    problem = assert_problem(client.post("/v1/verify", json={"claim": "Putin signed it."}), 503)
+    answer = client.post("/v1/verify", json={"claim": "Putin signed it."})
+    problem = assert_problem(answer, 503)
     assert "audit" in problem["title"].lower()
-    assert_problem(client.get("/v1/queries"), 503)
+    listed = client.get("/v1/queries")
+    assert_problem(listed, 503)
+    for refused in (answer, listed):  # when to come back, as every 503 says
+        assert int(refused.headers["Retry-After"]) > 0
 
 
 def test_health_and_readiness(client: TestClient) -> None:
