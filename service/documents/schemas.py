@@ -68,7 +68,10 @@ class DocumentWritten(BaseModel):
     """A document added or replaced, and the corpus version that holds it."""
 
     document: DocumentOut
-    version: int = Field(description="The corpus version this server answers with now.")
+    version: int = Field(
+        description="The corpus version this change made: this server answers with it, or "
+        "with a newer one, from now on."
+    )
     replaced: bool = False
 
 

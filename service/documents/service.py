@@ -52,11 +52,12 @@ class NewDocument:
 
 @dataclass(frozen=True)
 class Applied:
-    """A change and the version this process answers with once it is loaded."""
+    """A change, loaded by this process: the version it made, and the passages of the
+    documents in the version this process answers with now (that one or a newer one)."""
 
     change: CorpusChange
-    version: int
-    passages: Mapping[str, int]  # document id -> passages, in that version
+    version: int  # the change's own, whatever other writers made since
+    passages: Mapping[str, int]  # document id -> passages
 
 
 def check_document_id(document_id: str) -> str:
@@ -156,4 +157,6 @@ class CorpusService:
                 f"the change is stored as corpus version {change.version}, but this server "
                 f"could not load it yet ({type(exc).__name__}); it retries every few seconds"
             ) from exc
-        return Applied(change, snapshot.version, snapshot.passage_counts)
+        if change.version is None:
+            raise RuntimeError("a change that made no version cannot be applied")
+        return Applied(change, change.version, snapshot.passage_counts)

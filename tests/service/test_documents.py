@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from service.documents.service import NewDocument
 from service.keys.repository import Scope
 from service.queries.tables import QueryRecord
 from tests.fakes import pdf_with_text
@@ -223,6 +224,29 @@ def test_removing_every_document_leaves_a_version_that_finds_nothing(
     assert client.get("/readyz").status_code == 200
     _add(client, NORWAY)  # and it grows again
     assert verify(client, CLAIM)["verdict"] == "SUPPORTED"
+
+
+def test_a_write_answers_with_the_version_it_made_when_another_writer_follows(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten concurrent PUTs made versions 19-28 and seven answered 28: each names its own."""
+    runtime = runtime_of(client)
+    refresh = runtime.live.refresh
+    other = NewDocument(text="Another desk added this note later.", id="other-writer")
+
+    def another_writer_first(**options: Any) -> Any:
+        # Between this change's commit and its load, a replica commits the next version.
+        runtime.corpus.repository.add([runtime.corpus.document(other)], "replica")
+        monkeypatch.setattr(runtime.live, "refresh", refresh)
+        return refresh(**options)
+
+    before = client.get("/v1/index/versions").json()["current"]
+    monkeypatch.setattr(runtime.live, "refresh", another_writer_first)
+    written = _add(client, NORWAY)
+    assert written["version"] == before + 1  # its own, not the replica's
+    assert client.get("/v1/index/versions").json()["current"] == before + 2
+    deleted = client.delete(f"/v1/documents/{NORWAY['id']}")
+    assert deleted.headers["X-Index-Version"] == str(before + 3)
 
 
 def test_a_change_this_server_cannot_load_is_a_503_that_says_it_is_stored(
