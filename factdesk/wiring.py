@@ -155,7 +155,7 @@ def _log_progress(stage: str, done: int, total: int) -> None:
     # The server logs; a few lines per stage say it is working without flooding the log.
     step = max(1, total // 4)
     if done == total or (done and done % step < 512):
-        log.warning("embedding %s: %d of %d", stage, done, total)
+        log.info("embedding %s: %d of %d", stage, done, total)
 
 
 def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -> LoadedIndex:
@@ -164,9 +164,9 @@ def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -
     check = settings.index.check_corpus_fingerprint
     documents = load_configured_corpus(settings) if check or build_if_missing else None
     if not (index_dir / "manifest.json").exists() and build_if_missing and documents is not None:
-        log.warning("no index at %s: building it from %s", index_dir, settings.index.corpus_dir)
+        log.info("no index at %s: building it from %s", index_dir, settings.index.corpus_dir)
         manifest = build_index(documents, embedder, index_spec(settings), index_dir, _log_progress)
-        log.warning("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
+        log.info("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
     return load_index(
         index_dir,
         embedding_model=embedder.name,

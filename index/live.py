@@ -131,7 +131,7 @@ class LiveIndex(Generic[Served]):
             snapshot = Snapshot(head, index, self._serve(index), layout)
             self._kept.append(current)
             self._current = snapshot
-            log.warning(
+            log.info(
                 "index version %d: %d documents, %d passages in %d segment(s)",
                 head,
                 index.manifest.documents,
@@ -148,7 +148,7 @@ class LiveIndex(Generic[Served]):
             part.segment.name for snap in (*self._kept, self._current) for part in snap.layout
         }
         for name in self._store.prune(in_use):
-            log.warning("segment %s removed: no kept version uses it", name)
+            log.info("segment %s removed: no kept version uses it", name)
 
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_s):

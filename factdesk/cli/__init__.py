@@ -7,6 +7,7 @@ FactdeskError ends the command with one line on stderr that says what to fix (ex
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -27,8 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_stderr() -> None:
+    """factdesk's log lines, INFO and up, on stderr for every command (the server's too).
+    Routine events (an index built, a version loaded) are INFO; WARNING is kept for what an
+    operator must act on."""
+    logger = logging.getLogger("factdesk")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _log_to_stderr()
     handler: Handler = args.handler
     try:
         return handler(args, Settings())

@@ -3,6 +3,7 @@ server answers with before it replies (fake models, real FAISS, SQLite and Postg
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -224,6 +225,16 @@ def test_removing_every_document_leaves_a_version_that_finds_nothing(
     assert client.get("/readyz").status_code == 200
     _add(client, NORWAY)  # and it grows again
     assert verify(client, CLAIM)["verdict"] == "SUPPORTED"
+
+
+def test_loading_a_version_is_logged_as_routine_not_as_a_warning(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="factdesk"):
+        _add(client, NORWAY)
+    loaded = [r for r in caplog.records if r.getMessage().startswith("index version")]
+    assert [r.levelname for r in loaded] == ["INFO"]  # before: WARNING, for every version
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_a_write_answers_with_the_version_it_made_when_another_writer_follows(
