@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from factdesk.core.errors import FactdeskError
+from factdesk.core.errors import FactdeskError, InvalidInputError
 from factdesk.core.settings import SecuritySettings, parse_rate_limit
 from service.keys.limits import RateLimiter
 from service.keys.repository import KeyRepository, Scope
@@ -27,6 +27,12 @@ class UnauthorizedError(FactdeskError):
     @property
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="factdesk"'}
+
+
+class OverKeyLimitError(InvalidInputError):
+    """More claims in one batch than the key may send in a whole window: no wait helps."""
+
+    field = "body.claims"
 
 
 class ForbiddenError(FactdeskError):
@@ -72,6 +78,17 @@ class Authenticator:
             raise UnauthorizedError("the API key is unknown or has been revoked")
         rate = parse_rate_limit(key.rate_limit) if key.rate_limit else self._default_rate
         return Caller(key.id, key.name, key.scopes, rate, f"key:{key.id}")
+
+    def charge_batch(self, caller: Caller, claims: int) -> None:
+        """Charge a batch's claims, each counting as one request (the request itself was
+        charged already); a batch larger than the key's whole limit is refused outright."""
+        limit, window_s = caller.rate
+        if caller.key_id is not None and claims > limit:
+            raise OverKeyLimitError(
+                f"a batch of {claims} claims can never fit this key's limit of {limit} per "
+                f"{window_s} s: send at most {limit} claims per batch"
+            )
+        self.charge(caller, claims - 1)
 
     def charge(self, caller: Caller, cost: int = 1) -> None:
         if caller.key_id is None:  # auth off: local work and benchmarks are not limited

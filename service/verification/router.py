@@ -135,7 +135,7 @@ async def verify_batch(
 ) -> BatchVerifyResponse:
     started = time.perf_counter()
     verification.check_batch_size(len(body.claims))
-    authenticator.charge(caller, len(body.claims) - 1)  # the request itself counted one
+    authenticator.charge_batch(caller, len(body.claims))
     claims: list[ClaimRequest | FactdeskError] = []
     for item in body.claims:
         try:

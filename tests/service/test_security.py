@@ -148,6 +148,22 @@ def test_batch_size_is_bounded_and_each_claim_counts_against_the_rate(client: Te
     assert_problem(call(client, "POST", "/v1/verify/batch", four, key), 429)
 
 
+def test_a_batch_larger_than_the_keys_whole_limit_is_refused_not_told_to_wait(
+    client: TestClient,
+) -> None:
+    # Before: 429 with Retry-After 113 s for 6 claims on a 5/minute key, forever.
+    key = new_key(client, "small-bot", Scope.VERIFY, rate_limit="5/minute")
+    six = {"claims": [{"claim": "Putin signed the deal."}] * 6}
+    refused = call(client, "POST", "/v1/verify/batch", six, key)
+    problem = assert_problem(refused, 422)
+    assert problem["errors"][0]["field"] == "body.claims"
+    assert "at most 5 claims per batch" in problem["detail"]
+    assert "Retry-After" not in refused.headers
+    # The refused request counted one, as any request does; the four left still fit.
+    four = {"claims": [{"claim": "Putin signed the deal."}] * 4}
+    assert call(client, "POST", "/v1/verify/batch", four, key).status_code == 200
+
+
 def _chain(client: TestClient) -> Any:
     return runtime_of(client).audit.verify_chain()
 
