@@ -62,7 +62,9 @@ _WRITE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/DocumentIn"}},
+            # Inline: the route reads its body itself (JSON or a form), so FastAPI never lists
+            # DocumentIn among the components a $ref could name.
+            "application/json": {"schema": DocumentIn.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import yaml
 
 from factdesk.core.settings import Settings
@@ -42,3 +45,31 @@ def test_the_200_example_is_a_real_answer_over_the_sample_corpus() -> None:
         assert (citation.title, citation.publisher, citation.url) == (
             document.title, document.publisher, document.url
         )  # fmt: skip
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def test_every_ref_in_openapi_yaml_resolves() -> None:
+    """Before: the document POST/PUT body named #/components/schemas/DocumentIn, which was not
+    there, so its JSON body was undocumented and never fuzzed."""
+    document = yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    refs = sorted(set(_refs(document)))
+    assert refs
+    for ref in refs:
+        node: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            assert isinstance(node, dict), f"{ref} does not resolve"
+            assert part in node, f"{ref} does not resolve"
+            node = node[part]
+    body = document["paths"]["/v1/documents"]["post"]["requestBody"]["content"]
+    assert "text" in body["application/json"]["schema"]["properties"]
