@@ -210,6 +210,10 @@ def _text(path: Path, data: bytes) -> str:
         ) from exc
 
 
+# A sentence that states something: six words or more, ended as a sentence is.
+_STATEMENT = re.compile(r"(?:\S+\s+){5,}\S*[.!?][\"'”’)]*(?:\s|$)")
+
+
 def _html(path: Path, data: bytes) -> tuple[str, str | None]:
     """The article text of a web page (boilerplate, menus and comments dropped) and its title."""
     import trafilatura
@@ -217,6 +221,12 @@ def _html(path: Path, data: bytes) -> tuple[str, str | None]:
     text = trafilatura.extract(data, include_comments=False, include_tables=True)
     if not text or not text.strip():
         raise CorpusError(f"{path}: no article text could be extracted from this HTML")
+    if not _STATEMENT.search(text):
+        # A menu, a cookie wall or a list of links: trafilatura returns its words ("Home").
+        raise CorpusError(
+            f"{path}: no article text in this HTML, only {text.strip()[:60]!r}: send the "
+            "article's own page, or its text"
+        )
     metadata = trafilatura.extract_metadata(data)
     return text, (metadata.title if metadata and metadata.title else None)
 

@@ -157,6 +157,14 @@ def test_an_html_page_without_an_article_and_a_broken_pdf_are_named(tmp_path: Pa
     page.write_text("<html><head><title>Menu</title></head><body></body></html>", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"empty\.html: no article text"):
         load_corpus(folder)
+    # A menu or a list of links is not an article: trafilatura extracts "Home" from it.
+    page.write_text(
+        "<html><head><title>Home</title></head><body><nav><a href='/'>Home</a> "
+        "<a href='/w'>World</a></nav></body></html>",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"empty\.html: no article text in this HTML, only"):
+        load_corpus(folder)
     page.unlink()
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     with pytest.raises(CorpusError, match=r"broken\.pdf: "):
