@@ -388,6 +388,20 @@ def test_wait_for_room_follows_the_sliding_window(
     assert wait == (None if expected is None else pytest.approx(expected))
 
 
+@pytest.mark.parametrize("limit", [1, 3, 5, 60])
+def test_retry_after_is_at_most_a_window_and_a_limits_share_of_it(limit: int) -> None:
+    """What the README promises: a refused single request waits at most window × (1 + 1/limit)
+    (80 s for 3/minute, 72 s for 5/minute), which can be longer than the window."""
+    bound = 60 * (1 + 1 / limit)
+    worst = 0.0
+    for previous in range(limit + 1):
+        for current in range(limit + 1):
+            for tenth in range(600):
+                wait = wait_for_room(previous, current, 1, limit, tenth / 10, 60)
+                worst = max(worst, wait or 0.0)
+    assert worst == pytest.approx(bound, abs=0.1)
+
+
 def test_redis_rate_limiter_is_shared_between_replicas() -> None:
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
