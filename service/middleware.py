@@ -111,7 +111,13 @@ class RequestContextMiddleware:
             body = await asyncio.wait_for(self._read_body(receive, limit), self.body_timeout_s)
         except TimeoutError:
             detail = f"the request body did not arrive within {self.body_timeout_s:g} s"
-            return problem_response(request, 408, "request-timeout", "Request timeout", detail)
+            # Closed with the answer: a client still trickling its body would otherwise keep
+            # the connection (each byte resets the keep-alive timer) and, a hundred of them,
+            # every connection the server allows.
+            close = {"Connection": "close"}
+            return problem_response(
+                request, 408, "request-timeout", "Request timeout", detail, headers=close
+            )
         return self._too_large(request, limit) if body is None else body
 
     def _limit(self, scope: Scope) -> int:
