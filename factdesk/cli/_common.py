@@ -11,11 +11,29 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from evaluation.claims_eval import as_answer
+from factdesk.core.errors import FactdeskError
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
 from service.database import make_engine, make_sessions, upgrade_database
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _said(response: httpx.Response) -> str:
+    """The problem's own words, when the answer is a problem+json."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    return str(problem.get("detail") or problem.get("title")) if isinstance(problem, dict) else ""
+
+
+def api_key(args: argparse.Namespace, settings: Settings) -> str | None:
+    """``--key``, else FACTDESK_API_KEY."""
+    if args.key:
+        return str(args.key)
+    secret = settings.tooling.api_key
+    return secret.get_secret_value() if secret is not None else None
 
 
 class ProgressBars:
@@ -49,12 +67,25 @@ def local_verifier(settings: Settings) -> VerifyFunction:
     return verify
 
 
-def http_verifier(url: str) -> VerifyFunction:
-    client = httpx.Client(base_url=url.rstrip("/"), timeout=60)
+class ServerAnswerError(FactdeskError):
+    """A server asked over HTTP refused, failed or could not be reached."""
+
+
+def http_verifier(url: str, key: str | None) -> VerifyFunction:
+    """Verify with the server at ``url``, sending ``key`` (``--key`` or FACTDESK_API_KEY)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=60, headers=headers)
 
     def verify(claim: str) -> dict[str, Any]:
-        response = client.post("/v1/verify", json={"claim": claim})
-        response.raise_for_status()
+        try:
+            response = client.post("/v1/verify", json={"claim": claim})
+        except httpx.HTTPError as exc:
+            raise ServerAnswerError(f"{url} could not be reached: {exc}") from exc
+        if response.status_code == 401:
+            hint = "pass --key KEY or set FACTDESK_API_KEY" if not key else "check the key"
+            raise ServerAnswerError(f"{url} answered 401 (no valid API key): {hint}")
+        if response.is_error:
+            raise ServerAnswerError(f"{url} answered {response.status_code}: {_said(response)}")
         body: dict[str, Any] = response.json()
         return body
 

@@ -18,7 +18,7 @@ from evaluation.claims import LabelledClaim, read_claims
 from evaluation.claims_eval import evaluate_claims
 from evaluation.fit import fit_rule, leave_one_out
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
-from factdesk.cli._common import Commands, http_verifier, local_verifier
+from factdesk.cli._common import Commands, api_key, http_verifier, local_verifier
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import read_jsonl, write_jsonl
 from factdesk.core.settings import Settings
@@ -95,7 +95,9 @@ def _claims(args: argparse.Namespace, settings: Settings) -> int:
     documents = load_corpus(args.corpus or corpus_path(settings))
     if args.fit:
         return _fit_verdict_rule(args, claims, settings)
-    verify = http_verifier(args.url) if args.url else local_verifier(settings)
+    verify = (
+        http_verifier(args.url, api_key(args, settings)) if args.url else local_verifier(settings)
+    )
     result = evaluate_claims(claims, documents, verify)
     print(f"{args.file}: {len(claims)} claims" + (f" via {args.url}" if args.url else ""))
     print(result.format())
@@ -245,6 +247,7 @@ def register(commands: Commands) -> None:
         "verdict is the label), then evaluate (or --fit) on it.",
     )
     claims.add_argument("--url", help="Evaluate a running server (default: in-process).")
+    claims.add_argument("--key", help="With --url: the API key (default: FACTDESK_API_KEY).")
     claims.add_argument(
         "--corpus", type=Path, help="Corpus of the gold quotes (default: settings)."
     )

@@ -6,12 +6,15 @@ import argparse
 import json
 from typing import Any
 
-from factdesk.cli._common import Commands, http_verifier, local_verifier
+from factdesk.cli._common import Commands, api_key, http_verifier, local_verifier
 from factdesk.core.settings import Settings
+from verify.claim_text import check_claim
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
-    answer = (http_verifier(args.url) if args.url else local_verifier(settings))(args.claim)
+    check_claim(args.claim)  # before any model is loaded: "1234" is refused at once
+    verify = http_verifier(args.url, api_key(args, settings)) if args.url else None
+    answer = (verify or local_verifier(settings))(args.claim)
     if args.json:
         print(json.dumps(answer, indent=2, ensure_ascii=False))
         return 0
@@ -39,5 +42,6 @@ def register(commands: Commands) -> None:
     verify = commands.add_parser("verify", help="Verify one claim and show the cited evidence.")
     verify.add_argument("claim")
     verify.add_argument("--url", help="Ask a running server instead of loading models here.")
+    verify.add_argument("--key", help="With --url: the API key (default: FACTDESK_API_KEY).")
     verify.add_argument("--json", action="store_true", help="Print the full JSON answer.")
     verify.set_defaults(handler=_verify)

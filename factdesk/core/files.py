@@ -18,9 +18,13 @@ class JsonlError(InvalidInputError):
 def read_jsonl(
     path: Path, error: type[InvalidInputError] = JsonlError
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line of ``path``; a line that is not a JSON
-    object raises ``error`` naming the file and line."""
-    with path.open(encoding="utf-8") as handle:
+    """(line number, object) for every non-blank line of ``path``; a missing or unreadable
+    file, or a line that is not a JSON object, raises ``error`` naming the file (and line)."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    with handle:
         yield from parse_jsonl(handle, path, error)
 
 

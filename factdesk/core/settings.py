@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
@@ -369,6 +369,11 @@ class ToolingSettings(BaseSettings):
 
     shared_dir: Path = Field(
         Path("../shared"), description="Where the training data and benchmarks live."
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="The API key `factdesk verify --url` and `factdesk eval claims --url` send "
+        "to a server (`--key` overrides it).",
     )
 
 

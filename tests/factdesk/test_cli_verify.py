@@ -1,6 +1,30 @@
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from factdesk.cli import eval as eval_command
+from factdesk.cli import main
+from factdesk.cli import verify as verify_command
 from factdesk.cli.verify import _stance
+from factdesk.core.settings import AuditSettings
+from index.corpus import load_corpus
+from index.store import build_index
+from service.app import create_app
+from service.keys.repository import Scope
+from service.runtime import Runtime
+from tests.conftest import SAMPLE_CORPUS
+from tests.fakes import (
+    FakeStanceModel,
+    HashingEmbedder,
+    fake_pipeline_factory,
+    fake_settings,
+    fake_spec,
+)
+from tests.live_server import uvicorn_in_thread
+from verify.labels import Stance
 
 
 def test_a_citation_without_a_stance_is_shown_as_stating_nothing() -> None:
@@ -13,3 +37,57 @@ def test_the_decisive_citation_is_marked() -> None:
     citation = {"stance": "REFUTES", "stance_probabilities": probabilities, "decisive": True}
     assert _stance(citation) == "REFUTES 0.80, decisive"
     assert _stance({**citation, "decisive": False}) == "REFUTES 0.80"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    folder = tmp_path_factory.mktemp("cli-server")
+    index_dir, database = folder / "index", folder / "audit.db"
+    build_index(load_corpus(SAMPLE_CORPUS), HashingEmbedder(), fake_spec(), index_dir)
+    settings = fake_settings(audit=AuditSettings(database_url=f"sqlite:///{database}"))
+    stance = FakeStanceModel({"signed": Stance.SUPPORTS})
+    app = create_app(settings, pipeline_factory=fake_pipeline_factory(index_dir, stance))
+    with uvicorn_in_thread(app) as port:
+        runtime: Runtime = app.state.runtime
+        _, key = runtime.keys.create("cli", frozenset({Scope.VERIFY}))
+        yield f"http://127.0.0.1:{port}", key
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err, err  # before: an httpx traceback
+    return err
+
+
+def test_verify_against_a_server_sends_the_key_and_says_when_it_lacks_one(
+    server: tuple[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, key = server
+    monkeypatch.delenv("FACTDESK_API_KEY", raising=False)
+    claim = "Putin and Xi signed a joint statement in Beijing."
+    assert main(["verify", claim, "--url", url]) == 2
+    assert "401" in (err := _one_line_error(capsys))
+    assert "FACTDESK_API_KEY" in err
+    assert main(["verify", claim, "--url", url, "--key", "wrong"]) == 2
+    assert "401" in _one_line_error(capsys)
+    assert main(["verify", claim, "--url", url, "--key", key, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "SUPPORTED"
+    monkeypatch.setenv("FACTDESK_API_KEY", key)
+    assert main(["verify", claim, "--url", url]) == 0
+    assert capsys.readouterr().out.startswith("SUPPORTED")
+
+
+def test_a_non_claim_and_a_missing_file_are_refused_before_any_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_models(_settings: object) -> object:
+        raise AssertionError("models were loaded")
+
+    monkeypatch.setattr(verify_command, "local_verifier", no_models)
+    monkeypatch.setattr(eval_command, "local_verifier", no_models)
+    assert main(["verify", "1234"]) == 2
+    assert "two words" in _one_line_error(capsys)
+    assert main(["eval", "claims", str(tmp_path / "nope.jsonl")]) == 2
+    assert "nope.jsonl: cannot be read" in _one_line_error(capsys)  # before: a traceback
