@@ -117,11 +117,17 @@ def as_answer(verification: Verification) -> dict[str, Any]:
 
 
 def evaluate_claims(
-    claims: Sequence[LabelledClaim], documents: Sequence[Document], verify: VerifyFunction
+    claims: Sequence[LabelledClaim],
+    documents: Sequence[Document],
+    verify: VerifyFunction,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ClaimsEvalResult:
+    """Every claim verified and scored; ``progress`` is told (claims done, claims) as it goes."""
     by_id = {d.id: d for d in documents}
     outcomes: list[ClaimOutcome] = []
-    for claim in claims:
+    for done, claim in enumerate(claims):
+        if progress is not None:
+            progress(done, len(claims))
         started = time.perf_counter()
         answer = verify(claim.claim)
         latency = (time.perf_counter() - started) * 1000
@@ -136,6 +142,8 @@ def evaluate_claims(
                 latency_ms=latency,
             )
         )
+    if progress is not None:
+        progress(len(claims), len(claims))
     labels = [v.value for v in VERDICTS]
     report = classification_report(
         [o.claim.label for o in outcomes], [o.verdict for o in outcomes], labels

@@ -37,17 +37,22 @@ def api_key(args: argparse.Namespace, settings: Settings) -> str | None:
 
 
 class ProgressBars:
-    """An index build's progress on stderr: one tqdm bar per stage (passages, sentences)."""
+    """Long work's progress on stderr: one tqdm bar per stage (an index build's passages and
+    sentences, an evaluation's claims)."""
 
-    def __init__(self) -> None:
+    def __init__(self, doing: str = "embedding", unit: str = " texts") -> None:
         self._bars: dict[str, Any] = {}
+        self._doing = doing
+        self._unit = unit
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
         bar = self._bars.get(stage)
         if bar is None:
-            bar = self._bars[stage] = tqdm(total=total, desc=f"embedding {stage}", unit=" texts")
+            bar = self._bars[stage] = tqdm(
+                total=total, desc=f"{self._doing} {stage}", unit=self._unit
+            )
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

@@ -18,7 +18,13 @@ from evaluation.claims import LabelledClaim, read_claims
 from evaluation.claims_eval import evaluate_claims
 from evaluation.fit import fit_rule, leave_one_out
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
-from factdesk.cli._common import Commands, api_key, http_verifier, local_verifier
+from factdesk.cli._common import (
+    Commands,
+    ProgressBars,
+    api_key,
+    http_verifier,
+    local_verifier,
+)
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import read_jsonl, write_jsonl
 from factdesk.core.settings import Settings
@@ -98,7 +104,8 @@ def _claims(args: argparse.Namespace, settings: Settings) -> int:
     verify = (
         http_verifier(args.url, api_key(args, settings)) if args.url else local_verifier(settings)
     )
-    result = evaluate_claims(claims, documents, verify)
+    bars = ProgressBars("verifying", " claims")
+    result = evaluate_claims(claims, documents, verify, lambda done, total: bars("", done, total))
     print(f"{args.file}: {len(claims)} claims" + (f" via {args.url}" if args.url else ""))
     print(result.format())
     if args.json_out:
