@@ -75,6 +75,7 @@ class LiveIndex(Generic[Served]):
         *,
         max_segments: int,
         keep_versions: int,
+        prune_segments: bool = True,
         poll_s: float,
         corpus: str | None = None,
         on_swap: Callable[[Snapshot[Served]], None] | None = None,
@@ -89,6 +90,8 @@ class LiveIndex(Generic[Served]):
         base_part = LayoutPart(Segment.of(BASE_SEGMENT, base, mergeable=False), frozenset())
         self._current = Snapshot(0, base, base_served, (base_part,))
         self._kept: deque[Snapshot[Served]] = deque(maxlen=max(1, keep_versions))
+        # A process that only reads (a command) must not remove segments a server uses.
+        self._prune_segments = prune_segments
         self._lock = threading.Lock()  # one version is loaded at a time
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
@@ -138,7 +141,8 @@ class LiveIndex(Generic[Served]):
                 index.manifest.count,
                 len(layout),
             )
-            self._prune()
+            if self._prune_segments:
+                self._prune()
         if self._on_swap is not None:
             self._on_swap(snapshot)
         return snapshot

@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from evaluation.claims_eval import as_answer
 from factdesk.core.errors import FactdeskError
 from factdesk.core.settings import Settings
-from factdesk.wiring import load_pipeline
+from factdesk.wiring import Pipeline, build_verifier, load_pipeline, segment_store
+from index.live import LiveIndex
 from service.database import make_engine, make_sessions, upgrade_database
+from service.documents.repository import CorpusRepository
+from verify.verifier import Verifier
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -62,9 +65,12 @@ Commands = Any  # argparse's private _SubParsersAction, which add_parser is call
 VerifyFunction = Callable[[str], dict[str, Any]]
 
 
-def local_verifier(settings: Settings) -> VerifyFunction:
-    """Verify in this process (no database, no server), in the body shape of POST /v1/verify."""
-    verifier = load_pipeline(settings).verifier
+def local_verifier(
+    settings: Settings, pipeline_factory: Callable[[Settings], Pipeline] = load_pipeline
+) -> VerifyFunction:
+    """Verify in this process (no server), in the body shape of POST /v1/verify, on the
+    corpus version the server answers with: the database's newest, when it has one."""
+    verifier = current_verifier(settings, pipeline_factory(settings))
 
     def verify(claim: str) -> dict[str, Any]:
         return as_answer(verifier.verify(claim))
@@ -95,6 +101,32 @@ def http_verifier(url: str, key: str | None) -> VerifyFunction:
         return body
 
     return verify
+
+
+def current_verifier(settings: Settings, pipeline: Pipeline) -> Verifier:
+    """The verifier of the database's newest corpus version (documents added through the
+    API or `documents add` included), from the segments servers wrote; the base index's
+    when the database holds no version yet. Reads only: it neither seeds the database nor
+    removes a segment a server may use."""
+    with database_sessions(settings) as sessions:
+        repository = CorpusRepository(sessions)
+        if repository.head() == 0:
+            return pipeline.verifier
+        live = LiveIndex(
+            pipeline.index,
+            pipeline.verifier,
+            repository,
+            segment_store(settings, pipeline.embedder),
+            lambda index: build_verifier(
+                settings, pipeline.embedder, index, pipeline.verifier.judges
+            ),
+            max_segments=settings.index.max_segments,
+            keep_versions=1,
+            prune_segments=False,
+            poll_s=0,
+            corpus=pipeline.index.manifest.corpus or settings.index.corpus_dir,
+        )
+        return live.refresh(reuse_written=True).served
 
 
 @contextmanager

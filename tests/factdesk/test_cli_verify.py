@@ -8,11 +8,13 @@ import pytest
 from factdesk.cli import eval as eval_command
 from factdesk.cli import main
 from factdesk.cli import verify as verify_command
+from factdesk.cli._common import current_verifier, database_sessions
 from factdesk.cli.verify import _stance
 from factdesk.core.settings import AuditSettings
-from index.corpus import load_corpus
+from index.corpus import Document, load_corpus
 from index.store import build_index
 from service.app import create_app
+from service.documents.repository import CorpusRepository
 from service.keys.repository import Scope
 from service.runtime import Runtime
 from tests.conftest import SAMPLE_CORPUS
@@ -91,3 +93,33 @@ def test_a_non_claim_and_a_missing_file_are_refused_before_any_model_loads(
     assert "two words" in _one_line_error(capsys)
     assert main(["eval", "claims", str(tmp_path / "nope.jsonl")]) == 2
     assert "nope.jsonl: cannot be read" in _one_line_error(capsys)  # before: a traceback
+
+
+def test_local_verify_answers_from_the_databases_newest_version_and_removes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Before: a document added through the API was invisible to `factdesk verify` (the
+    server SUPPORTED, the command NOT_ENOUGH_INFO)."""
+    index_dir = tmp_path / "index"
+    build_index(load_corpus(SAMPLE_CORPUS), HashingEmbedder(), fake_spec(), index_dir)
+    settings = fake_settings(
+        audit=AuditSettings(database_url=f"sqlite:///{tmp_path / 'audit.db'}"),
+        segments_dir=tmp_path / "segments",
+        min_relevance=0.0,
+    )
+    stance = FakeStanceModel({"signed the charter": Stance.SUPPORTS})
+    pipeline = fake_pipeline_factory(index_dir, stance)(settings)
+    claim = "Norway signed the charter of the Svalbard Arctic station."
+    assert current_verifier(settings, pipeline).verify(claim).verdict.value == "NOT_ENOUGH_INFO"
+    with database_sessions(settings) as sessions:  # what a server and an admin did
+        repository = CorpusRepository(sessions)
+        repository.seed(sorted(pipeline.index.documents.values(), key=lambda d: d.id), "seed")
+        norway = Document("norway", "Norway signed the charter of the Svalbard Arctic station.")
+        repository.add([norway], "added by an admin")
+    in_use = tmp_path / "segments" / "seg-000000000000000000000000"  # a server's, say
+    in_use.mkdir(parents=True)
+    answer = current_verifier(settings, pipeline).verify(claim)
+    assert answer.verdict.value == "SUPPORTED"
+    assert answer.citations[0].document_id == "norway"
+    assert answer.index.version == 2
+    assert in_use.is_dir()
