@@ -76,7 +76,10 @@ def start_runtime(
     metrics.track_queue(lambda: batcher.pending)
     keys = KeyRepository(sessions)
     authenticator = Authenticator(
-        settings.security, keys, make_rate_limiter(settings.security.redis_url)
+        settings.security,
+        keys,
+        make_rate_limiter(settings.security.redis_url),
+        on_failure=lambda reason: metrics.auth_failures.labels(reason).inc(),
     )
     if authenticator.enabled and keys.active_count() == 0:
         log.warning(

@@ -346,7 +346,14 @@ class SecuritySettings(BaseSettings):
 
     _split = field_validator("allowed_hosts", "cors_origins", mode="before")(_comma_list)
 
-    @field_validator("default_rate_limit")
+    failed_auth_limit: str = Field(
+        "20/minute",
+        description="Unknown API keys accepted from one client address before every request "
+        "with a key from it is answered 429 (against guessing keys; behind a proxy, run the "
+        "server with the proxy's forwarded-for headers trusted so the address is the client's).",
+    )
+
+    @field_validator("default_rate_limit", "failed_auth_limit")
     @classmethod
     def _rate_is_valid(cls, value: str) -> str:
         parse_rate_limit(value)

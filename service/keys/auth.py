@@ -6,6 +6,8 @@ looked up, its scope checked and its rate charged before the route runs.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.errors import FactdeskError, InvalidInputError
 from factdesk.core.settings import SecuritySettings, parse_rate_limit
-from service.keys.limits import RateLimiter
+from service.keys.limits import RateLimitedError, RateLimiter
 from service.keys.repository import KeyRepository, Scope
 
 
@@ -56,25 +58,47 @@ class Caller:
         return Scope.ADMIN in self.scopes
 
 
+_COUNT_ONLY = 1 << 30  # a limit never reached: the charge only counts
+
+
 class Authenticator:
     """Built once in the lifespan; ``caller`` answers for one request."""
 
     def __init__(
-        self, settings: SecuritySettings, keys: KeyRepository, limiter: RateLimiter
+        self,
+        settings: SecuritySettings,
+        keys: KeyRepository,
+        limiter: RateLimiter,
+        on_failure: Callable[[str], None] = lambda _reason: None,
     ) -> None:
         self.enabled = settings.auth == "on"
         self._default_rate = parse_rate_limit(settings.default_rate_limit)
+        self._failed_limit = parse_rate_limit(settings.failed_auth_limit)
         self._keys = keys
         self._limiter = limiter
+        self._on_failure = on_failure  # told "missing", "unknown" or "throttled"
 
     async def caller(self, request: Request, token: str | None) -> Caller:
+        host = request.client.host if request.client else "unknown"
         if not self.enabled:
-            host = request.client.host if request.client else "unknown"
             return Caller(None, "anonymous", frozenset(Scope), self._default_rate, f"ip:{host}")
         if not token:
+            self._on_failure("missing")
             raise UnauthorizedError("send an API key as 'Authorization: Bearer KEY'")
+        # An address that guessed too many keys gets no answer about the next one, right or
+        # wrong, until its failures slide out of the window.
+        failures, (limit, window_s) = f"auth-failures:{host}", self._failed_limit
+        wait = self._limiter.wait(failures, limit, window_s)
+        if wait is not None:
+            self._on_failure("throttled")
+            raise RateLimitedError(
+                f"too many unknown API keys from this address; retry after {math.ceil(wait)} s",
+                math.ceil(wait),
+            )
         key = await run_in_threadpool(self._keys.find, token)
         if key is None:
+            self._on_failure("unknown")
+            self._limiter.charge(failures, 1, _COUNT_ONLY, window_s)
             raise UnauthorizedError("the API key is unknown or has been revoked")
         rate = parse_rate_limit(key.rate_limit) if key.rate_limit else self._default_rate
         return Caller(key.id, key.name, key.scopes, rate, f"key:{key.id}")

@@ -30,6 +30,10 @@ class RateLimiter(Protocol):
     def charge(self, client: str, cost: int, limit: int, window_s: int) -> None:
         """Count ``cost`` requests of ``client``; RateLimitedError once over ``limit``."""
 
+    def wait(self, client: str, limit: int, window_s: int) -> float | None:
+        """Seconds until one more of ``client`` would fit ``limit``; None when it fits now.
+        Counts nothing."""
+
 
 def _refuse(limit: int, window_s: int, retry_after: float) -> None:
     raise RateLimitedError(
@@ -79,6 +83,14 @@ class MemoryRateLimiter:
                 _refuse(limit, window_s, wait)
             self._counts[(client, window)] = current + cost
 
+    def wait(self, client: str, limit: int, window_s: int) -> float | None:
+        now = self._clock()
+        window = int(now // window_s)
+        with self._lock:
+            previous = self._counts.get((client, window - 1), 0)
+            current = self._counts.get((client, window), 0)
+        return wait_for_room(previous, current, 1, limit, now - window * window_s, window_s)
+
 
 class RedisRateLimiter:
     """Counters in Redis: INCRBY of this window's counter and GET of the previous one in one
@@ -116,6 +128,21 @@ class RedisRateLimiter:
             return
         if wait is not None:
             _refuse(limit, window_s, wait)
+
+    def wait(self, client: str, limit: int, window_s: int) -> float | None:
+        import redis
+
+        now = self._clock()
+        window = int(now // window_s)
+        prefix = f"factdesk:rate:{window_s}:{client}"
+        try:
+            previous, current = self._redis.mget(f"{prefix}:{window - 1}", f"{prefix}:{window}")
+        except redis.RedisError as exc:
+            log.warning("rate limit not applied, Redis failed: %s", exc)
+            return None
+        return wait_for_room(
+            int(previous or 0), int(current or 0), 1, limit, now - window * window_s, window_s
+        )
 
 
 def make_rate_limiter(redis_url: str | None) -> RateLimiter:

@@ -59,6 +59,13 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.auth_failures = Counter(
+            "factdesk_auth_failures",
+            "Requests without a valid API key, by reason: missing, unknown, or throttled "
+            "(the address guessed too many).",
+            ["reason"],
+            registry=self.registry,
+        )
         self.index_info = Gauge(
             "factdesk_index_info",
             "The loaded index (value: its passage count).",

@@ -60,6 +60,24 @@ def test_every_v1_route_needs_a_known_key(
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_an_address_guessing_keys_is_throttled_and_counted(client: TestClient) -> None:
+    """Before: 600 wrong keys in 1 s were 600 answers of 401, counted nowhere."""
+    valid = new_key(client, "desk", Scope.VERIFY)
+    claim = {"claim": "Putin signed the deal."}
+    for guess in range(20):  # FACTDESK_FAILED_AUTH_LIMIT: 20/minute
+        assert_problem(call(client, "POST", "/v1/verify", claim, f"fdk_guess{guess:039d}"), 401)
+    throttled = call(client, "POST", "/v1/verify", claim, "fdk_" + "y" * 43)
+    assert_problem(throttled, 429)
+    assert 0 < int(throttled.headers["Retry-After"]) <= 72
+    # The right key learns nothing from this address either, until the failures slide out.
+    assert_problem(call(client, "POST", "/v1/verify", claim, valid), 429)
+    assert_problem(call(client, "POST", "/v1/verify", claim, None), 401)  # no key: no guess
+    metrics = client.get("/metrics").text
+    assert 'factdesk_auth_failures_total{reason="unknown"} 20.0' in metrics
+    assert 'factdesk_auth_failures_total{reason="throttled"} 2.0' in metrics
+    assert 'factdesk_auth_failures_total{reason="missing"} 1.0' in metrics
+
+
 def test_scopes_and_who_sees_which_query(client: TestClient) -> None:
     verifier = new_key(client, "verifier", Scope.VERIFY)
     reader = new_key(client, "desk", Scope.VERIFY, Scope.READ)
@@ -411,8 +429,12 @@ def test_redis_rate_limiter_is_shared_between_replicas() -> None:
         pytest.skip("no Redis answers at 127.0.0.1:6379")
     client = f"test-{uuid.uuid4()}"
     first, second = RedisRateLimiter(url), RedisRateLimiter(url)
+    assert first.wait(client, 3, 60) is None
     first.charge(client, 2, 3, 60)
     second.charge(client, 1, 3, 60)
+    waited = second.wait(client, 3, 60)  # what the other replica counted, read not charged
+    assert waited is not None
+    assert waited > 0
     with pytest.raises(RateLimitedError):
         first.charge(client, 1, 3, 60)
     # an unreachable Redis lets requests through (and logs it) rather than refusing them all
