@@ -53,7 +53,10 @@ def claim_review(
 ) -> dict[str, Any]:
     latest = reviews[-1] if reviews else None
     verdict = latest.verdict if latest else record.verdict
-    reason = record.response.get("reason", {}).get("detail", "")
+    # An editor who overrode the answer speaks alone: the machine's reason (with its
+    # internal ids) and the evidence it cited argued for the verdict that was overruled.
+    overridden = latest is not None and not latest.agrees
+    reason = "" if overridden else record.response.get("reason", {}).get("detail", "")
     body = " ".join(part for part in (latest.note if latest else None, reason) if part)
     document: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -66,7 +69,7 @@ def claim_review(
     }
     if body:
         document["reviewBody"] = body
-    citations = _citations(record.response)
+    citations = [] if overridden else _citations(record.response)
     if citations:
         document["citation"] = citations
     if publisher.name:

@@ -199,6 +199,28 @@ def test_the_claimreview_draft_is_schema_org_and_dated_only_once_reviewed(
     assert reviewed["reviewBody"].startswith("No.")
 
 
+def test_an_overridden_answers_claimreview_says_the_editors_words_alone(
+    publishing_client: TestClient,
+) -> None:
+    """Before: the machine's reason ("decided by evidence in usip-...", an internal id)
+    followed the editor's note, and the draft cited the evidence for the overruled verdict."""
+    client = publishing_client
+    answer = client.post("/v1/verify", json={"claim": "Power of Siberia 2 was agreed."}).json()
+    assert answer["verdict"] == "REFUTED"
+    assert answer["citations"]
+    record = f"/v1/queries/{answer['id']}"
+    client.post(f"{record}/reviews", json={"agree": True})
+    agreed = client.get(f"{record}/claimreview").json()
+    assert agreed["reviewBody"] == answer["reason"]["detail"]  # the machine's, endorsed
+    assert agreed["citation"]
+    note = "The deal was announced, but the price is still open."
+    client.post(f"{record}/reviews", json={"verdict": "NOT_ENOUGH_INFO", "note": note})
+    overridden = client.get(f"{record}/claimreview").json()
+    assert schema_org_problems(overridden) == []
+    assert overridden["reviewBody"] == note
+    assert "citation" not in overridden
+
+
 def test_document_text_is_what_citations_index_into(client: TestClient) -> None:
     answer = client.post("/v1/verify", json={"claim": "Power of Siberia 2 was agreed."}).json()
     for citation in answer["citations"]:
