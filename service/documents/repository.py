@@ -147,9 +147,11 @@ class CorpusRepository:
         with self._sessions() as session:
             return session.get(IndexVersion, version)
 
-    def versions(self, limit: int = 20) -> list[IndexVersion]:
+    def versions(self, limit: int = 20, before: int | None = None) -> list[IndexVersion]:
+        statement = select(IndexVersion).order_by(IndexVersion.version.desc()).limit(limit)
+        if before is not None:
+            statement = statement.where(IndexVersion.version < before)
         with self._sessions() as session:
-            statement = select(IndexVersion).order_by(IndexVersion.version.desc()).limit(limit)
             return list(session.scalars(statement))
 
     # --- writing

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -40,6 +40,7 @@ from service.documents.schemas import (
 )
 from service.documents.service import Applied, NewDocument
 from service.keys import AdminCaller, ReadCaller
+from service.pagination import InvalidCursorError, decode_cursor, encode_cursor
 from service.problems import problem_responses
 from service.routing import reject_unknown_query_parameters
 
@@ -84,6 +85,7 @@ _WRITE_BODY: dict[str, Any] = {
         },
     }
 }
+_CURSOR = "`next_cursor` of the previous page; empty: the first page."
 _WRITE_REFUSALS = problem_responses(401, 403, 408, 409, 413, 422, 429, 503)
 
 
@@ -103,12 +105,21 @@ def _out(document: Document, passages: int) -> DocumentOut:
 @router.get(
     "",
     response_model=DocumentList,
-    summary="Documents in the index",
-    responses=problem_responses(401, 403, 429),
+    summary="Documents in the index, a page at a time",
+    responses=problem_responses(401, 403, 422, 429),
 )
-async def list_documents(index: IndexDep, _caller: ReadCaller) -> DocumentList:
-    items = [_out(d, index.passage_counts.get(d.id, 0)) for d in index.documents.values()]
-    return DocumentList(items=items, total=len(items))
+async def list_documents(
+    index: IndexDep,
+    _caller: ReadCaller,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(description=_CURSOR)] = None,
+) -> DocumentList:
+    after = decode_cursor(cursor) if cursor else ""
+    ids = sorted(doc_id for doc_id in index.documents if doc_id > after)
+    page = ids[:limit]
+    items = [_out(index.documents[i], index.passage_counts.get(i, 0)) for i in page]
+    more = encode_cursor(page[-1]) if len(ids) > limit else None
+    return DocumentList(items=items, total=len(index.documents), next_cursor=more)
 
 
 @router.post(
@@ -177,14 +188,26 @@ async def get_document_text(document_id: str, index: IndexDep, _caller: ReadCall
     "/versions",
     response_model=IndexVersionList,
     summary="The corpus versions, newest first, and the one this server answers with",
-    responses=problem_responses(401, 403, 429),
+    responses=problem_responses(401, 403, 422, 429),
 )
 async def list_versions(
-    corpus: CorpusDep, index: IndexDep, _caller: ReadCaller
+    corpus: CorpusDep,
+    index: IndexDep,
+    _caller: ReadCaller,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description=_CURSOR)] = None,
 ) -> IndexVersionList:
-    rows = await run_in_threadpool(corpus.versions, 50)
-    items = [IndexVersionOut.model_validate(row, from_attributes=True) for row in rows]
-    return IndexVersionList(current=index.manifest.version or 0, items=items)
+    before = _version_of(decode_cursor(cursor)) if cursor else None
+    rows = await run_in_threadpool(corpus.versions, limit + 1, before)
+    items = [IndexVersionOut.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    more = encode_cursor(f"v{items[-1].version}") if len(rows) > limit else None
+    return IndexVersionList(current=index.manifest.version or 0, items=items, next_cursor=more)
+
+
+def _version_of(position: str) -> int:
+    if not (position.startswith("v") and position[1:].isdigit()):
+        raise InvalidCursorError("cursor is not one this service issued")
+    return int(position[1:])
 
 
 def _document(index: LoadedIndex, document_id: str) -> Document:

@@ -88,6 +88,7 @@ class IndexVersionOut(BaseModel):
 class IndexVersionList(BaseModel):
     current: int = Field(description="The version this server answers with.")
     items: list[IndexVersionOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")
 
 
 class DocumentText(BaseModel):
@@ -99,5 +100,6 @@ class DocumentText(BaseModel):
 
 
 class DocumentList(BaseModel):
-    items: list[DocumentOut]
-    total: int
+    items: list[DocumentOut] = Field(description="By id.")
+    total: int = Field(description="Documents in the index, on every page.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")

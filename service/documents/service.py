@@ -123,9 +123,9 @@ class CorpusService:
         """The index of the version this process answers with now."""
         return self._live.current.index
 
-    def versions(self, limit: int) -> list[IndexVersion]:
-        """The newest ``limit`` versions, newest first."""
-        return self.repository.versions(limit)
+    def versions(self, limit: int, before: int | None = None) -> list[IndexVersion]:
+        """Up to ``limit`` versions older than ``before`` (default: the newest), newest first."""
+        return self.repository.versions(limit, before)
 
     def document(self, new: NewDocument, document_id: str | None = None) -> Document:
         return build_document(new, self._default_language, self._min_probability, document_id)

@@ -157,6 +157,35 @@ def test_an_upload_is_named_by_its_file_unless_an_id_is_given(client: TestClient
     assert "PUT" in assert_problem(again, 409)["detail"]
 
 
+def test_documents_and_versions_are_listed_a_page_at_a_time(
+    client: TestClient, sample_documents: list[Any]
+) -> None:
+    """Before: GET /v1/documents?limit=2 was a 422 and every list came whole."""
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/documents", params=params).json()
+        assert len(page["items"]) <= 2
+        assert page["total"] == len(sample_documents)
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(d.id for d in sample_documents)
+    for extra in range(3):
+        _add(client, {**NORWAY, "id": f"note-{extra}", "text": f"Note {extra} of the desk here."})
+    newest = client.get("/v1/index/versions", params={"limit": 2}).json()
+    assert [v["version"] for v in newest["items"]] == [4, 3]
+    older = client.get("/v1/index/versions", params={"cursor": newest["next_cursor"]}).json()
+    assert [v["version"] for v in older["items"]] == [2, 1]
+    assert older["next_cursor"] is None
+    for path, bad in (("documents", "!!"), ("documents", "AA"), ("index/versions", "ZG9j")):
+        # not base64; a NUL; "doc", which names no version
+        problem = assert_problem(client.get(f"/v1/{path}", params={"cursor": bad}), 422)
+        assert problem["errors"][0]["field"] == "query.cursor"
+
+
 def test_bad_documents_get_one_clear_4xx(client: TestClient) -> None:
     cases = [
         (client.post("/v1/documents", json={"text": "   "}), 422, "body.text"),
