@@ -124,10 +124,26 @@ def split_sentences(text: str) -> list[Span]:
     return spans
 
 
+# A caption or credit line announces itself: "PHOTO: Putin shakes hands with Xi ...".
+_CAPTION = re.compile(
+    r"^(?:file\s+)?(?:photo(?:graph)?|image|picture|caption|video|credit)s?\s*[:|]", re.IGNORECASE
+)
+# A postal address: a number, a street, a comma, and a postcode later on ("1200 17th
+# Street NW, Washington, DC 20036.").
+_ADDRESS = re.compile(
+    r"^\d+[\w\s.'-]*\b(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|drive|square|"
+    r"place|way)\b\.?\s*(?:[nsew]{1,2}\b)?,.*\b\d{4,5}(?:-\d{4})?\b",
+    re.IGNORECASE,
+)
+
+
 def is_statement(sentence: str) -> bool:
     """Whether a sentence can bear on a claim: headings, bylines, addresses, captions and
     questions assert nothing, so they neither support nor refute anything."""
-    return _STATEMENT_END.search(sentence.rstrip()) is not None
+    text = sentence.strip()
+    if _CAPTION.match(text) or _ADDRESS.match(text):
+        return False
+    return _STATEMENT_END.search(text) is not None
 
 
 # Words that open a sentence whose subject is named in the sentence before: "They met in

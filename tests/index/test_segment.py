@@ -51,6 +51,13 @@ def test_a_page_break_inside_a_sentence_does_not_end_it() -> None:
         ("Highlights of the 2024 Joint Statement", False),
         ("Taipei City, 10087, Republic of China (Taiwan)", False),
         ("What was agreed in bilateral relations?", False),
+        # Before, these ended in a full stop and were judged (and cited with a stance).
+        ("PHOTO: Putin shakes hands with Xi Jinping in Shanghai, May 21, 2014.", False),
+        ("File photo: Xi in Moscow.", False),
+        ("1200 17th Street NW, Washington, DC 20036.", False),
+        ("2301 Constitution Ave. NW, Washington, DC 20037.", False),
+        ("200 protesters marched down Nevsky Avenue, police said.", True),
+        ("Photographers gathered outside the hall.", True),
     ],
 )
 def test_statements_are_sentences_that_assert(sentence: str, expected: bool) -> None:
