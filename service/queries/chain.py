@@ -1,6 +1,8 @@
 """The audit trail's hash chain: what each record's hash covers, and the walk that checks it.
 
-A record's hash is SHA-256 over its fields (canonical JSON) and the previous record's hash,
+The chain holds the answered queries and the editors' reviews of them, one sequence for
+both. A record's hash is SHA-256 over its fields (canonical JSON) and the previous record's
+hash,
 so changing, inserting or deleting a record breaks every hash after it; the head row
 (``audit_head``) holds the newest sequence and hash, so deleting the newest records shows
 too. It proves the database was not edited behind the service's back by someone who did
@@ -49,15 +51,31 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def record_hash(fields: Mapping[str, Any], previous_hash: str) -> str:
-    """The hash of a record with these fields (at least CHAINED_FIELDS) after previous_hash."""
-    covered = {name: _canonical(fields[name]) for name in CHAINED_FIELDS}
+# What each kind of record's hash covers. A kind never changes once records carry it: a new
+# field makes a new kind, and the records written before keep theirs (their `chain_format`).
+QUERY_V1 = "query/1"  # written before the claim's language and corpus version were chained
+QUERY_V2 = "query/2"
+REVIEW_V1 = "review/1"
+CHAINED_FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    QUERY_V1: CHAINED_FIELDS,
+    QUERY_V2: (*CHAINED_FIELDS, "language", "index_version"),
+    REVIEW_V1: (
+        "id", "sequence", "query_id", "created_at", "verdict", "agrees", "note", "reviewer",
+        "key_id",
+    ),
+}  # fmt: skip
+QUERY_KIND_OF_FORMAT = {1: QUERY_V1, 2: QUERY_V2}
+QUERY_FORMAT = 2  # what new query records are written as
+
+
+def record_hash(fields: Mapping[str, Any], previous_hash: str, kind: str = QUERY_V1) -> str:
+    """The hash of a record of ``kind`` with these fields after ``previous_hash``."""
+    covered = {name: _canonical(fields[name]) for name in CHAINED_FIELDS_BY_KIND[kind]}
+    content: dict[str, Any] = {"previous": previous_hash, "record": covered}
+    if kind != QUERY_V1:  # the first kind's payload is as it was before kinds existed
+        content["kind"] = kind
     payload = json.dumps(
-        {"previous": previous_hash, "record": covered},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -79,7 +97,8 @@ def walk_chain(
     """Check records given in sequence order against each other and against the head."""
     previous, expected, count = GENESIS_HASH, 1, 0
     for row in rows:
-        where = f"record {row['id']} (sequence {row['sequence']})"
+        what = "review" if row["kind"] == REVIEW_V1 else "record"
+        where = f"{what} {row['id']} (sequence {row['sequence']})"
         if row["sequence"] != expected:
             gap = f"sequence {expected}" + (
                 f" to {row['sequence'] - 1}" if row["sequence"] > expected + 1 else ""
@@ -87,7 +106,7 @@ def walk_chain(
             return ChainReport(count, previous, f"{gap} missing before {where}: deleted")
         if row["previous_hash"] != previous:
             return ChainReport(count, previous, f"{where} does not follow the one before it")
-        if record_hash(row, previous) != row["record_hash"]:
+        if record_hash(row, previous, row["kind"]) != row["record_hash"]:
             return ChainReport(count, previous, f"{where} was changed after it was written")
         previous, expected, count = row["record_hash"], expected + 1, count + 1
     if (head_sequence, head_hash) != (count, previous):

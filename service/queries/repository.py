@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import heapq
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -15,7 +16,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from factdesk.core.errors import InvalidInputError, UnavailableError
-from service.queries.chain import CHAINED_FIELDS, ChainReport, record_hash, walk_chain
+from service.queries.chain import (
+    CHAINED_FIELDS_BY_KIND,
+    QUERY_FORMAT,
+    QUERY_KIND_OF_FORMAT,
+    REVIEW_V1,
+    ChainReport,
+    record_hash,
+    walk_chain,
+)
 from service.queries.tables import AuditHead, QueryRecord, Review
 
 log = logging.getLogger("factdesk")
@@ -78,24 +87,28 @@ class AuditRepository:
 
     def record(self, record: QueryRecord) -> None:
         """Chain, insert and commit; raises AuditUnavailableError when the database fails."""
+        record.chain_format = QUERY_FORMAT
         try:
-            with self._chain_lock, self._sessions.begin() as session:
-                head = session.scalars(
-                    select(AuditHead).where(AuditHead.id == 1).with_for_update()
-                ).one()
-                record.sequence = head.sequence + 1
-                record.previous_hash = head.record_hash
-                record.record_hash = record_hash(
-                    {name: getattr(record, name) for name in CHAINED_FIELDS}, head.record_hash
-                )
-                head.sequence, head.record_hash = record.sequence, record.record_hash
-                session.add(record)
+            self._chained(record, QUERY_KIND_OF_FORMAT[QUERY_FORMAT])
         except SQLAlchemyError as exc:
             # The client gets a 503 without the cause; the operator needs it.
             log.error("audit record %s could not be written: %s", record.id, exc)
             raise AuditUnavailableError(
                 f"audit record could not be written: {exc.__class__.__name__}"
             ) from exc
+
+    def _chained(self, row: QueryRecord | Review, kind: str) -> None:
+        """Insert ``row`` as the chain's next record, in one transaction with the head."""
+        with self._chain_lock, self._sessions.begin() as session:
+            head = session.scalars(
+                select(AuditHead).where(AuditHead.id == 1).with_for_update()
+            ).one()
+            row.sequence = head.sequence + 1
+            row.previous_hash = head.record_hash
+            fields = {name: getattr(row, name) for name in CHAINED_FIELDS_BY_KIND[kind]}
+            row.record_hash = record_hash(fields, head.record_hash, kind)
+            head.sequence, head.record_hash = row.sequence, row.record_hash
+            session.add(row)
 
     def get(self, record_id: str) -> QueryRecord | None:
         try:
@@ -161,21 +174,22 @@ class AuditRepository:
         with self._sessions() as session:
             head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
 
-            def rows() -> Iterator[dict[str, Any]]:
-                statement = select(QueryRecord).order_by(QueryRecord.sequence)
-                for record in session.scalars(statement.execution_options(yield_per=500)):
-                    yield {
-                        **{name: getattr(record, name) for name in CHAINED_FIELDS},
-                        "previous_hash": record.previous_hash,
-                        "record_hash": record.record_hash,
-                    }
-
-            return walk_chain(rows(), head.sequence, head.record_hash)
+            streamed = {"yield_per": 500}
+            queries = session.scalars(
+                select(QueryRecord).order_by(QueryRecord.sequence).execution_options(**streamed)
+            )
+            reviews = session.scalars(
+                select(Review).order_by(Review.sequence).execution_options(**streamed)
+            )
+            # Queries and reviews share one sequence: the walk reads them merged in its order.
+            chain = heapq.merge(
+                map(_chain_row, queries), map(_chain_row, reviews), key=lambda r: r["sequence"]
+            )
+            return walk_chain(chain, head.sequence, head.record_hash)
 
     def add_review(self, review: Review) -> None:
         try:
-            with self._sessions.begin() as session:
-                session.add(review)
+            self._chained(review, REVIEW_V1)
         except SQLAlchemyError as exc:
             log.error("review of %s could not be written: %s", review.query_id, exc)
             raise AuditUnavailableError("the review could not be recorded") from exc
@@ -207,6 +221,17 @@ class AuditRepository:
         with self._sessions() as session:
             head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
             return head.sequence, head.record_hash
+
+
+def _chain_row(row: QueryRecord | Review) -> dict[str, Any]:
+    """What the walk checks of a row: the fields its kind's hash covers, and its links."""
+    kind = QUERY_KIND_OF_FORMAT[row.chain_format] if isinstance(row, QueryRecord) else REVIEW_V1
+    return {
+        **{name: getattr(row, name) for name in CHAINED_FIELDS_BY_KIND[kind]},
+        "kind": kind,
+        "previous_hash": row.previous_hash,
+        "record_hash": row.record_hash,
+    }
 
 
 def record_fields(record: QueryRecord) -> dict[str, Any]:

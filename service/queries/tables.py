@@ -50,9 +50,12 @@ class QueryRecord(Base):
     client_request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
     key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # None: auth off
-    # The hash chain (service/queries/chain.py): 1, 2, 3, ... with no gaps; each record's hash
-    # covers its fields and the previous record's hash.
+    # The hash chain (service/queries/chain.py): 1, 2, 3, ... with no gaps, shared with the
+    # reviews; each record's hash covers its fields and the previous record's hash.
     sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # Which fields the hash covers (chain.QUERY_KIND_OF_FORMAT): 1 for records written before
+    # the language and the corpus version were chained.
+    chain_format: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     record_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
@@ -90,5 +93,12 @@ class Review(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewer: Mapped[str] = mapped_column(String(100), nullable=False)  # the key's name
     key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # In the same hash chain as the queries: an edited review breaks it as an edited answer does.
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    record_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
-    __table_args__ = (Index("ix_reviews_query_id_created_at", "query_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_reviews_query_id_created_at", "query_id", "created_at"),
+        Index("ix_reviews_sequence", "sequence", unique=True),
+    )

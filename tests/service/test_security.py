@@ -186,6 +186,35 @@ def _chain(client: TestClient) -> Any:
     return runtime_of(client).audit.verify_chain()
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE reviews SET verdict = 'SUPPORTED', agrees = :no WHERE id = :review",
+        "UPDATE reviews SET note = 'Signed after all.' WHERE id = :review",
+        "UPDATE queries SET language = 'fr' WHERE id = :query",
+        "UPDATE queries SET index_version = 99 WHERE id = :query",
+    ],
+)
+def test_reviews_language_and_version_are_in_the_chain(client: TestClient, edit: str) -> None:
+    """Before: an SQL edit of a review flipped the published ClaimReview's rating, and the
+    chain still said intact; so did an edit of the language or the corpus version."""
+    query = client.post("/v1/verify", json={"claim": "Putin signed the deal."}).json()["id"]
+    override = {"verdict": "REFUTED", "note": "Not signed."}
+    review = client.post(f"/v1/queries/{query}/reviews", json=override).json()["id"]
+    client.post("/v1/verify", json={"claim": "Xi visited Moscow in 2023."})
+    report = _chain(client)
+    assert report.intact, report.problem
+    assert report.records == 3  # the review is the second link
+    with runtime_of(client).engine.begin() as connection:
+        connection.execute(text(edit), {"review": review, "query": query, "no": False})
+    broken = _chain(client)
+    assert not broken.intact
+    edited = review if "reviews" in edit else query
+    assert f"{edited} (sequence {2 if 'reviews' in edit else 1}) was changed" in (
+        broken.problem or ""
+    )
+
+
 def test_the_audit_chain_holds_and_an_sql_update_of_one_verdict_breaks_it(
     client: TestClient,
     database_url: str,
