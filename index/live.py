@@ -147,17 +147,19 @@ class LiveIndex(Generic[Served]):
             self._on_swap(snapshot)
         return snapshot
 
+    def _in_use(self) -> set[str]:
+        return {part.segment.name for snap in (*self._kept, self._current) for part in snap.layout}
+
     def _prune(self) -> None:
-        in_use = {
-            part.segment.name for snap in (*self._kept, self._current) for part in snap.layout
-        }
-        for name in self._store.prune(in_use):
+        for name in self._store.prune(self._in_use()):
             log.info("segment %s removed: no kept version uses it", name)
 
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_s):
             try:
                 self.refresh()
+                if self._prune_segments:  # still here: other processes must not remove them
+                    self._store.hold(self._in_use())
             except Exception:  # the database may be down: keep answering from this version
                 log.exception(
                     "could not load the newest index version; still serving %d",
@@ -168,3 +170,5 @@ class LiveIndex(Generic[Served]):
         self._stop.set()
         if self._poller is not None:
             self._poller.join(timeout=10)
+        if self._prune_segments:
+            self._store.release()

@@ -10,8 +10,10 @@ dropped.
 
 A segment's directory name is a digest of what it holds (the index parameters and every
 document's fingerprint), so the same documents are never embedded twice: a process that
-restarts finds the segments it wrote before. The folder belongs to one process, which
-removes the segments it no longer uses.
+restarts finds the segments it wrote before. Several processes may share the folder (two
+servers in one checkout, replicas on one volume): each records the segments it uses in a
+lease file of its own under ``.leases/``, renewed as it polls, and removes only segments
+that no live lease names.
 
 ``compose`` turns a layout into the ``LoadedIndex`` one version answers with. It is never
 changed afterwards; the next version is another object, so a request that started on one
@@ -23,8 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import socket
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -193,11 +198,29 @@ def compose(layout: Layout, version: int, corpus: str | None = None) -> LoadedIn
     return LoadedIndex(manifest, parts, passages, documents, table)
 
 
+LEASES = ".leases"
+# A lease not renewed for this long belongs to a process that is gone (servers renew theirs
+# every version_poll_s, and whenever they load a version).
+LEASE_TTL_S = 120.0
+
+
 class SegmentStore:
     """The folder of segments written for documents added after the base index."""
 
-    def __init__(self, directory: Path, embedder: Embedder, spec: IndexSpec) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        embedder: Embedder,
+        spec: IndexSpec,
+        *,
+        owner: str | None = None,
+        lease_ttl_s: float = LEASE_TTL_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.directory = directory
+        self._owner = owner or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._lease_ttl_s = lease_ttl_s
+        self._clock = clock
         self._embedder = embedder
         # Added segments are small: "auto" gives them an exact flat index whatever the
         # base uses (an HNSW or IVF index of a few passages would be all overhead).
@@ -290,9 +313,42 @@ class SegmentStore:
                 covered.update(prints)
         return tuple(parts)
 
+    def hold(self, names: set[str]) -> None:
+        """Record the segments this process uses (and renew its lease on them)."""
+        folder = self.directory / LEASES
+        folder.mkdir(parents=True, exist_ok=True)
+        written = folder / f".{self._owner}.tmp"
+        written.write_text(json.dumps(sorted(names)), encoding="utf-8")
+        written.replace(folder / f"{self._owner}.json")
+
+    def release(self) -> None:
+        """This process uses no segment any more (it is closing)."""
+        (self.directory / LEASES / f"{self._owner}.json").unlink(missing_ok=True)
+
+    def held_by_others(self) -> set[str]:
+        """The segments named by the live leases of other processes; stale leases go."""
+        held: set[str] = set()
+        now = self._clock()
+        for lease in sorted((self.directory / LEASES).glob("*.json")):
+            if lease.stem == self._owner:
+                continue
+            try:
+                fresh = now - lease.stat().st_mtime <= self._lease_ttl_s
+                names = json.loads(lease.read_text(encoding="utf-8")) if fresh else []
+            except (OSError, ValueError):  # being replaced, or gone: read it next time
+                continue
+            if fresh:
+                held.update(str(name) for name in names)
+            else:
+                lease.unlink(missing_ok=True)
+        return held
+
     def prune(self, keep: set[str]) -> list[str]:
-        """Remove the segments not named in ``keep``; the names removed."""
-        removed = [name for name in self.cached() if name not in keep]
+        """Hold ``keep`` and remove the segments that neither it nor another process's live
+        lease names; the names removed."""
+        self.hold(keep)
+        spare = keep | self.held_by_others()
+        removed = [name for name in self.cached() if name not in spare]
         for name in removed:
             shutil.rmtree(self.directory / name, ignore_errors=True)
         return removed

@@ -1,5 +1,7 @@
 """Index versions: segments plus removals, composed into one immutable index per version."""
 
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from index.corpus import Document
 from index.store import load_index
 from index.versions import (
+    LEASE_TTL_S,
     Layout,
     LayoutPart,
     Segment,
@@ -194,3 +197,25 @@ def test_an_emptied_corpus_is_a_version_that_finds_nothing(tmp_path: Path) -> No
     assert positions.size == 0
     again = compose(advance(store, empty, _wanted([NORWAY]), _fetch_from(corpus), 8), 10)
     assert set(again.documents) == {"norway"}
+
+
+def test_processes_sharing_the_folder_remove_only_segments_no_live_lease_names(
+    tmp_path: Path,
+) -> None:
+    """Before: two servers in one checkout removed each other's segments, each logging
+    "segment ... removed: no kept version uses it" for the other's."""
+    folder = tmp_path / "segments"
+    first = SegmentStore(folder, HashingEmbedder(), fake_spec(), owner="server-a")
+    second = SegmentStore(folder, HashingEmbedder(), fake_spec(), owner="server-b")
+    mine = first.build([Document("a", "Norway signed the Svalbard charter in May.")]).name
+    theirs = second.build([Document("b", "Trade between them rose by a quarter.")]).name
+    first.prune({mine})
+    assert second.prune({theirs}) == []  # the first server's lease names its segment
+    assert (folder / mine).is_dir()
+    lease = folder / ".leases" / "server-a.json"
+    stale = time.time() - 2 * LEASE_TTL_S
+    os.utime(lease, (stale, stale))  # the first server stopped renewing: it is gone
+    assert second.prune({theirs}) == [mine]
+    assert not lease.exists()
+    second.release()
+    assert not (folder / ".leases" / "server-b.json").exists()
