@@ -164,7 +164,9 @@ def test_documents_and_versions_are_listed_a_page_at_a_time(
     seen: list[str] = []
     cursor: str | None = None
     while True:
-        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
         page = client.get("/v1/documents", params=params).json()
         assert len(page["items"]) <= 2
         assert page["total"] == len(sample_documents)
