@@ -1,10 +1,11 @@
 """Schemathesis against a live server: the committed openapi.yaml, cases generated from it
 (bounded and seeded), sent over HTTP to the production app on fake models with a real
-PostgreSQL audit database (where NUL bytes and date overflows used to be 5xx)."""
+audit database, PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -39,15 +40,38 @@ _REJECTION = SCHEMA.config.checks.negative_data_rejection
 _REJECTION.expected_statuses = [*_REJECTION.expected_statuses, "413"]
 
 
+def _date_times(node: Any) -> Iterator[str]:
+    """Every value of a field named like a moment (`created_at`, ...) in a JSON body."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("_at") and isinstance(value, str):
+                yield value
+            else:
+                yield from _date_times(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _date_times(item)
+
+
+@schemathesis.check
+def date_times_carry_their_offset(_ctx: Any, response: Any, _case: Any) -> None:
+    """openapi.yaml says date-time: a moment without an offset is not one (SQLite's were)."""
+    if not response.headers.get("content-type", [""])[0].startswith("application/json"):
+        return
+    for moment in _date_times(response.json()):
+        if datetime.fromisoformat(moment).utcoffset() is None:
+            raise AssertionError(f"date-time without a UTC offset: {moment!r}")
+
+
 @pytest.fixture(scope="module")
 def live(
-    tmp_path_factory: pytest.TempPathFactory, postgres_url: str
+    tmp_path_factory: pytest.TempPathFactory, database_url: str
 ) -> Iterator[tuple[str, dict[str, str]]]:
     index_dir = tmp_path_factory.mktemp("fuzz-index") / "sample"
     build_index(load_corpus(SAMPLE_CORPUS), HashingEmbedder(), fake_spec(), index_dir)
     stance = FakeStanceModel({"signed": Stance.SUPPORTS})
     app = create_app(
-        fake_settings(audit=AuditSettings(database_url=postgres_url), min_relevance=0.0),
+        fake_settings(audit=AuditSettings(database_url=database_url), min_relevance=0.0),
         pipeline_factory=fake_pipeline_factory(index_dir, stance),
     )
     with uvicorn_in_thread(app) as port:
@@ -56,9 +80,16 @@ def live(
         yield f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    yield from _postgres_database()
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """PostgreSQL, where NUL bytes and date overflows used to be 5xx; SQLite, where the
+    date-times came back without an offset."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('fuzz-db') / 'audit.db'}"
+    else:
+        yield from _postgres_database()
 
 
 @SCHEMA.parametrize()
