@@ -1,5 +1,6 @@
 # factdesk: CPU-only image with the sample corpus, its index and the models baked in.
 # docker build -t factdesk . && docker run -p 8000:8000 -v factdesk-data:/app/var factdesk
+# With PostgreSQL and Redis: docker-compose.yml.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -13,7 +14,7 @@ WORKDIR /app
 # Dependencies in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml README.md ./
 RUN mkdir factdesk && touch factdesk/__init__.py \
-    && pip install . && pip uninstall -y factdesk
+    && pip install ".[postgres]" && pip uninstall -y factdesk
 # The wheel, not the source tree: models and the sample corpus are package data.
 COPY factdesk factdesk
 COPY index index
