@@ -205,6 +205,19 @@ class AuditRepository:
         except SQLAlchemyError as exc:
             raise AuditUnavailableError("reviews could not be read") from exc
 
+    def latest_verdicts(self, query_ids: Sequence[str]) -> dict[str, str]:
+        """Query id -> the verdict of its latest review, for the reviewed ones of ``query_ids``."""
+        statement = (
+            select(Review.query_id, Review.verdict)
+            .where(Review.query_id.in_(list(query_ids)))
+            .order_by(Review.created_at, Review.id)
+        )
+        try:
+            with self._sessions() as session:
+                return {query_id: verdict for query_id, verdict in session.execute(statement)}
+        except SQLAlchemyError as exc:
+            raise AuditUnavailableError("reviews could not be read") from exc
+
     def reviewed(self) -> Iterator[tuple[QueryRecord, Review]]:
         """Every reviewed query with its latest review, oldest query first."""
         with self._sessions() as session:

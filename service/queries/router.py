@@ -74,10 +74,9 @@ async def list_queries(
         until=until,
         key_id=None if caller.sees_every_query else caller.key_id,
     )
-    records, next_cursor = await run_in_threadpool(audit.list, filters, limit, cursor)
+    rows, next_cursor = await run_in_threadpool(audit.list, filters, limit, cursor)
     return QueryPage(
-        items=[QuerySummary.model_validate(record_fields(r)) for r in records],
-        next_cursor=next_cursor,
+        items=[QuerySummary.model_validate(row) for row in rows], next_cursor=next_cursor
     )
 
 
@@ -94,6 +93,7 @@ async def get_query(query_id: str, audit: AuditDep, caller: ReadCaller) -> Query
     return QueryRecordOut.model_validate(
         {
             **record_fields(record),
+            "reviewed_verdict": reviews[-1].verdict if reviews else None,
             "response": record.response,
             "reviews": [ReviewOut.model_validate(r, from_attributes=True) for r in reviews],
         }

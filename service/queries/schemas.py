@@ -21,6 +21,11 @@ class QuerySummary(BaseModel):
     request_id: str = Field(description="The id this server gave the request (X-Request-ID).")
     client_request_id: str | None = Field(description="The X-Request-ID the client sent.")
     key_id: str | None = Field(description="The API key that asked; null with auth off.")
+    reviewed_verdict: Verdict | None = Field(
+        default=None,
+        description="The latest review's verdict, which stands over the answer's; null until "
+        "an editor reviews it.",
+    )
 
 
 class ReviewIn(BaseModel):

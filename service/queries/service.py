@@ -12,7 +12,7 @@ from typing import Any
 from factdesk.core.settings import PublishingSettings
 from service.queries.chain import ChainReport
 from service.queries.claimreview import claim_review
-from service.queries.repository import AuditRepository, QueryFilter
+from service.queries.repository import AuditRepository, QueryFilter, record_fields
 from service.queries.tables import QueryRecord, Review
 from verify.verifier import Verification
 
@@ -87,8 +87,12 @@ class AuditService:
 
     def list(
         self, filters: QueryFilter, limit: int, cursor: str | None
-    ) -> tuple[list[QueryRecord], str | None]:
-        return self.repository.list(filters, limit, cursor)
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of records' fields, each with the verdict its latest review set."""
+        records, next_cursor = self.repository.list(filters, limit, cursor)
+        reviewed = self.repository.latest_verdicts([r.id for r in records])
+        rows = [{**record_fields(r), "reviewed_verdict": reviewed.get(r.id)} for r in records]
+        return rows, next_cursor
 
     def ping(self) -> bool:
         return self.repository.ping()

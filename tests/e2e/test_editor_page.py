@@ -57,7 +57,13 @@ def test_an_editor_checks_a_claim_and_reviews_it(
     page.get_by_label("Claim").fill("Power of Siberia 2 was agreed.")
     page.get_by_label("Claim").press("Enter")  # the keyboard is enough
     expect(page.locator("#verdict")).to_have_text("REFUTED", timeout=60_000)
+    # which claim this answers, on the answer itself
+    expect(page.locator("#answered-claim")).to_have_text("“Power of Siberia 2 was agreed.”")
     expect(page.locator("#citations li").first).to_be_visible()
+    # the evidence that decides says its stance; the rest is context and says none
+    expect(page.locator("#citations .decisive").first).to_be_visible()
+    for source in page.locator("#context .source").all_inner_texts():
+        assert not source.lower().startswith(("refutes", "supports")), source
     highlighted = page.locator("#citations mark").first
     expect(highlighted).to_contain_text("Power of Siberia 2")
     # the evidence sits inside its paragraph, not alone
@@ -72,10 +78,14 @@ def test_an_editor_checks_a_claim_and_reviews_it(
     expect(page.locator("#reviews li").first).to_contain_text(
         "Overridden: NOT_ENOUGH_INFO by editor — Reported as under negotiation only."
     )
+    # the badge and the recent list show the verdict that stands, the machine's beside it
+    expect(page.locator("#verdict")).to_have_text("NOT_ENOUGH_INFO")
+    expect(page.locator("#machine-verdict")).to_contain_text("factdesk answered REFUTED")
     page.screenshot(path=str(ARTIFACTS / "editor-reviewed.png"), full_page=True)
 
     recent = page.locator("#recent li").first
     expect(recent).to_contain_text("Power of Siberia 2 was agreed.")
+    expect(recent).to_contain_text("NOT_ENOUGH_INFO (reviewed; factdesk: REFUTED)")
     records = httpx.get(
         server.url + "/v1/queries", headers={"Authorization": f"Bearer {key}"}
     ).json()["items"]
@@ -105,3 +115,5 @@ def test_an_editor_checks_a_claim_and_reviews_it(
     page.get_by_label("Claim").fill("Putin visited Harbin.")
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_role("alert")).to_contain_text("unknown or has been revoked")
+    # and the previous claim's verdict is not left on screen as if it were this one's
+    expect(page.locator("#answer")).to_be_hidden()

@@ -126,6 +126,15 @@ def test_reviews_are_recorded_and_shown_with_the_query(publishing_client: TestCl
         ("REFUTED", answer["verdict"] == "REFUTED", "editor"),
     ]
     assert record["reviews"][1]["note"] == "The deal was announced, not signed."
+    assert record["reviewed_verdict"] == "REFUTED"  # the latest review stands
+    listed = call(client, "GET", "/v1/queries", None, editor).json()["items"]
+    assert [(i["verdict"], i["reviewed_verdict"]) for i in listed] == [
+        (answer["verdict"], "REFUTED")
+    ]
+    other = _answer(client, editor, "Xi visited Moscow in 2023.")
+    listed = call(client, "GET", "/v1/queries", None, editor).json()["items"]
+    assert listed[0]["id"] == other["id"]
+    assert listed[0]["reviewed_verdict"] is None  # not reviewed yet
 
 
 def test_every_date_time_the_api_returns_carries_its_offset(publishing_client: TestClient) -> None:

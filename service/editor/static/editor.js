@@ -66,9 +66,13 @@ function paragraph(chars, start, end) {
 async function renderCitation(citation) {
   const item = element("li");
   const source = element("p", null, "source");
-  if (citation.decisive) source.append(element("span", "Decides the verdict · ", "decisive"));
-  source.append(element("span", citation.stance ? citation.stance.toLowerCase() : "context only"));
-  source.append(document.createTextNode(" · "));
+  // Only the decisive evidence says how it bears on the claim: a sentence the verdict does
+  // not rest on is context, whatever the model made of it on its own.
+  if (citation.decisive) {
+    source.append(element("span", "Decides the verdict · ", "decisive"));
+    source.append(element("span", citation.stance ? citation.stance.toLowerCase() : ""));
+    source.append(document.createTextNode(" · "));
+  }
   if (citation.url) {
     const link = element("a", citation.title || citation.document_id);
     link.href = citation.url;
@@ -92,6 +96,23 @@ async function renderCitation(citation) {
   return item;
 }
 
+// The verdict that stands: the latest review's when an editor reviewed the answer.
+function renderVerdict(answer, reviews) {
+  const latest = reviews.length ? reviews[reviews.length - 1] : null;
+  const standing = latest ? latest.verdict : answer.verdict;
+  $("verdict").textContent = standing;
+  $("verdict").className = "verdict " + standing;
+  $("confidence").textContent = latest
+    ? (latest.agrees ? "agreed by " : "set by ") + latest.reviewer
+    : "confidence " + Math.round(answer.confidence * 100) + "%";
+  const overridden = latest && !latest.agrees;
+  $("machine-verdict").textContent = overridden
+    ? "factdesk answered " + answer.verdict + " (confidence " +
+      Math.round(answer.confidence * 100) + "%)"
+    : "";
+  $("machine-verdict").hidden = !overridden;
+}
+
 function renderReviews(reviews) {
   const list = $("reviews");
   list.replaceChildren();
@@ -105,19 +126,28 @@ function renderReviews(reviews) {
 
 async function renderAnswer(answer, reviews) {
   current = answer;
-  $("verdict").textContent = answer.verdict;
-  $("verdict").className = "verdict " + answer.verdict;
-  $("confidence").textContent = "confidence " + Math.round(answer.confidence * 100) + "%";
+  $("answered-claim").textContent = "“" + answer.claim + "”";
+  renderVerdict(answer, reviews || []);
   $("reason").textContent = answer.reason ? answer.reason.detail : "";
-  const items = await Promise.all(answer.citations.map(renderCitation));
-  $("citations").replaceChildren(...items);
+  const deciding = answer.citations.filter((c) => c.decisive);
+  const context = answer.citations.filter((c) => !c.decisive);
+  $("citations").replaceChildren(...(await Promise.all(deciding.map(renderCitation))));
+  if (!deciding.length) $("citations").append(element("li", "None: no evidence decides it.", "empty"));
+  $("context").replaceChildren(...(await Promise.all(context.map(renderCitation))));
+  $("context-heading").hidden = !context.length;
   renderReviews(reviews || []);
   $("answer").hidden = false;
+}
+
+function clearAnswer() {
+  current = null;
+  $("answer").hidden = true;
 }
 
 async function check(event) {
   event.preventDefault();
   showError("");
+  clearAnswer(); // an error must not leave the previous claim's verdict on screen
   $("busy").hidden = false;
   $("check").disabled = true;
   try {
@@ -146,8 +176,10 @@ async function review(event) {
   try {
     await api("/v1/queries/" + current.id + "/reviews", { method: "POST", body: JSON.stringify(body) });
     const record = await api("/v1/queries/" + current.id);
+    renderVerdict(record.response, record.reviews);
     renderReviews(record.reviews);
     $("note").value = "";
+    loadRecent();
   } catch (error) {
     showError(error.message);
   }
@@ -155,6 +187,7 @@ async function review(event) {
 
 async function openQuery(id) {
   showError("");
+  clearAnswer();
   try {
     const record = await api("/v1/queries/" + id);
     $("claim").value = record.claim;
@@ -172,7 +205,10 @@ async function loadRecent() {
       const button = element("button", item.claim);
       button.type = "button";
       button.addEventListener("click", () => openQuery(item.id));
-      li.append(button, document.createTextNode(" — " + item.verdict));
+      const verdict = item.reviewed_verdict
+        ? item.reviewed_verdict + " (reviewed; factdesk: " + item.verdict + ")"
+        : item.verdict;
+      li.append(button, document.createTextNode(" — " + verdict));
       return li;
     });
     $("recent").replaceChildren(...items);
