@@ -1,7 +1,7 @@
-"""The README's configuration table, generated from Settings.
+"""The configuration reference's table (docs/CONFIGURATION.md), generated from Settings.
 
-`python -m factdesk.cli.settings_doc [README.md]` rewrites the table between its markers;
-a test keeps the committed README in step.
+`python -m factdesk.cli.settings_doc [docs/CONFIGURATION.md]` rewrites the table between its
+markers; a test keeps the committed file in step.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def with_table(readme: str) -> str:
 
 
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md")
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/CONFIGURATION.md")
     path.write_text(with_table(path.read_text(encoding="utf-8")), encoding="utf-8")
     print(f"updated the settings table in {path}")
     return 0

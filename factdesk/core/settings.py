@@ -1,7 +1,7 @@
 """factdesk's configuration: the one place that reads the environment, and the only defaults.
 
 ``Settings`` is a tree of sections, one per component; each section reads its own variables
-(prefix ``FACTDESK_``, names as in the README's table), so ``Settings()`` is the whole
+(prefix ``FACTDESK_``, names as in docs/CONFIGURATION.md), so ``Settings()`` is the whole
 configuration of a process and ``Settings(audit=AuditSettings(database_url=...))`` a test's.
 The verdict thresholds have no default here: they belong to the stance model they were fitted
 for (``verdict.json`` beside its weights); a value set here overrides the model's.
