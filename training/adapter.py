@@ -411,3 +411,45 @@ def _loss(
     )
     logits = model(**encoded).logits
     return marginal_nll(logits.float(), allowed_mask(batch))
+
+
+ADAPTER_CONFIG = "adapter_config.json"
+
+
+def is_adapter(folder: Path) -> bool:
+    """Whether ``folder`` holds a grown adapter (not a whole model)."""
+    return (folder / ADAPTER_CONFIG).exists() and (folder / ADAPTER_WEIGHTS).exists()
+
+
+def merged_model(adapter_dir: Path, backbone: str, cache_root: Path) -> Path:
+    """The backbone with the adapter merged in, as a whole sequence-classification model
+    folder any stance-model loader reads; written once under ``cache_root`` per adapter."""
+    import shutil
+    import tempfile
+
+    from peft import PeftModel
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from factdesk.core.files import sha256_file
+
+    identity = sha256_file(adapter_dir / ADAPTER_WEIGHTS)[:16]
+    target = cache_root / f"{adapter_dir.name}-{identity}"
+    if (target / "config.json").exists():
+        return target
+    base = AutoModelForSequenceClassification.from_pretrained(
+        backbone,
+        num_labels=len(ID2LABEL),
+        id2label=ID2LABEL,
+        label2id={v: k for k, v in ID2LABEL.items()},
+        dtype=torch.float32,
+    )
+    model = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    cache_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_root))
+    model.save_pretrained(staging, safe_serialization=True)
+    AutoTokenizer.from_pretrained(backbone).save_pretrained(staging)
+    if target.exists():  # another process merged it meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        staging.replace(target)
+    return target

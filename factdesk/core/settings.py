@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
@@ -176,10 +176,22 @@ class RetrievalSettings(BaseSettings):
 class StanceSettings(BaseSettings):
     model_config = _env("FACTDESK_STANCE_")
 
+    profile: Literal["fast", "accurate"] = Field(
+        "fast",
+        description="fast: the shipped MiniLM judge (stance-minilm-l6). accurate: "
+        "all-mpnet-base-v2 with the grown LoRA adapter (`accurate_model`), about six times "
+        "the cost per claim. FACTDESK_STANCE_MODEL, when set, names the model either way.",
+    )
     model: str = Field(
         SHIPPED_STANCE_MODEL,
         description="Stance model: the shipped one, a local path, or a hub name of a 3-way NLI "
-        "sequence-classification model (labels are read from its config).",
+        "sequence-classification model (labels are read from its config); a folder holding "
+        "a LoRA adapter is merged into `accurate_backbone` on first load.",
+    )
+    accurate_model: str = Field(
+        "pkg:factdesk/models/stance-mpnet-lora",
+        description="The accurate profile's stance model: the adapter grown by `factdesk "
+        "stance train --resume`, with its own fitted verdict.json.",
     )
     checks: bool = Field(
         True, description="Apply the explicit number, date and polarity (negation, antonym) checks."
@@ -262,6 +274,14 @@ class StanceSettings(BaseSettings):
     )
 
     _split = field_validator("languages", "multilingual_languages", mode="before")(_comma_list)
+
+    @model_validator(mode="after")
+    def _profile_names_the_model(self) -> StanceSettings:
+        # The profile chooses the stance model unless one is named: everything downstream
+        # (its verdict.json, its calibration, the audit's identity) follows `model`.
+        if self.profile == "accurate" and "model" not in self.model_fields_set:
+            self.model = self.accurate_model
+        return self
 
 
 _FROM_MODEL = "Unset: the stance model's verdict.json."

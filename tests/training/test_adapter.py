@@ -218,3 +218,41 @@ def test_parts_that_do_not_join_into_the_pinned_zip_are_refused(tmp_path: Path) 
     with pytest.raises(BackboneFetchError, match="not the pinned"):
         fetch(backbone, tmp_path / "tiny", tmp_path / "wheels", lambda _line: None)
     assert not (tmp_path / "tiny").exists()
+
+
+@pytest.mark.slow
+def test_a_grown_adapter_loads_as_a_stance_model_merged_into_its_backbone(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    from factdesk.core.settings import StanceSettings
+    from factdesk.wiring import load_stance
+    from tests.fakes import fake_settings
+
+    _run(tmp_path, shared_dir, _scripted(0.5))
+    adapter = tmp_path / "adapter"
+    stance = StanceSettings(
+        model=str(adapter),
+        accurate_backbone=str(resolve_path(PACKAGED_EMBEDDING_MODEL)),
+        assembled_dir=tmp_path / "assembled",
+    )
+    settings = fake_settings(stance=stance)
+    pairs = [StancePair("A man sleeps on a bench.", "A man is asleep."),
+             StancePair("A man sleeps on a bench.", "A man runs a marathon.")]  # fmt: skip
+    merged = load_stance(settings).predict(pairs)
+    assert merged.shape == (2, 3)
+    assert merged.sum(axis=1) == pytest.approx([1.0, 1.0], abs=1e-4)
+    assert len(list((tmp_path / "assembled").iterdir())) == 1  # merged once, then reused
+    load_stance(settings)
+    assert len(list((tmp_path / "assembled").iterdir())) == 1
+
+
+def test_the_accurate_profile_names_the_adapter_unless_a_model_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from factdesk.core.settings import SHIPPED_STANCE_MODEL, StanceSettings
+
+    assert StanceSettings().model == SHIPPED_STANCE_MODEL
+    monkeypatch.setenv("FACTDESK_STANCE_PROFILE", "accurate")
+    assert StanceSettings().model == "pkg:factdesk/models/stance-mpnet-lora"
+    monkeypatch.setenv("FACTDESK_STANCE_MODEL", "var/models/mine")
+    assert StanceSettings().model == "var/models/mine"
