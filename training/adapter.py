@@ -39,13 +39,14 @@ import torch
 from training.data import DataMix, LabelledPair
 from training.recipe import Recipe
 from training.train import (
-    ID2LABEL,
+    STANCE_INDEX,
     allowed_mask,
     batch_order,
     marginal_nll,
+    stance_classifier,
     training_pairs,
 )
-from verify.labels import STANCES, Stance
+from verify.labels import STANCES
 from verify.stance_model import Probabilities, StancePair, encode_pairs
 
 Predict = Callable[[Sequence[StancePair]], Probabilities]  # STANCES-ordered probabilities
@@ -61,7 +62,6 @@ TARGET_MODULES = (
     r"(attention\.attn\.(q|k|v|o)|attention\.self\.(query|key|value)|attention\.output\.dense"
     r"|intermediate\.dense|output\.dense)"
 )
-_LABEL_INDEX = {Stance.SUPPORTS: 0, Stance.NEUTRAL: 1, Stance.REFUTES: 2}  # ID2LABEL's order
 
 
 def default_state_dir(adapter_dir: Path) -> Path:
@@ -152,15 +152,8 @@ def _resumable(folder: Path, recipe: str, config: AdapterConfig) -> dict[str, An
 def _model(backbone: str, start: Path | None, config: AdapterConfig) -> Any:
     """The backbone with a fresh head and LoRA, or with the adapter in ``start``."""
     from peft import LoraConfig, PeftModel, get_peft_model
-    from transformers import AutoModelForSequenceClassification
 
-    base = AutoModelForSequenceClassification.from_pretrained(
-        backbone,
-        num_labels=len(ID2LABEL),
-        id2label=ID2LABEL,
-        label2id={v: k for k, v in ID2LABEL.items()},
-        dtype=torch.float32,
-    )
+    base = stance_classifier(backbone)
     if start is not None:
         return PeftModel.from_pretrained(base, str(start), is_trainable=True)
     lora = LoraConfig(
@@ -197,7 +190,7 @@ def _save_adapter(model: Any, folder: Path, progress: dict[str, Any]) -> None:
 
 def predictor(model: Any, tokenizer: Any, max_length: int) -> Predict:
     """The model as it stands, as a stance model's ``predict`` (evaluation mode, no grad)."""
-    columns = [_LABEL_INDEX[stance] for stance in STANCES]
+    columns = [STANCE_INDEX[stance] for stance in STANCES]
 
     def predict(pairs: Sequence[StancePair]) -> Probabilities:
         outputs: list[torch.Tensor] = []
@@ -428,7 +421,7 @@ def merged_model(adapter_dir: Path, backbone: str, cache_root: Path) -> Path:
     import tempfile
 
     from peft import PeftModel
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from factdesk.core.files import sha256_file
 
@@ -436,13 +429,7 @@ def merged_model(adapter_dir: Path, backbone: str, cache_root: Path) -> Path:
     target = cache_root / f"{adapter_dir.name}-{identity}"
     if (target / "config.json").exists():
         return target
-    base = AutoModelForSequenceClassification.from_pretrained(
-        backbone,
-        num_labels=len(ID2LABEL),
-        id2label=ID2LABEL,
-        label2id={v: k for k, v in ID2LABEL.items()},
-        dtype=torch.float32,
-    )
+    base = stance_classifier(backbone)
     model = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     cache_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_root))

@@ -36,14 +36,26 @@ from verify.stance_model import encode_pairs
 
 # The shipped model's output order; readers of the model take it from config.json.
 ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}
-_INDEX = {Stance.SUPPORTS: 0, Stance.NEUTRAL: 1, Stance.REFUTES: 2}
+STANCE_INDEX = {Stance.SUPPORTS: 0, Stance.NEUTRAL: 1, Stance.REFUTES: 2}
+
+
+def stance_classifier(path: str) -> Any:
+    """The encoder at ``path`` with a 3-way stance head in ID2LABEL's order (fresh when the
+    checkpoint has none), in fp32 for training or merging."""
+    return AutoModelForSequenceClassification.from_pretrained(
+        path,
+        num_labels=len(ID2LABEL),
+        id2label=ID2LABEL,
+        label2id={v: k for k, v in ID2LABEL.items()},
+        dtype=torch.float32,
+    )
 
 
 def allowed_mask(pairs: Sequence[LabelledPair]) -> torch.Tensor:
     mask = torch.zeros(len(pairs), len(ID2LABEL), dtype=torch.bool)
     for row, pair in enumerate(pairs):
         for stance in pair.allowed:
-            mask[row, _INDEX[stance]] = True
+            mask[row, STANCE_INDEX[stance]] = True
     return mask
 
 
@@ -170,13 +182,7 @@ def train(
 
     start_from = str(init) if init is not None else backbone
     tokenizer = AutoTokenizer.from_pretrained(start_from)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        start_from,
-        num_labels=len(ID2LABEL),
-        id2label=ID2LABEL,
-        label2id={v: k for k, v in ID2LABEL.items()},
-        dtype=torch.float32,
-    )
+    model = stance_classifier(start_from)
     model.to(device)
     distil = load_teacher(teacher, device) if teacher is not None else None
     if hp.freeze_word_embeddings:
