@@ -101,8 +101,10 @@ adapter (rank {config["rank"]}, alpha {config["alpha"]}) and a 3-way head
 (entailment / neutral / contradiction). Only the adapter and the head are here, in fp16;
 the backbone is fetched by `make install` (`factdesk models fetch-mpnet`).
 
-**Status.** Not yet a judge the service loads: it is measured on MultiNLI dev mismatched
-after every run (the first rows, see the table) until it is ahead of the fast judge.
+**Status.** Growing, not yet served: `FACTDESK_STANCE_PROFILE=accurate` loads it (merged
+into its backbone on first load) once a `verdict.json` has been fitted for it, which waits
+until it is ahead of the fast judge. Each run ends measured on the first rows of MultiNLI
+dev mismatched (the table); the benchmarks of docs/BENCHMARKS.md come when it is fitted.
 
 - Architecture: {MPNET.architecture}.
 - Backbone: {MPNET.origin}.
