@@ -178,7 +178,10 @@ def _save_adapter(model: Any, folder: Path, progress: dict[str, Any]) -> None:
         for name, tensor in get_peft_model_state_dict(model).items()
     }
 
-    model.peft_config["default"].save_pretrained(str(folder))
+    config = model.peft_config["default"]
+    # peft adds the head's names again each time an adapter is loaded: keep each once.
+    config.modules_to_save = list(dict.fromkeys(config.modules_to_save or ()))
+    config.save_pretrained(str(folder))
     # Each file replaced whole, progress last: a run killed while saving leaves the previous
     # weights with their own progress, or the new ones with theirs.
     save_file(weights, str(folder / f"{ADAPTER_WEIGHTS}.tmp"))
