@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import heapq
 import logging
 import threading
@@ -15,7 +14,9 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from factdesk.core.errors import InvalidInputError, UnavailableError
+from factdesk.core.errors import UnavailableError
+from service import pagination
+from service.pagination import InvalidCursorError
 from service.queries.chain import (
     CHAINED_FIELDS_BY_KIND,
     QUERY_FORMAT,
@@ -45,10 +46,6 @@ class AuditUnavailableError(UnavailableError):
         )
 
 
-class InvalidCursorError(InvalidInputError):
-    field = "query.cursor"
-
-
 def as_utc(moment: datetime) -> datetime:
     """Aware UTC; naive values (SQLite returns them, clients may send them) are UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -63,18 +60,15 @@ class QueryFilter:
 
 
 def encode_cursor(record: QueryRecord) -> str:
-    raw = f"{record.created_at.isoformat()}|{record.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pagination.encode_cursor(f"{record.created_at.isoformat()}|{record.id}")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """(created_at, id) of the record a cursor names; InvalidCursorError otherwise."""
+    created, _, record_id = pagination.decode_cursor(cursor).partition("|")
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, _, record_id = base64.urlsafe_b64decode(padded).decode().partition("|")
-        if "\x00" in record_id:
-            raise ValueError("NUL in a cursor")
         return as_utc(datetime.fromisoformat(created)), record_id
-    except (ValueError, UnicodeDecodeError, OverflowError) as exc:
+    except (ValueError, OverflowError) as exc:
         raise InvalidCursorError("cursor is not one this service issued") from exc
 
 
