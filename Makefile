@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint typecheck browser
+.PHONY: install serve test lint typecheck browser calibrate
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,18 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The stance profile's calibration and review threshold (verify/review.py), refitted on the
+# 65 labelled news claims answered with raw confidences; FACTDESK_STANCE_PROFILE picks the
+# profile. A new model's verdict rule comes first: `factdesk eval claims CLAIMS --fit --save`.
+SHARED ?= ../shared
+PREDICTIONS := var/predictions/$(or $(FACTDESK_STANCE_PROFILE),fast)
+RAW := FACTDESK_STANCE_CALIBRATED_CONFIDENCE=false
+
+calibrate: $(STAMP)
+	mkdir -p $(PREDICTIONS)
+	$(RAW) $(BIN)/factdesk eval claims $(SHARED)/claims/dev.jsonl \
+	  --predictions $(PREDICTIONS)/dev.jsonl
+	$(RAW) $(BIN)/factdesk eval claims bench/data/news_claims.jsonl \
+	  --predictions $(PREDICTIONS)/news_claims.jsonl
+	$(BIN)/factdesk eval calibrate $(PREDICTIONS)/dev.jsonl $(PREDICTIONS)/news_claims.jsonl --save

@@ -10,6 +10,11 @@ and SciFact dev (300 claims, its own index). On each it reports:
 * fitted on SciFact only, for the news sets: why SciFact is not in the shipped fit;
 and, over the two news sets pooled, the ECE of calibrations fitted without the fold they
 are measured on (five folds, averaged over ten shufflings).
+
+The same predictions measure when an answer needs no review (verify.review): the precision
+and coverage of the answers the shipped threshold lets through on each set (in-sample for
+the news sets, held out for SciFact), the same with calibration and threshold both fitted
+without the fold (news sets pooled), and the whole risk-coverage curve of each.
 """
 
 from __future__ import annotations
@@ -30,9 +35,16 @@ from evaluation.calibration import (
     fit_calibration,
     read_predictions,
 )
+from evaluation.review import (
+    CoveragePoint,
+    answered,
+    cross_fitted_review,
+    point_at,
+    risk_coverage,
+)
 from factdesk.core.settings import Settings
-from factdesk.wiring import verdict_calibration
-from verify.calibration import UNCALIBRATED
+from factdesk.wiring import fitted_verdict
+from verify.calibration import UNCALIBRATED, Calibration
 
 NEWS_CLAIMS = Path(__file__).parent / "data" / "news_claims.jsonl"
 
@@ -77,7 +89,8 @@ def main() -> None:
                 ["eval", "claims", str(NEWS_CLAIMS)], Path(scratch) / "news.jsonl"
             ),
         }
-    shipped = verdict_calibration(settings)
+    fitted = fitted_verdict(settings)
+    shipped = fitted.calibration
     on_scifact = fit_calibration(sets["SciFact dev"])
     per_set: dict[str, dict[str, dict[str, float]]] = {}
     for name, rows in sets.items():
@@ -103,9 +116,54 @@ def main() -> None:
         "sets": per_set,
         "cross_fitted_ece_pooled": pooled,
         "shipped_calibration": shipped.as_mapping(),
+        "review": review_figures(sets, news, shipped, fitted.review.min_confidence),
     }
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def point(figure: CoveragePoint) -> dict[str, float | int | None]:
+    return {
+        "threshold": figure.threshold,
+        "used": figure.used,
+        "right": figure.right,
+        "precision": round(figure.precision, 4),
+        "covered": figure.covered,
+        "decided_claims": figure.decided_claims,
+        "coverage": round(figure.coverage, 4),
+    }
+
+
+def review_figures(
+    sets: dict[str, list[Prediction]],
+    news: list[Prediction],
+    shipped: Calibration,
+    threshold: float | None,
+) -> dict[str, object]:
+    every = {**sets, "news sets pooled": news}
+    at_threshold = {
+        name: point(point_at(rows, answered(rows, shipped), threshold))
+        for name, rows in every.items()
+    }
+    curves = {
+        name: [point(p) for p in risk_coverage(rows, answered(rows, shipped))]
+        for name, rows in every.items()
+        if name in ("SciFact dev", "news sets pooled")
+    }
+    cross = cross_fitted_review(news)
+    for name, figure in at_threshold.items():
+        print(
+            f"{name}, answers not needing review at {threshold}: precision "
+            f"{figure['precision']} ({figure['right']} of {figure['used']}), coverage "
+            f"{figure['coverage']}"
+        )
+    print(f"news sets pooled, cross-fitted review: {cross.format()}")
+    return {
+        "min_confidence": threshold,
+        "at_threshold": at_threshold,
+        "cross_fitted_news": {**point(cross.pooled), "unfitted_folds": cross.unfitted_folds},
+        "curves": curves,
+    }
 
 
 if __name__ == "__main__":

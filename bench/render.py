@@ -167,6 +167,78 @@ def _calibration(out: Path, commands: dict[str, str]) -> list[str]:
     return lines
 
 
+# (benchmark name, profile): the calibration benchmark run once per stance profile.
+_CALIBRATION_RUNS = (("calibration", "fast"), ("calibration_accurate", "accurate"))
+
+
+def _review(out: Path, commands: dict[str, str]) -> list[str]:
+    lines = ["## When an answer needs review (`needs_review`)", ""]
+    for name, profile in _CALIBRATION_RUNS:
+        figures = _load(out, name)
+        if not figures or "review" not in figures:
+            continue
+        review = figures["review"]
+        threshold = review["min_confidence"]
+        lines += [f"### {profile} profile ({figures['model']})", ""]
+        lines += _header(out, name, commands)
+        lines += [
+            "An answer is used as it is when it is SUPPORTED or REFUTED with a calibrated "
+            f"confidence of at least the fitted threshold, here "
+            f"{'none (nothing passes)' if threshold is None else f'{threshold:.4f}'}; "
+            "precision: how often those are right; coverage: the share of the claims "
+            "labelled SUPPORTED or REFUTED answered so. The threshold and calibration were "
+            "fitted on the two news sets (target precision 0.90), so those rows are "
+            "in-sample; SciFact dev is held out (another domain); the cross-fitted row fits "
+            "calibration and threshold without the fold it measures.",
+            "",
+        ]
+        rows = [
+            [set_name, p["used"], f"{p['precision']:.3f}", f"{p['covered']} of "
+             f"{p['decided_claims']}", f"**{p['coverage']:.3f}**"]
+            for set_name, p in review["at_threshold"].items()
+        ]  # fmt: skip
+        cross = review["cross_fitted_news"]
+        rows.append(
+            ["news sets pooled, 5-fold cross-fitted", cross["used"],
+             f"{cross['precision']:.3f}", "", f"**{cross['coverage']:.3f}**"]
+        )  # fmt: skip
+        lines += _table(["claims", "used as they are", "precision", "covered", "coverage"], rows)
+        plot = f"risk_coverage_{profile}.png"
+        _plot_risk_coverage(review["curves"], out / plot, profile)
+        lines += [f"![risk against coverage, {profile} profile](benchmarks/{plot})", ""]
+        curve = review["curves"]["news sets pooled"]
+        lines += ["The whole curve, news sets pooled (each distinct confidence reached):", ""]
+        lines += _table(
+            ["threshold", "used", "precision", "coverage"],
+            [[f"{p['threshold']:.4f}", p["used"], f"{p['precision']:.3f}",
+              f"{p['coverage']:.3f}"] for p in curve],
+        )  # fmt: skip
+    return lines if len(lines) > 2 else []
+
+
+def _plot_risk_coverage(curves: dict[str, list[dict[str, Any]]], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(figsize=(6, 4))
+    for name, curve in curves.items():
+        axis.plot([p["coverage"] for p in curve], [p["precision"] for p in curve], label=name)
+    axis.axhline(0.9, color="grey", linestyle="--", linewidth=1)
+    axis.set(
+        xlabel="coverage of SUPPORTED/REFUTED claims",
+        ylabel="precision of answers used as they are",
+        ylim=(0, 1.02),
+        title=f"risk-coverage, {title} profile",
+    )
+    axis.grid(alpha=0.3)
+    axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _counts(answers: dict[str, int]) -> str:
     return ", ".join(f"{label} {count}" for label, count in sorted(answers.items()))
 
@@ -545,8 +617,8 @@ def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
 
 
 SECTIONS: tuple[Section, ...] = (
-    _stance, _same_document, _claims, _calibration, _abstention, _scifact, _retrieval, _speed,
-    _soak,
+    _stance, _same_document, _claims, _calibration, _review, _abstention, _scifact,
+    _retrieval, _speed, _soak,
 )  # fmt: skip
 
 

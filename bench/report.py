@@ -40,6 +40,9 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "abstention": [*py, "bench.abstention"],
         "calibration": [*py, "bench.calibration"],
+        "calibration_accurate": [
+            "env", "FACTDESK_STANCE_PROFILE=accurate", *py, "bench.calibration",
+        ],
         "retrieval": [*py, "bench.retrieval"],
         "retrieval_encode": [
             "env", "FACTDESK_PASSAGE_VECTORS=encode", "FACTDESK_INDEX_DIR=var/index-encode",

@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evaluation.calibration import Prediction
 from evaluation.claims import LabelledClaim, find_quote
 from evaluation.metrics import ClassificationReport, classification_report
+from evaluation.review import CoveragePoint, used_as_they_are
 from index.corpus import Document
-from verify.verdict import VERDICTS
+from verify.verdict import VERDICTS, Verdict
 from verify.verifier import Verification
 
 # (claim) -> response body shaped like POST /v1/verify's
@@ -29,6 +31,7 @@ class ClaimOutcome:
     verdict: str
     confidence: float
     reason: str  # the answer's reason code
+    needs_review: bool  # the answer said an editor must look
     citation_hit: bool | None  # None when the claim has no gold evidence
     latency_ms: float
 
@@ -41,11 +44,26 @@ class ClaimsEvalResult:
     latency_ms: dict[str, float]
     outcomes: list[ClaimOutcome]
 
+    @property
+    def used_as_is(self) -> CoveragePoint:
+        """The answers that said they need no review: how often right, how many claims."""
+        predictions = [
+            Prediction(Verdict(o.claim.label), Verdict(o.verdict), o.confidence)
+            for o in self.outcomes
+        ]
+        return used_as_they_are(predictions, [not o.needs_review for o in self.outcomes])
+
     def as_dict(self) -> dict[str, object]:
         return {
             **self.report.as_dict(),
             "citation_hit_rate": self.citation_hit_rate,
             "citation_claims": self.citation_claims,
+            "not_needing_review": {
+                "answers": self.used_as_is.used,
+                "right": self.used_as_is.right,
+                "precision": self.used_as_is.precision,
+                "coverage": self.used_as_is.coverage,
+            },
             "latency_ms": self.latency_ms,
             "claims": [
                 {
@@ -53,6 +71,7 @@ class ClaimsEvalResult:
                     "gold": o.claim.label,
                     "verdict": o.verdict,
                     "confidence": o.confidence,
+                    "needs_review": o.needs_review,
                     "citation_hit": o.citation_hit,
                     "latency_ms": o.latency_ms,
                 }
@@ -68,6 +87,7 @@ class ClaimsEvalResult:
                 "",
                 f"citation hit rate: {self.citation_hit_rate:.4f} "
                 f"({self.citation_claims} claims with gold evidence)",
+                f"answers not needing review {self.used_as_is.format()}",
                 f"latency ms: p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  "
                 f"p99 {lat['p99']:.1f}  max {lat['max']:.1f}",
             ]
@@ -111,6 +131,8 @@ def as_answer(verification: Verification) -> dict[str, Any]:
             for c in verification.citations
         ],
         "reason": {**vars(verification.reason), "code": verification.reason.code.value},
+        "needs_review": verification.review is not None,
+        "review_reason": verification.review.value if verification.review else None,
         "language": verification.language,
         "took_ms": verification.took_ms,
     }
@@ -138,6 +160,7 @@ def evaluate_claims(
                 verdict=str(answer["verdict"]),
                 confidence=float(answer["confidence"]),
                 reason=str(answer["reason"]["code"]),
+                needs_review=bool(answer["needs_review"]),
                 citation_hit=_hit(answer["citations"], spans) if spans else None,
                 latency_ms=latency,
             )

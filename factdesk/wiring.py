@@ -7,6 +7,7 @@ claims offline, and the service adds its audit database and batching on top
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from index.versions import SegmentStore
 from training.adapter import is_adapter, merged_model
 from verify.calibration import UNCALIBRATED, Calibration
+from verify.review import UNFITTED, ReviewPolicy
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
 from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file
 from verify.verifier import Judge, Verifier, VerifierConfig
@@ -46,10 +48,12 @@ class Pipeline:
 @dataclass(frozen=True)
 class FittedVerdict:
     """What a stance model's ``verdict.json`` holds, read once: the rule (each threshold
-    overridden by a setting that is set) and the confidence calibration."""
+    overridden by a setting that is set), the confidence calibration, and when an answer
+    needs an editor (fitted with the calibration)."""
 
     rule: VerdictRule
     calibration: Calibration
+    review: ReviewPolicy
 
 
 def index_spec(settings: Settings) -> IndexSpec:
@@ -118,6 +122,7 @@ def verdict_file(settings: Settings, reference: str | None = None) -> Path | Non
 def fitted_verdict(settings: Settings, reference: str | None = None) -> FittedVerdict:
     """The stance model's fitted thresholds and calibration, from one read of its file."""
     overrides = settings.verdict.model_dump(exclude_none=True)
+    review_override = overrides.pop("review_min_confidence", None)
     path = verdict_file(settings, reference)
     if path is not None and path.exists():
         values = read_verdict_file(path)
@@ -126,15 +131,28 @@ def fitted_verdict(settings: Settings, reference: str | None = None) -> FittedVe
         mapping = values.get("calibration")
         calibrated = settings.stance.calibrated_confidence and mapping is not None
         calibration = Calibration.from_mapping(mapping, str(path)) if calibrated else UNCALIBRATED
-        return FittedVerdict(rule, calibration)
-    names = list(type(settings.verdict).model_fields)
-    if all(name in overrides for name in names):
-        return FittedVerdict(VerdictRule.from_mapping(overrides, "settings"), UNCALIBRATED)
-    unset = ", ".join(f"FACTDESK_{name.upper()}" for name in names if name not in overrides)
-    raise VerdictThresholdsMissingError(
-        f"stance model {reference or settings.stance.model!r} has no {VERDICT_FILE}: fit one with "
-        f"`factdesk eval claims CLAIMS.jsonl --fit --save`, or set {unset}"
-    )
+        # The threshold was fitted on calibrated confidences: raw ones cannot use it.
+        review = (
+            ReviewPolicy.from_mapping(values["review"], str(path))
+            if calibrated and "review" in values
+            else UNFITTED
+        )
+    else:
+        names = [field.name for field in dataclasses.fields(VerdictRule)]
+        if not all(name in overrides for name in names):
+            unset = ", ".join(f"FACTDESK_{name.upper()}" for name in names if name not in overrides)
+            raise VerdictThresholdsMissingError(
+                f"stance model {reference or settings.stance.model!r} has no {VERDICT_FILE}: "
+                f"fit one with `factdesk eval claims CLAIMS.jsonl --fit --save`, or set {unset}"
+            )
+        rule, calibration, review = (
+            VerdictRule.from_mapping(overrides, "settings"),
+            UNCALIBRATED,
+            UNFITTED,
+        )
+    if review_override is not None:
+        review = ReviewPolicy(review_override)
+    return FittedVerdict(rule, calibration, review)
 
 
 def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRule:
@@ -207,7 +225,15 @@ def make_judge(
     default) as a judge: the languages it reads and its verdict file, read once."""
     fitted = fitted_verdict(settings, reference)
     reads = tuple(settings.stance.languages) if languages is None else languages
-    return Judge(model, reads, fitted.rule, fitted.calibration, topic_gate, both_directions)
+    return Judge(
+        model,
+        reads,
+        fitted.rule,
+        fitted.calibration,
+        topic_gate,
+        both_directions,
+        review=fitted.review,
+    )
 
 
 def load_judges(settings: Settings) -> tuple[Judge, ...]:

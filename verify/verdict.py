@@ -98,17 +98,28 @@ def _write_atomically(path: Path, payload: Mapping[str, Any]) -> None:
 def write_verdict_rule(path: Path, rule: VerdictRule, fitted: Mapping[str, Any]) -> None:
     """Write ``rule`` with a record of how it was fitted, replacing the file atomically.
 
-    A calibration already there is dropped: it was fitted to the old rule's verdicts."""
+    A calibration (and the review threshold fitted with it) already there is dropped: it
+    was fitted to the old rule's verdicts."""
     _write_atomically(path, {**asdict(rule), "fitted": dict(fitted)})
 
 
 def write_verdict_calibration(
-    path: Path, calibration: Mapping[str, Any], fitted: Mapping[str, Any]
+    path: Path,
+    calibration: Mapping[str, Any],
+    fitted: Mapping[str, Any],
+    review: Mapping[str, Any],
 ) -> None:
-    """Add (or replace) the calibration of the rule in ``path``, keeping the rule."""
+    """Add (or replace) the calibration of the rule in ``path`` and the review threshold
+    fitted on its calibrated confidences (``verify.review``), keeping the rule."""
     values = read_verdict_file(path)
     _write_atomically(
-        path, {**values, "calibration": dict(calibration), "calibration_fitted": dict(fitted)}
+        path,
+        {
+            **values,
+            "calibration": dict(calibration),
+            "calibration_fitted": dict(fitted),
+            "review": dict(review),
+        },
     )
 
 

@@ -33,6 +33,7 @@ from verify.calibration import UNCALIBRATED, Calibration
 from verify.checks import CHECKS_IDENTITY, FiredCheck, judge_checks
 from verify.claim_text import check_claim
 from verify.labels import STANCES, Stance
+from verify.review import UNFITTED, ReviewPolicy, ReviewReason
 from verify.stance_model import (
     Probabilities,
     StanceModel,
@@ -81,6 +82,8 @@ class Verification:
     took_ms: float
     evidence: tuple[JudgedEvidence, ...]  # what the verdict was decided on
     reason: VerdictReason
+    # Why an editor must look before the answer is used (verify.review); None: usable as is.
+    review: ReviewReason | None
     index: Manifest  # the index (and corpus version) that answered
     language: str | None = None  # of the claim, as detected (index/language.py)
     judge: str | None = None  # the stance model that judged it (None: no judgment made)
@@ -95,7 +98,18 @@ def _unreadable(
         "only, so no verdict is given"
     )
     reason = VerdictReason(Reason.LANGUAGE_NOT_SUPPORTED, detail)
-    return Verification(claim, Verdict.NOT_ENOUGH_INFO, 0.0, (), 0.0, (), reason, index, language)
+    return Verification(
+        claim,
+        Verdict.NOT_ENOUGH_INFO,
+        0.0,
+        (),
+        0.0,
+        (),
+        reason,
+        ReviewReason.ABSTENTION,
+        index,
+        language,
+    )
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,8 @@ class Judge:
     # The second, reversed pass of verify.symmetric (when the verifier's both_directions is
     # on): a judge whose answers it does not change is spared the cost.
     both_directions: bool = True
+    # When its answers can be used without an editor: fitted with its calibration.
+    review: ReviewPolicy = UNFITTED
 
     @property
     def name(self) -> str:
@@ -442,14 +458,16 @@ class Verifier:
             self._citation(hit, candidate, id(candidate) in decisive)
             for hit, candidate in work.evidence
         ]
+        confidence = round(self._confidence(decision, candidates, judge), 4)
         return Verification(
             claim=work.claim,
             verdict=decision.verdict,
-            confidence=round(self._confidence(decision, candidates, judge), 4),
+            confidence=confidence,
             citations=tuple(_ordered(citations, decision)),
             took_ms=0.0,  # set by verify_many for the whole batch
             evidence=tuple(evidence),
             reason=self._reason(decision, evidence, candidates, judge.rule),
+            review=judge.review.reason(decision.verdict, confidence),
             index=self._index.manifest,
             judge=judge.name,
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from evaluation.calibration import (
     MIN_PER_VERDICT,
+    Prediction,
     cross_fitted,
     figures,
     fit_calibration,
@@ -17,6 +18,15 @@ from evaluation.calibration import (
 from evaluation.claims import LabelledClaim, read_claims
 from evaluation.claims_eval import evaluate_claims
 from evaluation.fit import fit_rule, leave_one_out
+from evaluation.review import (
+    MIN_USED,
+    TARGET_PRECISION,
+    answered,
+    cross_fitted_review,
+    fit_threshold,
+    point_at,
+    risk_coverage,
+)
 from evaluation.scifact import load_scifact_claims, load_scifact_corpus, run_scifact
 from factdesk.cli._common import (
     Commands,
@@ -141,6 +151,7 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{path} recalibrated (held out): {figures(held_out, fitted).format()}")
     for verdict, mapping in fitted.as_mapping().items():
         print(f"  {verdict}: slope {mapping['slope']:.3f}, intercept {mapping['intercept']:.3f}")
+    review = _fit_review(args, predictions, fitted)
     if args.save:
         target = verdict_file(settings)
         if target is None or not target.exists():
@@ -154,15 +165,55 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> int:
             {
                 "predictions": [str(p) for p in args.files],
                 "claims": len(predictions),
-                "how": "factdesk eval calibrate: a Platt map per verdict with at least "
-                f"{MIN_PER_VERDICT} predictions, a shared one for the others",
+                "how": "`make calibrate`: the claims answered with raw confidences "
+                "(FACTDESK_STANCE_CALIBRATED_CONFIDENCE=false, `factdesk eval claims "
+                "--predictions`), then `factdesk eval calibrate --save`: a Platt map per verdict "
+                f"with at least {MIN_PER_VERDICT} predictions, a shared one for the others, "
+                "shrunk toward the identity; refutations by a check answer with the check's "
+                "measured precision and are not fitted",
                 "ece_as_answered": round(as_answered.ece, 4),
                 "ece_in_sample": round(in_sample.ece, 4),
                 "ece_cross_fitted": round(cross, 4),
             },
+            review,
         )
-        print(f"wrote the calibration to {target}")
+        print(f"wrote the calibration and the review threshold to {target}")
     return 0
+
+
+def _fit_review(
+    args: argparse.Namespace, predictions: Sequence[Prediction], fitted: Calibration
+) -> dict[str, object]:
+    """The review threshold on the recalibrated confidences: the curve, the fit, and its
+    precision and coverage on claims it was not fitted on."""
+    curve = risk_coverage(predictions, answered(predictions, fitted))
+    threshold = fit_threshold(curve, args.target_precision)
+    cross = cross_fitted_review(predictions, args.target_precision)
+    print(f"risk-coverage, recalibrated, in sample ({len(predictions)} claims):")
+    for point in curve:
+        print(f"  {point.format()}")
+    in_sample = point_at(predictions, answered(predictions, fitted), threshold)
+    described = "none reaches it" if threshold is None else f"{threshold:.4f}"
+    print(f"review threshold for precision {args.target_precision:.2f}: {described}")
+    print(f"  in sample: {in_sample.format()}")
+    print(f"  5-fold cross-fitted (calibration and threshold): {cross.format()}")
+    for path in args.measure or ():
+        held_out = read_predictions([path])
+        point = point_at(held_out, answered(held_out, fitted), threshold)
+        print(f"  {path} (held out): {point.format()}")
+    return {
+        "min_confidence": threshold,
+        "target_precision": args.target_precision,
+        "fitted": {
+            "how": "factdesk eval calibrate: the lowest calibrated confidence above which "
+            f"SUPPORTED/REFUTED answers were right at least {args.target_precision:.0%} of "
+            f"the time, at every threshold judged on {MIN_USED} answers or more",
+            "in_sample_precision": round(in_sample.precision, 4),
+            "in_sample_coverage": round(in_sample.coverage, 4),
+            "cross_fitted_precision": round(cross.pooled.precision, 4),
+            "cross_fitted_coverage": round(cross.pooled.coverage, 4),
+        },
+    }
 
 
 def _rows(paths: Sequence[Path]) -> list[dict[str, object]]:
@@ -288,7 +339,8 @@ def register(commands: Commands) -> None:
 
     calibrate = eval_commands.add_parser(
         "calibrate",
-        help="Fit the verdict confidence's calibration on predictions; report its ECE.",
+        help="Fit the verdict confidence's calibration on predictions, and the confidence "
+        "above which answers need no review; report ECE and the risk-coverage curve.",
     )
     calibrate.add_argument(
         "files", type=Path, nargs="+", help="Written by `eval claims|scifact --predictions`."
@@ -302,6 +354,14 @@ def register(commands: Commands) -> None:
     calibrate.add_argument(
         "--save",
         action="store_true",
-        help="Add the calibration to the stance model's verdict.json (the service reads it).",
+        help="Add the calibration and the review threshold to the stance model's "
+        "verdict.json (the service reads it).",
+    )
+    calibrate.add_argument(
+        "--target-precision",
+        type=float,
+        default=TARGET_PRECISION,
+        help="How often the answers used without review must be right "
+        f"(default {TARGET_PRECISION}).",
     )
     calibrate.set_defaults(handler=_calibrate)

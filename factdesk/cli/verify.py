@@ -21,6 +21,8 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{answer['verdict']}  (confidence {answer['confidence']:.2f})  {args.claim}")
     reason = answer["reason"]
     print(f"  reason: {reason['code']}: {reason['detail']}")
+    review = answer["review_reason"]
+    print(f"  needs review: {review}" if review else "  usable as it is: needs no review")
     for citation in answer["citations"]:
         print(
             f"\n  [{_stance(citation)}] "

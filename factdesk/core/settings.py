@@ -314,6 +314,15 @@ class VerdictSettings(BaseSettings):
         description="Only evidence at most this far below the most relevant sentence's "
         f"relevance can refute (1: any credible evidence). {_FROM_MODEL}",
     )
+    review_min_confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="A SUPPORTED or REFUTED answer at least this confident is marked usable "
+        "without review (`needs_review: false`); below it, low_confidence. Unset: the "
+        "threshold `factdesk eval calibrate --save` fitted with the stance model's "
+        "calibration (with none, every answer needs review).",
+    )
 
 
 class AuditSettings(BaseSettings):

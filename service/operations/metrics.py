@@ -37,6 +37,12 @@ class Metrics:
             ["verdict"],
             registry=self.registry,
         )
+        self.needs_review = Counter(
+            "factdesk_answers_needing_review",
+            "Answers given that need an editor before use, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
         self.batch_size = Histogram(
             "factdesk_model_batch_size",
             "Claims verified together in one model pass.",

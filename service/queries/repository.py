@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, exists, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,6 +57,8 @@ class QueryFilter:
     since: datetime | None = None
     until: datetime | None = None
     key_id: str | None = None  # only this key's queries; None: every key's
+    needs_review: bool | None = None  # only answers that need (True) or need no editor
+    reviewed: bool | None = None  # only answers an editor has (True) or has not reviewed
 
 
 def encode_cursor(record: QueryRecord) -> str:
@@ -121,6 +123,11 @@ class AuditRepository:
             statement = statement.where(QueryRecord.verdict == filters.verdict)
         if filters.key_id is not None:
             statement = statement.where(QueryRecord.key_id == filters.key_id)
+        if filters.needs_review is not None:
+            statement = statement.where(QueryRecord.needs_review == filters.needs_review)
+        if filters.reviewed is not None:
+            has_review = exists().where(Review.query_id == QueryRecord.id)
+            statement = statement.where(has_review if filters.reviewed else ~has_review)
         if filters.since is not None:
             statement = statement.where(QueryRecord.created_at >= as_utc(filters.since))
         if filters.until is not None:
@@ -258,6 +265,8 @@ def record_fields(record: QueryRecord) -> dict[str, Any]:
         "client_request_id": record.client_request_id,
         "user_agent": record.user_agent,
         "key_id": record.key_id,
+        "needs_review": record.needs_review,
+        "review_reason": record.review_reason,
         "sequence": record.sequence,
         "record_hash": record.record_hash,
     }

@@ -58,6 +58,14 @@ async def list_queries(
     audit: AuditDep,
     caller: ReadCaller,
     verdict: Annotated[Verdict | None, Query(description="Only this verdict.")] = None,
+    needs_review: Annotated[
+        bool | None,
+        Query(description="Only answers that said an editor must look (true), or not (false)."),
+    ] = None,
+    reviewed: Annotated[
+        bool | None,
+        Query(description="Only answers an editor has reviewed (true), or not yet (false)."),
+    ] = None,
     since: Annotated[
         IsoDateTime | None, Query(description="Created at or after (ISO 8601).")
     ] = None,
@@ -73,6 +81,8 @@ async def list_queries(
         since=since,
         until=until,
         key_id=None if caller.sees_every_query else caller.key_id,
+        needs_review=needs_review,
+        reviewed=reviewed,
     )
     rows, next_cursor = await run_in_threadpool(audit.list, filters, limit, cursor)
     return QueryPage(

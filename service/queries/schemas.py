@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from verify.review import ReviewReason
 from verify.verdict import Verdict
 
 
@@ -21,6 +22,14 @@ class QuerySummary(BaseModel):
     request_id: str = Field(description="The id this server gave the request (X-Request-ID).")
     client_request_id: str | None = Field(description="The X-Request-ID the client sent.")
     key_id: str | None = Field(description="The API key that asked; null with auth off.")
+    needs_review: bool | None = Field(
+        default=None,
+        description="The answer said an editor must look before it is used; null for "
+        "answers given before answers said so.",
+    )
+    review_reason: ReviewReason | None = Field(
+        default=None, description="Why: low_confidence, conflict or abstention."
+    )
     reviewed_verdict: Verdict | None = Field(
         default=None,
         description="The latest review's verdict, which stands over the answer's; null until "

@@ -74,6 +74,8 @@ class AuditService:
                 index_checksum=verification.index.checksum,
                 index_version=verification.index.version,
                 language=verification.language,
+                needs_review=verification.review is not None,
+                review_reason=verification.review.value if verification.review else None,
                 latency_ms=verification.took_ms,
                 request_id=origin.request_id,
                 client_request_id=origin.client_request_id,

@@ -44,6 +44,11 @@ class QueryRecord(Base):
     # field of its own: the chained response carries it (response.index.version).
     index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)  # of the claim
+    # Whether an editor must look before the answer is used, and why (verify.review); None
+    # for records written before answers said so. Not chained fields of their own: the
+    # chained response carries them (response.needs_review, response.review_reason).
+    needs_review: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    review_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float, nullable=False)
     # The id this server gave the request; the client's own X-Request-ID is kept beside it.
     request_id: Mapped[str] = mapped_column(String(128), nullable=False)
@@ -64,6 +69,7 @@ class QueryRecord(Base):
         Index("ix_queries_verdict_created_at", "verdict", "created_at"),
         Index("ix_queries_sequence", "sequence", unique=True),
         Index("ix_queries_key_id_created_at", "key_id", "created_at"),
+        Index("ix_queries_needs_review_created_at", "needs_review", "created_at"),
     )
 
 

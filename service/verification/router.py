@@ -50,6 +50,8 @@ def _response(
             CitationOut.model_validate(c, from_attributes=True) for c in verification.citations
         ],
         reason=ReasonOut.model_validate(verification.reason, from_attributes=True),
+        needs_review=verification.review is not None,
+        review_reason=verification.review,
         language=verification.language,
         index=IndexInfo(
             checksum=manifest.checksum,
@@ -92,6 +94,8 @@ async def _recorded(
         metrics.audit_failures.inc()
         raise
     metrics.verdicts.labels(response.verdict.value).inc()
+    if response.review_reason is not None:
+        metrics.needs_review.labels(response.review_reason.value).inc()
     return response
 
 
@@ -158,4 +162,5 @@ async def verify_batch(
         except FactdeskError as exc:
             results.append(BatchItem(problem=domain_problem(request, exc, f"claims.{position}.")))
     took_ms = round((time.perf_counter() - started) * 1000, 2)
-    return BatchVerifyResponse(results=results, took_ms=took_ms)
+    waiting = sum(item.answer is not None and item.answer.needs_review for item in results)
+    return BatchVerifyResponse(results=results, needs_review=waiting, took_ms=took_ms)

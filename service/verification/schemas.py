@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from service.problems import Problem
 from verify.labels import Stance
+from verify.review import ReviewReason
 from verify.verdict import Reason, Verdict
 
 EXAMPLE_CLAIM = "Power of Siberia 2 was agreed."
@@ -136,6 +137,16 @@ class VerifyResponse(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     citations: list[CitationOut]
     reason: ReasonOut
+    needs_review: bool = Field(
+        description="An editor must look before the answer is used: the judge abstained "
+        "(NOT_ENOUGH_INFO), the sources conflict, or the confidence is below the threshold "
+        "fitted for the stance model, above which its answers were right at least 90% of "
+        "the time on labelled claims (docs/MODELS.md). false: usable as it is."
+    )
+    review_reason: ReviewReason | None = Field(
+        description="Why it needs review: low_confidence, conflict or abstention; null when "
+        "`needs_review` is false."
+    )
     language: str | None = Field(
         description="The claim's language (ISO 639-1) as detected; a language the stance "
         "model does not read is answered NOT_ENOUGH_INFO with `language_not_supported`."
@@ -159,4 +170,7 @@ class BatchItem(BaseModel):
 
 class BatchVerifyResponse(BaseModel):
     results: list[BatchItem] = Field(description="One per claim, in the order sent.")
+    needs_review: int = Field(
+        description="How many of the answers need an editor before use (`needs_review`)."
+    )
     took_ms: float = Field(description="Time of the whole request.")

@@ -110,6 +110,23 @@ def test_an_editor_checks_a_claim_and_reviews_it(
         "Power of Siberia 2 was agreed.", "NOT_ENOUGH_INFO", "REFUTED"
     )  # fmt: skip
 
+    # an answer that needs an editor says why, and waits at the top of the review queue
+    # until one reviews it; the reviewed claim above is no longer waiting
+    page.get_by_label("Claim").fill("The Eiffel Tower is in Paris.")
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("#verdict")).to_have_text("NOT_ENOUGH_INFO", timeout=60_000)
+    expect(page.locator("#review-advice")).to_have_text(
+        "Needs an editor before use: factdesk gave no verdict."
+    )
+    expect(page.locator("#queue li").first).to_contain_text("The Eiffel Tower is in Paris.")
+    expect(page.locator("#queue li").first).to_contain_text("needs review")
+    expect(page.locator("#queue")).not_to_contain_text("Power of Siberia 2")
+    page.screenshot(path=str(ARTIFACTS / "editor-needs-review.png"), full_page=True)
+    page.get_by_label("Agree").check()
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator("#review-advice")).to_have_text("Reviewed by an editor.")
+    expect(page.locator("#queue li").first).to_have_text("Nothing waiting.")
+
     # a bad key is said in words on the page, not a blank screen
     page.get_by_label("Your API key").fill("fdk_wrong")
     page.get_by_label("Claim").fill("Putin visited Harbin.")

@@ -137,6 +137,10 @@ def test_calibrate_saves_beside_the_rule_and_composes_with_the_one_in_effect(
     # Sampling noise alone leaves about 0.05 of ECE on 300 claims; raw it is over 0.2.
     fitted = saved["calibration_fitted"]
     assert fitted["ece_cross_fitted"] < fitted["ece_as_answered"] / 2
+    # SUPPORTED is right 60% of the time at any confidence: nothing may go out unreviewed.
+    assert "risk-coverage, recalibrated, in sample (300 claims)" in out
+    assert saved["review"]["min_confidence"] is None
+    assert saved["review"]["target_precision"] == 0.9
 
     # Predictions answered under that calibration: the next fit is folded into it.
     answered = [Prediction(p.label, p.verdict, first(p.verdict, p.confidence)) for p in held]

@@ -11,12 +11,13 @@ from index.corpus import Document
 DOCUMENT = Document("d1", "Trade reached a record. Leaders signed a statement in Beijing.")
 
 
-def _answer(verdict: str, start: int, end: int) -> dict[str, Any]:
+def _answer(verdict: str, start: int, end: int, needs_review: bool = False) -> dict[str, Any]:
     citation = {"document_id": "d1", "start": start, "end": end, "decisive": True}
     return {
         "verdict": verdict,
         "confidence": 0.8,
         "reason": {"code": "supported_by_evidence"},
+        "needs_review": needs_review,
         "citations": [citation],
     }
 
@@ -37,3 +38,24 @@ def test_every_claim_is_scored_and_progress_is_told_as_it_goes() -> None:
     assert told == [(0, 2), (1, 2), (2, 2)]  # `eval claims` draws its progress bar from these
     assert result.report.accuracy == 0.5
     assert result.citation_hit_rate == 1.0
+    # both answers said they need no review: one of the two is right, both claims covered
+    used = result.used_as_is
+    assert (used.used, used.right, used.coverage) == (2, 1, 1.0)
+    assert "answers not needing review as answered: 2 used as they are" in result.format()
+
+
+def test_answers_that_need_review_are_not_counted_as_used() -> None:
+    claims = [
+        LabelledClaim("c1", "Trade hit a record.", "SUPPORTED", ()),
+        LabelledClaim("c2", "Nothing was signed.", "REFUTED", ()),
+        LabelledClaim("c3", "Trade fell.", "NOT_ENOUGH_INFO", ()),
+    ]
+    answers = {
+        "Trade hit a record.": _answer("SUPPORTED", 0, 23),
+        "Nothing was signed.": _answer("SUPPORTED", 24, 62, needs_review=True),
+        "Trade fell.": _answer("NOT_ENOUGH_INFO", 0, 23, needs_review=True),
+    }
+    used = evaluate_claims(claims, [DOCUMENT], answers.__getitem__).used_as_is
+    assert (used.used, used.right, used.decided_claims, used.covered) == (1, 1, 2, 1)
+    assert used.precision == 1.0
+    assert used.coverage == 0.5

@@ -91,7 +91,7 @@ def test_only_decisive_citations_predict_abstracts(tmp_path: Path) -> None:
 
     def scored(verdict: Verdict, *citations: Citation) -> tuple[int, float]:
         verification = Verification(
-            claims[0].claim, verdict, 0.9, citations, 1.0, (), reason, fake_manifest()
+            claims[0].claim, verdict, 0.9, citations, 1.0, (), reason, None, fake_manifest()
         )
         result = score_scifact(claims, [verification], documents, [1])
         return result.abstract_label_only.predicted, result.abstract_label_only.precision

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from factdesk.core.settings import Settings
 from index.corpus import Document
+from service.app import create_app
 from service.runtime import Runtime
+from tests.fakes import FakeStanceModel, fake_pipeline_factory
+from tests.service.conftest import LOCAL, as_admin
 
 CONTRACT_FIELDS = {
     "id",
@@ -20,6 +25,8 @@ CONTRACT_FIELDS = {
     "confidence",
     "citations",
     "reason",
+    "needs_review",
+    "review_reason",
     "language",
     "index",
     "judge",
@@ -82,6 +89,61 @@ def test_verify_answers_with_the_contract_and_exact_spans(
             "topic": "evidence names and restates the claim",
         },
     }
+
+
+def test_every_answer_says_whether_an_editor_must_look(
+    settings: Settings, fake_index_dir: Path, stance: FakeStanceModel
+) -> None:
+    # Answers at least as confident as 0.0 need no editor unless they abstain or conflict.
+    verdict = settings.verdict.model_copy(update={"review_min_confidence": 0.0})
+    chosen = settings.model_copy(update={"verdict": verdict})
+    app = create_app(chosen, pipeline_factory=fake_pipeline_factory(fake_index_dir, stance))
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as raw:
+        client = as_admin(raw)
+        supported = verify(client, "Putin and Xi signed a joint statement in Beijing.")
+        assert supported["verdict"] == "SUPPORTED"
+        assert (supported["needs_review"], supported["review_reason"]) == (False, None)
+        unknown = verify(client, "The Eiffel Tower is in Paris.")
+        assert unknown["verdict"] == "NOT_ENOUGH_INFO"
+        assert (unknown["needs_review"], unknown["review_reason"]) == (True, "abstention")
+
+        batch = client.post(
+            "/v1/verify/batch",
+            json={
+                "claims": [
+                    {"claim": "Putin and Xi signed a joint statement."},
+                    {"claim": "Cats purr."},
+                ]
+            },
+        ).json()
+        answers = [r["answer"] for r in batch["results"]]
+        assert [(a["verdict"], a["needs_review"]) for a in answers] == [
+            ("SUPPORTED", False), ("NOT_ENOUGH_INFO", True)
+        ]  # fmt: skip
+        assert batch["needs_review"] == 1
+
+        def listed(**params: Any) -> list[str]:
+            page = client.get("/v1/queries", params=params)
+            assert page.status_code == 200, page.text
+            return [item["claim"] for item in page.json()["items"]]
+
+        waiting = ["Cats purr.", "The Eiffel Tower is in Paris."]
+        assert listed(needs_review="true") == waiting
+        assert listed(needs_review="false") == [
+            "Putin and Xi signed a joint statement.",
+            "Putin and Xi signed a joint statement in Beijing.",
+        ]  # fmt: skip
+        summary = client.get("/v1/queries", params={"limit": 1}).json()["items"][0]
+        assert (summary["needs_review"], summary["review_reason"]) == (True, "abstention")
+        # the review queue: what needs an editor and has not had one
+        reviewed = client.post(f"/v1/queries/{unknown['id']}/reviews", json={"agree": True})
+        assert reviewed.status_code == 201
+        assert listed(needs_review="true", reviewed="false") == ["Cats purr."]
+        assert listed(reviewed="true") == ["The Eiffel Tower is in Paris."]
+        assert_problem(client.get("/v1/queries", params={"needs_review": "maybe"}), 422)
+
+        metrics = client.get("/metrics").text
+        assert 'factdesk_answers_needing_review_total{reason="abstention"} 2.0' in metrics
 
 
 def test_refuting_passage_is_cited_first(client: TestClient) -> None:

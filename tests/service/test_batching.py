@@ -24,7 +24,9 @@ class SlowVerifier:
         if any(r.claim == "boom" for r in requests):
             raise RuntimeError("model failure")
         return [
-            Verification(r.claim, Verdict.SUPPORTED, float(r.top_k), (), 1.0, (), REASON, MANIFEST)
+            Verification(
+                r.claim, Verdict.SUPPORTED, float(r.top_k), (), 1.0, (), REASON, None, MANIFEST
+            )
             for r in requests
         ]
 

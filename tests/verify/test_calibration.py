@@ -9,7 +9,7 @@ import pytest
 
 from factdesk.core.resources import resolve_model_ref
 from factdesk.core.settings import SHIPPED_STANCE_MODEL
-from factdesk.wiring import verdict_calibration
+from factdesk.wiring import fitted_verdict, verdict_calibration
 from tests.fakes import FakeStanceModel, fake_settings, fake_verifier
 from tests.verify.test_verifier import MODEL_ALONE, indexed
 from verify.calibration import (
@@ -21,6 +21,7 @@ from verify.calibration import (
     sigmoid,
 )
 from verify.labels import Stance
+from verify.review import UNFITTED, ReviewPolicy, ReviewReason
 from verify.verdict import (
     Verdict,
     read_verdict_rule,
@@ -86,6 +87,7 @@ def test_the_verifier_answers_with_the_calibrated_confidence(
         model_dir / "verdict.json",
         {"REFUTED": {"slope": 0.5, "intercept": -0.2}},
         {"predictions": "test"},
+        {"min_confidence": 0.0},
     )
     assert read_verdict_rule(model_dir / "verdict.json") == rule  # the rule is kept
     settings = fake_settings(default_top_k=3, **MODEL_ALONE)
@@ -97,8 +99,15 @@ def test_the_verifier_answers_with_the_calibrated_confidence(
     assert answer.verdict is Verdict.REFUTED
     assert answer.confidence == pytest.approx(PlattMap(0.5, -0.2)(before.confidence), abs=1e-3)
     assert answer.reason == before.reason  # the reason speaks of the raw stance
+    assert before.review is ReviewReason.LOW_CONFIDENCE  # no threshold fitted: an editor looks
+    assert answer.review is None  # at least the fitted threshold: usable as it is
 
     off = fake_settings(calibrated_confidence=False)
     assert verdict_calibration(off) is UNCALIBRATED
+    # The threshold was fitted on calibrated confidences: raw ones need an editor.
+    assert fitted_verdict(off).review is UNFITTED
+    assert fitted_verdict(settings).review == ReviewPolicy(0.0)
+    chosen = fake_settings(default_top_k=3, review_min_confidence=0.95, **MODEL_ALONE)
+    assert fitted_verdict(chosen).review == ReviewPolicy(0.95)  # a setting overrides it
     values = json.loads((model_dir / "verdict.json").read_text(encoding="utf-8"))
     assert values["calibration_fitted"] == {"predictions": "test"}

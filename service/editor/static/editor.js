@@ -113,6 +113,28 @@ function renderVerdict(answer, reviews) {
   $("machine-verdict").hidden = !overridden;
 }
 
+// Whether the answer can be used as it is (verify/review.py): the API says, with a reason.
+const REVIEW_REASONS = {
+  low_confidence: "its confidence is below what this judge is reliable at",
+  conflict: "the sources disagree",
+  abstention: "factdesk gave no verdict",
+};
+
+function renderReviewAdvice(answer, reviews) {
+  const advice = $("review-advice");
+  if (reviews.length) {
+    advice.textContent = "Reviewed by an editor.";
+    advice.className = "review-advice reviewed";
+  } else if (answer.needs_review) {
+    advice.textContent = "Needs an editor before use: " +
+      (REVIEW_REASONS[answer.review_reason] || answer.review_reason) + ".";
+    advice.className = "review-advice needs-review";
+  } else {
+    advice.textContent = "Usable as it is: answers this confident were right at least 90% of the time.";
+    advice.className = "review-advice usable";
+  }
+}
+
 function renderReviews(reviews) {
   const list = $("reviews");
   list.replaceChildren();
@@ -128,6 +150,7 @@ async function renderAnswer(answer, reviews) {
   current = answer;
   $("answered-claim").textContent = "“" + answer.claim + "”";
   renderVerdict(answer, reviews || []);
+  renderReviewAdvice(answer, reviews || []);
   $("reason").textContent = answer.reason ? answer.reason.detail : "";
   const deciding = answer.citations.filter((c) => c.decisive);
   const context = answer.citations.filter((c) => !c.decisive);
@@ -177,6 +200,7 @@ async function review(event) {
     await api("/v1/queries/" + current.id + "/reviews", { method: "POST", body: JSON.stringify(body) });
     const record = await api("/v1/queries/" + current.id);
     renderVerdict(record.response, record.reviews);
+    renderReviewAdvice(record.response, record.reviews);
     renderReviews(record.reviews);
     $("note").value = "";
     loadRecent();
@@ -197,23 +221,33 @@ async function openQuery(id) {
   }
 }
 
+function queryItem(item) {
+  const li = element("li");
+  const button = element("button", item.claim);
+  button.type = "button";
+  button.addEventListener("click", () => openQuery(item.id));
+  let verdict = item.reviewed_verdict
+    ? item.reviewed_verdict + " (reviewed; factdesk: " + item.verdict + ")"
+    : item.verdict;
+  if (item.needs_review && !item.reviewed_verdict) verdict += " · needs review";
+  li.append(button, document.createTextNode(" — " + verdict));
+  return li;
+}
+
+// The review queue first, then everything recent.
 async function loadRecent() {
   try {
-    const page = await api("/v1/queries?limit=10");
-    const items = page.items.map((item) => {
-      const li = element("li");
-      const button = element("button", item.claim);
-      button.type = "button";
-      button.addEventListener("click", () => openQuery(item.id));
-      const verdict = item.reviewed_verdict
-        ? item.reviewed_verdict + " (reviewed; factdesk: " + item.verdict + ")"
-        : item.verdict;
-      li.append(button, document.createTextNode(" — " + verdict));
-      return li;
-    });
-    $("recent").replaceChildren(...items);
+    const [queue, recent] = await Promise.all([
+      api("/v1/queries?needs_review=true&reviewed=false&limit=10"),
+      api("/v1/queries?limit=10"),
+    ]);
+    $("queue").replaceChildren(...queue.items.map(queryItem));
+    if (!queue.items.length) $("queue").append(element("li", "Nothing waiting.", "empty"));
+    $("recent").replaceChildren(...recent.items.map(queryItem));
   } catch (error) {
-    $("recent").replaceChildren(element("li", "Recent checks need a key with the read scope."));
+    const needKey = "Checks need a key with the read scope.";
+    $("queue").replaceChildren(element("li", needKey));
+    $("recent").replaceChildren(element("li", needKey));
   }
 }
 
