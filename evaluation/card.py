@@ -101,10 +101,7 @@ adapter (rank {config["rank"]}, alpha {config["alpha"]}) and a 3-way head
 (entailment / neutral / contradiction). Only the adapter and the head are here, in fp16;
 the backbone is fetched by `make install` (`factdesk models fetch-mpnet`).
 
-**Status.** Growing, not yet served: `FACTDESK_STANCE_PROFILE=accurate` loads it (merged
-into its backbone on first load) once a `verdict.json` has been fitted for it, which waits
-until it is ahead of the fast judge. Each run ends measured on the first rows of MultiNLI
-dev mismatched (the table); the benchmarks of docs/BENCHMARKS.md come when it is fitted.
+{_adapter_status(adapter_dir)}
 
 - Architecture: {MPNET.architecture}.
 - Backbone: {MPNET.origin}.
@@ -137,6 +134,29 @@ them continues from this folder with a fresh optimizer.
 
 {data_table(mix)}
 """
+
+
+def _adapter_status(adapter_dir: Path) -> str:
+    verdict = adapter_dir / "verdict.json"
+    if not verdict.exists():
+        return (
+            "**Status.** Growing, not yet served: `FACTDESK_STANCE_PROFILE=accurate` loads it "
+            "(merged\ninto its backbone on first load) once a `verdict.json` has been fitted "
+            "for it. Each run ends measured on the first rows of MultiNLI dev mismatched (the "
+            "table)."
+        )
+    fitted = json.loads(verdict.read_text(encoding="utf-8")).get("fitted", {})
+    return (
+        "**Status.** Served by `FACTDESK_STANCE_PROFILE=accurate` (merged into its backbone "
+        "on first load), still growing.\nIts verdict thresholds were fitted on "
+        f"{fitted.get('claims', 'labelled claims')} for the weights with checksum "
+        f"{fitted.get('weights', 'not recorded')}, and its calibration and review threshold "
+        "with them (`factdesk eval claims ../shared/claims/dev.jsonl --fit --save`, then "
+        "`make calibrate`, both with FACTDESK_STANCE_PROFILE=accurate); a run that commits "
+        "new weights leaves them to be refitted, and the service says so in its log until "
+        "they are. Each run ends measured on the first rows of MultiNLI dev mismatched (the "
+        "table); the benchmarks are in docs/BENCHMARKS.md."
+    )
 
 
 def backbone_of(model_dir: Path) -> Backbone:

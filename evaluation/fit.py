@@ -19,6 +19,11 @@ import numpy as np
 from evaluation.metrics import classification_report
 from verify.verdict import VERDICTS, JudgedEvidence, VerdictRule, decide
 
+# The margin a stance model without a verdict.json is fitted with (unless
+# FACTDESK_REFUTE_MARGIN says otherwise): the best of 0, 0.02, 0.05, 0.1 and "any" on
+# SciFact dev for the shipped judge (docs/MODELS.md).
+DEFAULT_REFUTE_MARGIN = 0.02
+
 SUPPORT_GRID = tuple(round(x, 2) for x in np.arange(0.40, 0.951, 0.05))
 RELEVANCE_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.551, 0.05))
 CONFLICT_GRID = (0.7, 0.8, 0.9, 0.95)

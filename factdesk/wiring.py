@@ -54,6 +54,7 @@ class FittedVerdict:
     rule: VerdictRule
     calibration: Calibration
     review: ReviewPolicy
+    fitted_for: str | None = None  # the checksum of the weights the rule was fitted for
 
 
 def index_spec(settings: Settings) -> IndexSpec:
@@ -137,6 +138,8 @@ def fitted_verdict(settings: Settings, reference: str | None = None) -> FittedVe
             if calibrated and "review" in values
             else UNFITTED
         )
+        record = values.get("fitted")
+        fitted_for = record.get("weights") if isinstance(record, dict) else None
     else:
         names = [field.name for field in dataclasses.fields(VerdictRule)]
         if not all(name in overrides for name in names):
@@ -152,7 +155,7 @@ def fitted_verdict(settings: Settings, reference: str | None = None) -> FittedVe
         )
     if review_override is not None:
         review = ReviewPolicy(review_override)
-    return FittedVerdict(rule, calibration, review)
+    return FittedVerdict(rule, calibration, review, fitted_for)
 
 
 def verdict_rule(settings: Settings, reference: str | None = None) -> VerdictRule:
@@ -224,6 +227,18 @@ def make_judge(
     """A loaded stance model (``reference``: which configured one; the stance model by
     default) as a judge: the languages it reads and its verdict file, read once."""
     fitted = fitted_verdict(settings, reference)
+    weights = model.identity.get("checksum")
+    if fitted.fitted_for is not None and fitted.fitted_for != weights:
+        # A grown adapter's newer weights, or a retrained model: the old rule still answers,
+        # but its thresholds and calibration belong to other weights.
+        log.warning(
+            "stance model %s: its %s was fitted for weights %s, these are %s: refit it "
+            "(`factdesk eval claims CLAIMS --fit --save`, then `make calibrate`)",
+            reference or settings.stance.model,
+            VERDICT_FILE,
+            fitted.fitted_for,
+            weights,
+        )
     reads = tuple(settings.stance.languages) if languages is None else languages
     return Judge(
         model,

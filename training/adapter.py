@@ -36,6 +36,7 @@ from typing import Any
 
 import torch
 
+from index.embedding import native_bf16
 from training.data import DataMix, LabelledPair
 from training.recipe import Recipe
 from training.train import (
@@ -84,6 +85,9 @@ class AdapterConfig:
     max_length: int = 128
     length_bucket_batches: int = 50
     save_every: int = 200  # steps between saves of the newest weights (a killed run loses less)
+    # Matrix products in bf16 (weights, optimizer and loss stay fp32) where the CPU computes
+    # bf16 natively: 3.17 -> 2.05 s/step on 2 AVX512-BF16 cores (mpnet, batch 16, len 128).
+    bf16_autocast: bool = True
 
     def shape(self) -> dict[str, object]:
         return {"rank": self.rank, "alpha": self.alpha, "target_modules": TARGET_MODULES}
@@ -279,6 +283,8 @@ def _train_until(
 ) -> tuple[int, str]:
     """Steps until ``stop`` (given the steps taken) names why; those steps and the reason."""
     lengths = [len(p.premise) + len(p.hypothesis) for p in pairs]
+    use_bf16 = config.bf16_autocast and native_bf16()
+    log(f"bf16 autocast: {'on' if use_bf16 else 'off'}")
     run.model.train()
     taken, window, started = 0, 0.0, clock()
     for batch_indices in batches_from(lengths, config, seed, run.step):
@@ -289,7 +295,7 @@ def _train_until(
         for group in run.optimizer.param_groups:
             group["lr"] = config.learning_rate * factor
         batch = [pairs[i] for i in batch_indices]
-        loss = _loss(run.model, run.tokenizer, batch, config.max_length)
+        loss = _loss(run.model, run.tokenizer, batch, config.max_length, use_bf16)
         loss.backward()  # type: ignore[no-untyped-call]
         torch.nn.utils.clip_grad_norm_(run.params, 1.0)
         run.optimizer.step()
@@ -400,12 +406,13 @@ def grow(
 
 
 def _loss(
-    model: Any, tokenizer: Any, batch: Sequence[LabelledPair], max_length: int
+    model: Any, tokenizer: Any, batch: Sequence[LabelledPair], max_length: int, bf16: bool
 ) -> torch.Tensor:
     encoded = encode_pairs(
         tokenizer, [p.premise for p in batch], [p.hypothesis for p in batch], max_length
     )
-    logits = model(**encoded).logits
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logits = model(**encoded).logits
     return marginal_nll(logits.float(), allowed_mask(batch))
 
 

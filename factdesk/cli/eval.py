@@ -17,7 +17,7 @@ from evaluation.calibration import (
 )
 from evaluation.claims import LabelledClaim, read_claims
 from evaluation.claims_eval import evaluate_claims
-from evaluation.fit import fit_rule, leave_one_out
+from evaluation.fit import DEFAULT_REFUTE_MARGIN, fit_rule, leave_one_out
 from evaluation.review import (
     MIN_USED,
     TARGET_PRECISION,
@@ -223,8 +223,15 @@ def _rows(paths: Sequence[Path]) -> list[dict[str, object]]:
 def _fit_verdict_rule(
     args: argparse.Namespace, claims: Sequence[LabelledClaim], settings: Settings
 ) -> int:
-    margin = verdict_rule(settings).refute_margin  # chosen on a larger set, not fitted here
+    file = verdict_file(settings)
+    if file is None or file.exists():
+        margin = verdict_rule(settings).refute_margin  # chosen on a larger set, not fitted here
+    else:
+        # A model's first fit: it has no rule yet, and judging the evidence needs none.
+        margin = settings.verdict.refute_margin or DEFAULT_REFUTE_MARGIN
+        settings = _provisional_rule(settings, margin)
     verifier = load_pipeline(settings).verifier
+    weights = verifier.judges[0].model.identity.get("checksum")
     cases = [(c.label, verifier.verify(c.claim).evidence) for c in claims]
     result = fit_rule(cases, margin)
     rule = result.rule
@@ -255,10 +262,21 @@ def _fit_verdict_rule(
             "leave_one_out_macro_f1": round(macro_f1, 4),
             "optimal_rules": result.optimal_rules,
             "rules_tried": result.rules_tried,
+            "weights": weights,  # the stance model's checksum: which weights this fits
         }
         write_verdict_rule(Path(target), rule, fitted)
         print(f"wrote {target}")
     return 0
+
+
+def _provisional_rule(settings: Settings, margin: float) -> Settings:
+    """Settings whose thresholds stand in for a rule the model does not have yet: which
+    evidence is judged, and how, does not depend on them; the fit replaces them."""
+    stand_in = dict.fromkeys(
+        ("support_threshold", "refute_threshold", "conflict_threshold", "min_relevance"), 0.5
+    )
+    verdict = settings.verdict.model_copy(update={**stand_in, "refute_margin": margin})
+    return settings.model_copy(update={"verdict": verdict})
 
 
 _MODEL_FOLDER = Path("<model>")  # --save without a path: the stance model's own verdict.json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,23 @@ def test_predictions_record_the_calibration_that_answered_and_calibrate_refits_i
     assert "drop --url" in capsys.readouterr().err
     assert main(["eval", "calibrate", str(raw), "--measure", str(calibrated)]) == 0
     assert "5-fold cross-fitted ECE" in capsys.readouterr().out
+
+
+def test_a_model_without_thresholds_gets_its_first_fit(
+    configured: Path, monkeypatch: pytest.MonkeyPatch, shipped_model: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    model = configured / "new-model"
+    shutil.copytree(shipped_model, model)
+    (model / "verdict.json").unlink()
+    monkeypatch.setenv("FACTDESK_STANCE_MODEL", str(model))
+    claims = configured / "claims.jsonl"
+    claims.write_text("".join(json.dumps(c) + "\n" for c in CLAIMS), encoding="utf-8")
+    assert main(["verify", "Putin visited Harbin."]) == 2  # no rule yet: it says how to fit one
+    assert "--fit --save" in capsys.readouterr().err
+    assert main(["eval", "claims", str(claims), "--fit", "--save"]) == 0
+    assert "(refute margin 0.02: the model's, not fitted)" in capsys.readouterr().out
+    fitted = json.loads((model / "verdict.json").read_text(encoding="utf-8"))
+    assert fitted["refute_margin"] == 0.02
+    assert fitted["fitted"]["claims"].endswith("(3 claims)")
+    assert main(["verify", "Putin visited Harbin."]) == 0  # and it answers with the fitted rule

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
 
 from factdesk.core.resources import resolve_model_ref
 from factdesk.core.settings import SHIPPED_STANCE_MODEL
-from factdesk.wiring import fitted_verdict, verdict_calibration
+from factdesk.wiring import fitted_verdict, make_judge, verdict_calibration
 from tests.fakes import FakeStanceModel, fake_settings, fake_verifier
 from tests.verify.test_verifier import MODEL_ALONE, indexed
 from verify.calibration import (
@@ -111,3 +112,19 @@ def test_the_verifier_answers_with_the_calibrated_confidence(
     assert fitted_verdict(chosen).review == ReviewPolicy(0.95)  # a setting overrides it
     values = json.loads((model_dir / "verdict.json").read_text(encoding="utf-8"))
     assert values["calibration_fitted"] == {"predictions": "test"}
+
+
+def test_a_rule_fitted_for_other_weights_is_used_and_said(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("FACTDESK_STANCE_MODEL", str(model_dir))
+    rule = read_verdict_rule(model_dir / "verdict.json")
+    stance = FakeStanceModel({})  # its weights' checksum is "0"
+    write_verdict_rule(model_dir / "verdict.json", rule, {"weights": "0"})
+    with caplog.at_level(logging.WARNING, logger="factdesk"):
+        assert make_judge(fake_settings(), stance).rule == rule
+    assert not caplog.records
+    write_verdict_rule(model_dir / "verdict.json", rule, {"weights": "4f2a"})
+    with caplog.at_level(logging.WARNING, logger="factdesk"):
+        assert make_judge(fake_settings(), stance).rule == rule  # it still answers
+    assert "was fitted for weights 4f2a, these are 0: refit it" in caplog.text
