@@ -39,11 +39,20 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return [*lines, ""]
 
 
+# Benchmarks run once per stance profile: the fast one's name, the accurate one's with a
+# suffix (FACTDESK_STANCE_PROFILE=accurate, bench/report.py).
+PROFILES = (("fast", ""), ("accurate", "_accurate"))
+
+
 def _stance(out: Path, commands: dict[str, str]) -> list[str]:
-    stance, cost = _load(out, "stance"), _load(out, "stance_cost")
+    cost = _load(out, "stance_cost")
     lines = ["## Stance model", ""]
-    if stance:
-        lines += _header(out, "stance", commands)
+    for profile, suffix in PROFILES:
+        stance = _load(out, f"stance{suffix}")
+        if not stance:
+            continue
+        lines += [f"### {profile} profile", ""]
+        lines += _header(out, f"stance{suffix}", commands)
         lines += _table(
             ["benchmark", "rows", *STANCE_VARIANTS],
             [[name, f["rows"], *variant_accuracies(f)] for name, f in stance["benchmarks"].items()],
@@ -61,33 +70,43 @@ def _stance(out: Path, commands: dict[str, str]) -> list[str]:
     return lines
 
 
+# (file name stem, what the claims are): the dev claims fitted the verdict thresholds; the
+# news claims of bench/data did not (they fitted the calibration and review threshold).
+CLAIM_SETS = (
+    ("dev_claims", "25 dev claims (thresholds fitted on them)"),
+    ("news_claims", "40 news claims (thresholds not fitted on them)"),
+)
+
+
 def _claims(out: Path, commands: dict[str, str]) -> list[str]:
-    dev, topk = _load(out, "dev_claims"), _load(out, "accuracy_topk")
+    topk = _load(out, "accuracy_topk")
     lines = ["## Claim verification on the sample corpus", ""]
-    if dev:
-        lines += _header(out, "dev_claims", commands)
-        lat = dev["latency_ms"]
-        lines += _table(
-            ["claims", "accuracy", "macro-F1", "citation hit", "p50 ms", "p90 ms", "p99 ms"],
-            [
+    for profile, suffix in PROFILES:
+        for stem, what in CLAIM_SETS:
+            figures = _load(out, f"{stem}{suffix}")
+            if not figures:
+                continue
+            lines += [f"### {what}, {profile} profile", ""]
+            lines += _header(out, f"{stem}{suffix}", commands)
+            lat = figures["latency_ms"]
+            used = figures.get("not_needing_review")
+            lines += _table(
+                ["claims", "accuracy", "macro-F1", "citation hit", "no review needed: "
+                 "precision, coverage", "p50 ms", "p90 ms", "p99 ms"],
+                [[figures["n"], f"{figures['accuracy']:.4f}", f"**{figures['macro_f1']:.4f}**",
+                  f"{figures['citation_hit_rate']:.4f}",
+                  f"{used['precision']:.3f}, {used['coverage']:.3f} ({used['answers']} "
+                  "answers)" if used else "", f"{lat['p50']:.1f}", f"{lat['p90']:.1f}",
+                  f"{lat['p99']:.1f}"]],
+            )  # fmt: skip
+            lines += _table(
+                ["label", "precision", "recall", "F1", "support"],
                 [
-                    dev["n"],
-                    f"{dev['accuracy']:.4f}",
-                    f"{dev['macro_f1']:.4f}",
-                    f"{dev['citation_hit_rate']:.4f}",
-                    f"{lat['p50']:.1f}",
-                    f"{lat['p90']:.1f}",
-                    f"{lat['p99']:.1f}",
-                ]
-            ],
-        )
-        lines += _table(
-            ["label", "precision", "recall", "F1", "support"],
-            [
-                [k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
-                for k, v in dev["per_label"].items()
-            ],
-        )
+                    [k, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}",
+                     v["support"]]
+                    for k, v in figures["per_label"].items()
+                ],
+            )  # fmt: skip
     if topk:
         lines += ["### Accuracy against top_k", ""]
         lines += _header(out, "accuracy_topk", commands)
@@ -505,11 +524,18 @@ def _plot_topk(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def _same_document(out: Path, commands: dict[str, str]) -> list[str]:
-    figures = _load(out, "same_document_neutrals")
-    if not figures:
-        return []
     lines = ["## Same-document neutrals (SciFact dev, not trained on)", ""]
-    lines += _header(out, "same_document_neutrals", commands)
+    for profile, suffix in PROFILES:
+        figures = _load(out, f"same_document_neutrals{suffix}")
+        if figures:
+            lines += [f"### {profile} profile", ""]
+            lines += _same_document_run(out, commands, f"same_document_neutrals{suffix}")
+    return lines if len(lines) > 2 else []
+
+
+def _same_document_run(out: Path, commands: dict[str, str], name: str) -> list[str]:
+    figures = _load(out, name)
+    lines = _header(out, name, commands)
     lines += [
         "Each non-rationale sentence of a SciFact dev claim's evidence abstract, paired with "
         'the claim, should be NEUTRAL (target ≥ {:.2f}). "as served" counts a SUPPORTS or '

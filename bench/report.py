@@ -25,6 +25,7 @@ OUT = REPO_ROOT / "docs" / "benchmarks"
 # Written by `factdesk models convert-e5 --out var/models/multilingual-e5-small`.
 E5 = "var/models/multilingual-e5-small"
 DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
+ACCURATE = "FACTDESK_STANCE_PROFILE=accurate"  # the accurate judge's runs
 
 
 def benchmarks(shared: Path) -> dict[str, list[str]]:
@@ -37,12 +38,25 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "dev_claims": [
             *py, "factdesk.cli", "eval", "claims", str(shared / "claims/dev.jsonl")
         ],
+        "news_claims": [*py, "factdesk.cli", "eval", "claims", "bench/data/news_claims.jsonl"],
+        "stance_accurate": [
+            "env", ACCURATE, *py, "bench.stance_benchmarks", "--limit", "2000",
+        ],
+        "same_document_neutrals_accurate": [
+            "env", ACCURATE, *py, "bench.same_document_neutrals",
+        ],
+        "dev_claims_accurate": [
+            "env", ACCURATE,
+            *py, "factdesk.cli", "eval", "claims", str(shared / "claims/dev.jsonl"),
+        ],
+        "news_claims_accurate": [
+            "env", ACCURATE,
+            *py, "factdesk.cli", "eval", "claims", "bench/data/news_claims.jsonl",
+        ],
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "abstention": [*py, "bench.abstention"],
         "calibration": [*py, "bench.calibration"],
-        "calibration_accurate": [
-            "env", "FACTDESK_STANCE_PROFILE=accurate", *py, "bench.calibration",
-        ],
+        "calibration_accurate": ["env", ACCURATE, *py, "bench.calibration"],
         "retrieval": [*py, "bench.retrieval"],
         "retrieval_encode": [
             "env", "FACTDESK_PASSAGE_VECTORS=encode", "FACTDESK_INDEX_DIR=var/index-encode",

@@ -75,3 +75,40 @@ def test_the_calibration_section_shows_each_set_and_the_cross_fitted_figure(
         "calibrated by a fit on the other four (averaged over ten shufflings): ECE **0.087**"
         in text
     )
+
+
+def test_each_profile_gets_its_claims_rows_and_its_risk_coverage_curve(tmp_path: Path) -> None:
+    def point(
+        threshold: float | None, used: int, right: int, covered: int, decided: int = 40
+    ) -> dict[str, object]:
+        return {"threshold": threshold, "used": used, "right": right,
+                "precision": right / used, "covered": covered, "decided_claims": decided,
+                "coverage": covered / decided}  # fmt: skip
+
+    curve = [point(0.9, 10, 10, 10), point(0.7, 25, 23, 24), point(0.5, 36, 29, 33)]
+    calibration = {
+        "model": "factdesk/models/stance-mpnet-lora",
+        "review": {
+            "min_confidence": 0.7,
+            "at_threshold": {"news sets pooled": point(0.7, 25, 23, 24)},
+            "cross_fitted_news": {**point(None, 200, 182, 190, 400), "unfitted_folds": 0},
+            "curves": {"news sets pooled": curve, "SciFact dev": curve},
+        },
+    }
+    claims = {
+        "n": 40, "accuracy": 0.725, "macro_f1": 0.7299, "citation_hit_rate": 0.8571,
+        "not_needing_review": {"answers": 25, "right": 23, "precision": 0.92, "coverage": 0.6},
+        "latency_ms": {"p50": 410.0, "p90": 600.0, "p99": 900.0},
+        "per_label": {"SUPPORTED": {"precision": 0.8, "recall": 0.75, "f1": 0.77, "support": 16}},
+    }  # fmt: skip
+    files = {"calibration_accurate": calibration, "news_claims_accurate": claims}
+    for name, data in files.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    text = render(tmp_path, {name: f"run {name}" for name in files})
+    assert "### 40 news claims (thresholds not fitted on them), accurate profile" in text
+    assert "| 40 | 0.7250 | **0.7299** | 0.8571 | 0.920, 0.600 (25 answers) | 410.0 |" in text
+    assert "### accurate profile (factdesk/models/stance-mpnet-lora)" in text
+    assert "| news sets pooled, 5-fold cross-fitted | 200 | 0.910 |  | **0.475** |" in text
+    assert "| 0.5000 | 36 | 0.806 | 0.825 |" in text  # the whole curve, row by row
+    assert (tmp_path / "risk_coverage_accurate.png").stat().st_size > 1000
+    assert "fast profile" not in text  # nothing was run for it
