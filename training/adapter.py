@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import json
 import math
-import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import torch
@@ -41,6 +38,7 @@ from training.data import DataMix, LabelledPair
 from training.recipe import Recipe
 from training.train import (
     STANCE_INDEX,
+    StopFlag,
     allowed_mask,
     batch_order,
     marginal_nll,
@@ -118,25 +116,6 @@ def batches_from(
     while True:
         yield from epoch_batches(lengths, config, seed, epoch)[position:]
         epoch, position = epoch + 1, 0
-
-
-class StopFlag:
-    """Set by SIGTERM or SIGINT: the run finishes its step, saves and evaluates."""
-
-    def __init__(self) -> None:
-        self.signal: str | None = None
-
-    def __call__(self, signum: int, _frame: FrameType | None) -> None:
-        self.signal = signal.Signals(signum).name
-
-    @contextmanager
-    def installed(self) -> Iterator[StopFlag]:
-        previous = {s: signal.signal(s, self) for s in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield self
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""Neutral pairs made by pairing a claim with evidence that was written for another claim.
+"""Pairs made by pairing a claim with evidence that was written for another claim: neutral
+pairs, and an unlabelled pool for a teacher to label (``unlabelled_pool``).
 
 The published claim/evidence sets pair each claim with evidence that bears on it, so a
 model trained on them alone never sees the commonest case of a retrieval pipeline: a
@@ -19,6 +20,9 @@ from training.data import LabelledPair
 from verify.labels import Stance
 
 _NEUTRAL = frozenset({Stance.NEUTRAL})
+# Any stance: a pair's gold loss is then zero (training/train.py: marginal_nll), so only a
+# teacher's distribution teaches it.
+UNLABELLED = frozenset(Stance)
 _CANDIDATES = 30
 _RAREST = 3
 _MAX_SHARED = 0.5
@@ -39,12 +43,7 @@ def unrelated_neutrals(
 ) -> list[LabelledPair]:
     """Up to ``limit`` NEUTRAL pairs: a claim of ``sources`` with another claim's premise."""
     rng = random.Random(seed)
-    by_source = _distinct_rows_by_source(pairs, sources)
-    evidence_of = evidence_by_claim(row for rows in by_source.values() for row in rows)
-    postings = {name: _premise_postings(rows) for name, rows in by_source.items()}
-
-    pool = [row for rows in by_source.values() for row in rows if len(rows) > 1]
-    rng.shuffle(pool)
+    by_source, evidence_of, postings, pool = _claims_to_pair(pairs, sources, rng)
     made: list[LabelledPair] = []
     used: set[tuple[str, str]] = set()
     for index, row in enumerate(pool):
@@ -71,6 +70,24 @@ def unrelated_neutrals(
     return made
 
 
+def _claims_to_pair(
+    pairs: Sequence[LabelledPair], sources: Collection[str], rng: random.Random
+) -> tuple[
+    dict[str, list[LabelledPair]],
+    dict[str, set[str]],
+    dict[str, dict[str, list[int]]],
+    list[LabelledPair],
+]:
+    """The rows of ``sources`` by source, each claim's own evidence, each source's premise
+    postings, and the claims to pair (of sources with more than one row), shuffled."""
+    by_source = _distinct_rows_by_source(pairs, sources)
+    evidence_of = evidence_by_claim(row for rows in by_source.values() for row in rows)
+    postings = {name: _premise_postings(rows) for name, rows in by_source.items()}
+    claims = [row for rows in by_source.values() for row in rows if len(rows) > 1]
+    rng.shuffle(claims)
+    return by_source, evidence_of, postings, claims
+
+
 def _distinct_rows_by_source(
     pairs: Sequence[LabelledPair], sources: Collection[str]
 ) -> dict[str, list[LabelledPair]]:
@@ -93,13 +110,42 @@ def _premise_postings(rows: Sequence[LabelledPair]) -> dict[str, list[int]]:
     return words_at
 
 
+def unlabelled_pool(
+    pairs: Sequence[LabelledPair], sources: Collection[str], limit: int, seed: int
+) -> list[LabelledPair]:
+    """Up to ``limit`` unlabelled pairs for a teacher to label (knowledge distillation): a
+    claim of ``sources`` with a premise of the same dataset that shares its rarest words,
+    never its own evidence. Any share of words goes: a sibling claim's evidence (it may
+    support or refute) as much as another fact of the same story (neutral), the pairs on
+    which the small judge errs most and gold labels do not exist."""
+    rng = random.Random(seed)
+    by_source, evidence_of, postings, claims = _claims_to_pair(pairs, sources, rng)
+    made: list[LabelledPair] = []
+    used: set[tuple[str, str]] = set()
+    for row in claims:
+        if len(made) >= limit:
+            break
+        for other in _on_topic(row, by_source[row.source], postings[row.source], rng, 1.0):
+            key = (other.premise, row.hypothesis)
+            if other.premise in evidence_of[row.hypothesis] or key in used:
+                continue
+            used.add(key)
+            made.append(
+                LabelledPair(other.premise, row.hypothesis, UNLABELLED, f"pool:{row.source}")
+            )
+            break
+    return made
+
+
 def _on_topic(
     row: LabelledPair,
     rows: Sequence[LabelledPair],
     postings: dict[str, list[int]],
     rng: random.Random,
+    max_shared: float = _MAX_SHARED,
 ) -> list[LabelledPair]:
-    """Rows whose premise shares the claim's rarest words but not most of its words."""
+    """Rows whose premise shares the claim's rarest words, and at most ``max_shared`` of
+    its words."""
     words = topic_words(row.hypothesis)
     # Ties broken by the word: a set's order changes from process to process.
     known = sorted((w for w in words if w in postings), key=lambda w: (len(postings[w]), w))
@@ -108,7 +154,7 @@ def _on_topic(
         for position in postings[word][:200]:
             other = rows[position]
             shared = len(words & topic_words(other.premise))
-            if shared <= _MAX_SHARED * len(words):
+            if shared <= max_shared * len(words):
                 found.append(other)
     rng.shuffle(found)
     return found[:_CANDIDATES]

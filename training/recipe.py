@@ -173,6 +173,9 @@ class HyperParameters:
     # teacher's softened distribution (KL at this temperature) rather than the gold labels.
     distill_weight: float = 0.0
     distill_temperature: float = 2.0
+    # Unlabelled on-topic pairs of POOL_SOURCES for the teacher to label (training/neutrals.py:
+    # unlabelled_pool); only a run with a teacher learns from them.
+    unlabelled_pool: int = 0
 
 
 # Claim / evidence sets whose claims read like news claims: the ones that get unrelated
@@ -198,14 +201,23 @@ CLAIM_EVIDENCE_SOURCES: frozenset[str] = frozenset(
 )
 
 
+# The sets the unlabelled pool is drawn from: news-like claims and sentences whose licences
+# allow commercial use, so a student of a licence-clean teacher stays licence-clean.
+POOL_SOURCES: frozenset[str] = frozenset(
+    {"fool_me_twice_dev", "fool_me_twice_test", "fever_nli_dev", "mnli_dev_matched"}
+)
+
+
 @dataclass(frozen=True)
 class Recipe:
-    """A named data mix and its hyper-parameters; ``needs_init`` recipes continue a model."""
+    """A named data mix and its hyper-parameters; ``needs_init`` recipes continue a model,
+    ``needs_teacher`` ones distil a larger model into it."""
 
     name: str
     sources: tuple[Source, ...]
     hyper_parameters: HyperParameters = field(default_factory=HyperParameters)
     needs_init: bool = False
+    needs_teacher: bool = False
     summary: str = ""
     # Sources read only as sentences for crossed neutrals, never trained on as labelled.
     crossing_sources: tuple[Source, ...] = ()
@@ -359,6 +371,10 @@ _NEWS_HYPER_PARAMETERS = HyperParameters(
 )
 _COMMERCIAL_BASE_SOURCES = commercial_only(DEFAULT_SOURCES)
 _COMMERCIAL_NEWS_SOURCES = commercial_only(_NEWS_SOURCES)
+# SNLI-style sentences (one photo each), read only for the news stages' crossed neutrals.
+_COMMERCIAL_SNLI_SCENES = commercial_only(
+    tuple(s for s in DEFAULT_SOURCES if s.name in {"snli_dev", "snli_test", "snli_train_sample"})
+)
 
 RECIPES: dict[str, Recipe] = {
     "base": Recipe(
@@ -413,13 +429,20 @@ RECIPES: dict[str, Recipe] = {
             "the news recipe on the sources whose licences allow commercial use; continues a "
             "commercial-base model"
         ),
-        crossing_sources=commercial_only(
-            tuple(
-                s
-                for s in DEFAULT_SOURCES
-                if s.name in {"snli_dev", "snli_test", "snli_train_sample"}
-            )
+        crossing_sources=_COMMERCIAL_SNLI_SCENES,
+    ),
+    "commercial-distil": Recipe(
+        "commercial-distil",
+        _COMMERCIAL_NEWS_SOURCES,
+        replace(_NEWS_HYPER_PARAMETERS, unlabelled_pool=20000, seed=20240522),
+        needs_init=True,
+        needs_teacher=True,
+        summary=(
+            "continues a commercial-news model (the fast judge) on the commercial-news mix plus "
+            "unlabelled on-topic claim/evidence pairs, half its loss the teacher's (the "
+            "accurate judge's) distribution"
         ),
+        crossing_sources=_COMMERCIAL_SNLI_SCENES,
     ),
     "multilingual": Recipe(
         "multilingual",

@@ -15,9 +15,12 @@ import math
 import os
 import platform
 import random
+import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import torch
@@ -28,15 +31,46 @@ from factdesk.core.files import sha256_file
 from index.embedding import native_bf16
 from training.augment import counterfactual_contradictions
 from training.data import DataMix, LabelledPair, Source, build_mix
-from training.neutrals import crossed_neutrals, unrelated_neutrals
+from training.neutrals import crossed_neutrals, unlabelled_pool, unrelated_neutrals
 from training.premises import padded_premises, pronoun_premises
-from training.recipe import CLAIM_EVIDENCE_SOURCES, DEFAULT_SOURCES, HyperParameters
+from training.recipe import (
+    CLAIM_EVIDENCE_SOURCES,
+    DEFAULT_SOURCES,
+    POOL_SOURCES,
+    HyperParameters,
+)
 from verify.labels import Stance
 from verify.stance_model import encode_pairs
 
 # The shipped model's output order; readers of the model take it from config.json.
 ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}
 STANCE_INDEX = {Stance.SUPPORTS: 0, Stance.NEUTRAL: 1, Stance.REFUTES: 2}
+
+
+class StopFlag:
+    """Set by SIGTERM or SIGINT: the run finishes its step, saves and evaluates."""
+
+    def __init__(self, minutes: float | None = None) -> None:
+        self.signal: str | None = None
+        self._deadline = None if minutes is None else time.monotonic() + minutes * 60
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        self.signal = signal.Signals(signum).name
+
+    def stop_reason(self) -> str | None:
+        """Why a run stops now: the signal's name, or "time" once its minutes are up."""
+        if self.signal is not None:
+            return self.signal
+        return "time" if self._deadline and time.monotonic() >= self._deadline else None
+
+    @contextmanager
+    def installed(self) -> Iterator[StopFlag]:
+        previous = {s: signal.signal(s, self) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def stance_classifier(path: str) -> Any:
@@ -119,14 +153,17 @@ def _init_record(init: Path | None) -> dict[str, Any] | None:
     if init is None:
         return None
     record: dict[str, Any] = {"path": str(init)}
-    weights = init / "model.safetensors"
-    if weights.exists():
-        record["sha256"] = sha256_file(weights)
-    previous = init / "training.json"
-    if previous.exists():
-        earlier = json.loads(previous.read_text(encoding="utf-8"))
-        record["training"] = {k: v for k, v in earlier.items() if k != "data_mix"}
-        record["data_mix"] = earlier.get("data_mix")
+    for weights in (init / "model.safetensors", init / "adapter_model.safetensors"):
+        if weights.exists():
+            record["sha256"] = sha256_file(weights)
+    # A full model's training.json, or a grown adapter's progress.json (training/adapter.py)
+    for name in ("training.json", "progress.json"):
+        previous = init / name
+        if previous.exists():
+            earlier = json.loads(previous.read_text(encoding="utf-8"))
+            record["training"] = {k: v for k, v in earlier.items() if k != "data_mix"}
+            record["data_mix"] = earlier.get("data_mix")
+            break
     return record
 
 
@@ -153,13 +190,21 @@ def train(
     crossing_sources: Sequence[Source] = (),
     device: str = "auto",
     teacher: Path | None = None,
-) -> Path:
-    """Train (or resume) and return the directory of the finished model.
+    minutes: float | None = None,
+    teacher_source: Path | None = None,
+    init_source: Path | None = None,
+) -> Path | None:
+    """Train (or resume) and return the directory of the finished model; None when the run
+    stopped before its end (after ``minutes``, or on SIGTERM/SIGINT) with its state saved,
+    so the same call continues it.
 
     With ``init`` the run continues that stance model (same label head) instead of starting
     a fresh head on ``backbone``. ``device``: "auto" (CUDA when there is one), "cpu", "cuda".
     With ``teacher`` (a larger stance model) the loss mixes the gold labels with the
-    teacher's distribution, ``hp.distill_weight`` of it (knowledge distillation).
+    teacher's distribution, ``hp.distill_weight`` of it (knowledge distillation);
+    ``teacher_source`` and ``init_source`` are the folders the two were made whole from (a
+    grown adapter merged into its backbone, a shipped model assembled), which the record
+    names.
     """
     if (teacher is None) != (hp.distill_weight == 0.0):
         raise ValueError("a teacher needs a distill_weight above 0, and a weight a teacher")
@@ -180,15 +225,8 @@ def train(
         f"premises, {made['crossed_neutrals']} crossed neutrals"
     )
 
-    start_from = str(init) if init is not None else backbone
-    tokenizer = AutoTokenizer.from_pretrained(start_from)
-    model = stance_classifier(start_from)
-    model.to(device)
+    tokenizer, model = _student(str(init) if init is not None else backbone, hp, device)
     distil = load_teacher(teacher, device) if teacher is not None else None
-    if hp.freeze_word_embeddings:
-        # Fine-tuning the 30k x d vocabulary matrix costs a third of each step on the CPU
-        # and barely moves accuracy: the encoder layers carry the task.
-        model.get_input_embeddings().weight.requires_grad_(False)
 
     lengths = [len(p.premise) + len(p.hypothesis) for p in pairs]
     steps_per_epoch = math.ceil(len(pairs) / hp.batch_size)
@@ -216,17 +254,14 @@ def train(
         )
         log(f"resuming at step {start_step}/{total_steps}")
 
-    # Without native bf16 (AVX512-BF16 / AMX) autocast emulates it, about 20x slower than fp32.
-    use_bf16 = hp.bf16_autocast and (
-        torch.cuda.is_bf16_supported() if device == "cuda" else native_bf16()
-    )
+    use_bf16 = hp.bf16_autocast and bf16_native_on(device)
     config = {
         "recipe": recipe,
         "bf16_autocast_used": use_bf16,
         "backbone": backbone_name or backbone,
-        "init": _init_record(init),
+        "init": _init_record(init_source or init),
         # The teacher's data mix travels with the student: its licence terms do too.
-        "teacher": _init_record(teacher),
+        "teacher": _init_record(teacher_source or teacher),
         "hyper_parameters": dataclasses.asdict(hp),
         "threads": threads,
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
@@ -245,48 +280,31 @@ def train(
     model.train()
     log(f"bf16 autocast: {'on' if use_bf16 else 'off'}")
     log_path = out_dir / "train_log.jsonl"
-    started = time.monotonic()
-    window_loss, window_pairs, window_start = 0.0, 0, time.monotonic()
-    for step in range(start_step, total_steps):
-        batch = [pairs[i] for i in schedule[step]]
-        loss = _batch_loss(batch, model, tokenizer, distil, hp, device, use_bf16)
-        loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        window_loss += loss.item() * len(batch)
-        window_pairs += len(batch)
 
-        done = step + 1
-        if done % 50 == 0 or done == total_steps:
-            elapsed = time.monotonic() - window_start
-            entry = {
-                "step": done,
-                "of": total_steps,
-                "loss": round(window_loss / window_pairs, 4),
-                "lr": scheduler.get_last_lr()[0],
-                "pairs_per_s": round(window_pairs / elapsed, 1),
-                "elapsed_s": round(time.monotonic() - started, 1),
-            }
-            with log_path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry) + "\n")
-            log(json.dumps(entry))
-            window_loss, window_pairs, window_start = 0.0, 0, time.monotonic()
-        if done % hp.checkpoint_every == 0 and done < total_steps:
-            _save_atomic(
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": torch.get_rng_state(),
-                    "cuda_rng": torch.cuda.get_rng_state() if device == "cuda" else None,
-                    "step": done,
-                    "total_steps": total_steps,
-                    "pairs": len(pairs),
-                },
-                state_path,
-            )
+    def checkpoint(done: int) -> None:
+        state = {"model": model, "optimizer": optimizer, "scheduler": scheduler}
+        _save_state(state_path, state, device, done, total_steps, len(pairs))
+
+    window = _LossWindow(log_path, total_steps, log)
+    flag = StopFlag(minutes)
+    with flag.installed():
+        for step in range(start_step, total_steps):
+            stopped = flag.stop_reason()
+            if stopped is not None:
+                checkpoint(step)
+                log(f"stopped at step {step} of {total_steps} ({stopped}); saved: rerun to go on")
+                return None
+            batch = [pairs[i] for i in schedule[step]]
+            loss = _batch_loss(batch, model, tokenizer, distil, hp, device, use_bf16)
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            done = step + 1
+            window.add(done, loss.item(), len(batch), float(scheduler.get_last_lr()[0]))
+            if done % hp.checkpoint_every == 0 and done < total_steps:
+                checkpoint(done)
 
     final_dir = out_dir / "model"
     final_dir.mkdir(exist_ok=True)
@@ -297,6 +315,70 @@ def train(
     (final_dir / "training.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     log(f"model written to {final_dir}")
     return final_dir
+
+
+def _student(start_from: str, hp: HyperParameters, device: str) -> tuple[Any, Any]:
+    """The tokenizer and the model a run trains, on ``device``."""
+    tokenizer = AutoTokenizer.from_pretrained(start_from)
+    model = stance_classifier(start_from)
+    model.to(device)
+    if hp.freeze_word_embeddings:
+        # Fine-tuning the 30k x d vocabulary matrix costs a third of each step on the CPU
+        # and barely moves accuracy: the encoder layers carry the task.
+        model.get_input_embeddings().weight.requires_grad_(False)
+    return tokenizer, model
+
+
+def bf16_native_on(device: str) -> bool:
+    """Whether ``device`` computes bf16 natively: elsewhere (no AVX512-BF16 or AMX) autocast
+    emulates it, about 20x slower than fp32."""
+    return torch.cuda.is_bf16_supported() if device == "cuda" else native_bf16()
+
+
+def _save_state(
+    path: Path, parts: dict[str, Any], device: str, done: int, total_steps: int, pairs: int
+) -> None:
+    """What a resumed run needs: weights, optimizer, schedule, RNG and where it stopped."""
+    _save_atomic(
+        {
+            **{name: part.state_dict() for name, part in parts.items()},
+            "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state() if device == "cuda" else None,
+            "step": done,
+            "total_steps": total_steps,
+            "pairs": pairs,
+        },
+        path,
+    )
+
+
+class _LossWindow:
+    """The mean loss and speed of every 50 steps (and the last), logged and appended to
+    ``train_log.jsonl``."""
+
+    def __init__(self, path: Path, total_steps: int, log: Callable[[str], None]) -> None:
+        self._path, self._total, self._log = path, total_steps, log
+        self._started = self._window_start = time.monotonic()
+        self._loss, self._pairs = 0.0, 0
+
+    def add(self, done: int, loss: float, pairs: int, learning_rate: float) -> None:
+        self._loss += loss * pairs
+        self._pairs += pairs
+        if done % 50 and done != self._total:
+            return
+        now = time.monotonic()
+        entry = {
+            "step": done,
+            "of": self._total,
+            "loss": round(self._loss / self._pairs, 4),
+            "lr": learning_rate,
+            "pairs_per_s": round(self._pairs / (now - self._window_start), 1),
+            "elapsed_s": round(now - self._started, 1),
+        }
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
+        self._log(json.dumps(entry))
+        self._loss, self._pairs, self._window_start = 0.0, 0, now
 
 
 def _batch_loss(
@@ -345,6 +427,8 @@ def training_pairs(
             pairs, CLAIM_EVIDENCE_SOURCES, hp.padded_premises, hp.seed
         ),
     }
+    if hp.unlabelled_pool:  # (a key only where there is a pool: older runs' records stand)
+        made["unlabelled_pool"] = unlabelled_pool(pairs, POOL_SOURCES, hp.unlabelled_pool, hp.seed)
     crossing_pairs = build_mix(crossing, limit_per_source=limit_per_source)
     made["crossed_neutrals"] = crossed_neutrals(
         pairs + crossing_pairs, hp.crossed_neutrals, hp.seed

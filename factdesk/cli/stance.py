@@ -24,7 +24,7 @@ from factdesk.core.errors import InvalidInputError
 from factdesk.core.files import write_jsonl
 from factdesk.core.resources import resolve_model_ref
 from factdesk.core.settings import Settings
-from factdesk.wiring import corpus_path, load_stance
+from factdesk.wiring import corpus_path, load_stance, model_folder
 from index.corpus import load_corpus
 from training.adapter import PROGRESS_FILE, AdapterConfig, Predict, default_state_dir, grow
 from training.data import DataMix
@@ -41,6 +41,11 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInputError("pass --out RUN_DIR (a full fine-tune) or --resume ADAPTER_DIR")
     if recipe.needs_init and args.init is None:
         raise InvalidInputError(f"recipe {recipe.name!r} continues a model: pass --init MODEL_DIR")
+    if recipe.needs_teacher and args.teacher is None:
+        raise InvalidInputError(
+            f"recipe {recipe.name!r} distils a larger model: pass --teacher MODEL_DIR (the "
+            "accurate judge: factdesk/models/stance-mpnet-lora)"
+        )
     defaults = recipe.hyper_parameters
     hp = dataclasses.replace(
         defaults,
@@ -54,11 +59,13 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     )
     shared = settings.tooling.shared_dir
     backbone = args.backbone or settings.stance.backbone
-    train(
+    finished = train(
         recipe=recipe.name,
         sources=recipe.sources,
         crossing_sources=recipe.crossing_sources,
-        init=args.init,
+        # A shipped model comes without its backbone's parts, an adapter without its
+        # backbone: both are made whole first.
+        init=Path(model_folder(settings, str(args.init))) if args.init else None,
         out_dir=args.out,
         training_root=args.training_root or shared / "training",
         benchmarks_root=args.benchmarks_root or shared / "benchmarks",
@@ -69,8 +76,13 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
         limit_per_source=args.limit_per_source,
         max_steps=args.max_steps,
         device=args.device,
-        teacher=args.teacher,
+        teacher=Path(model_folder(settings, str(args.teacher))) if args.teacher else None,
+        teacher_source=args.teacher,
+        init_source=args.init,
+        minutes=args.minutes,
     )
+    if finished is None:
+        print(f"{args.out}: stopped before the end, saved; the same command continues it")
     return 0
 
 
@@ -190,7 +202,10 @@ def register(commands: Commands) -> None:
         "of a run that beats it on MultiNLI-mm.",
     )
     training.add_argument(
-        "--minutes", type=float, help="With --resume: stop (save and measure) after this long."
+        "--minutes",
+        type=float,
+        help="Stop after this long, saved: with --resume, measured too; a full fine-tune "
+        "(--out) continues where it stopped when the same command runs again.",
     )
     training.add_argument(
         "--state",

@@ -116,3 +116,36 @@ def test_a_student_distilled_from_a_teacher_records_the_teachers_data(
     card = (out / "model" / "README.md").read_text(encoding="utf-8")
     assert "Non-commercial terms come with scifact_train" in card
     assert "Every source's stated licence allows commercial use." not in card
+
+
+@pytest.mark.usefixtures("shared_dir")
+def test_the_fast_judge_is_distilled_from_the_grown_adapter_in_bounded_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import SHIPPED_STANCE_MODEL
+
+    adapter = SHIPPED_STANCE_MODEL.parent / "stance-mpnet-lora"
+    out = tmp_path / "distilled"
+    args = [
+        "stance", "train", "--recipe", "commercial-distil", "--out", str(out),
+        "--init", str(SHIPPED_STANCE_MODEL), "--limit-per-source", "40", "--threads", "1",
+        "--max-steps", "2",
+    ]  # fmt: skip
+    assert main(args) == 2  # it distils: without a teacher it says which
+    assert "pass --teacher" in capsys.readouterr().err
+    # A run out of time stops before its first step, saved; the same command goes on.
+    assert main([*args, "--teacher", str(adapter), "--minutes", "0"]) == 0
+    assert "stopped before the end, saved" in capsys.readouterr().out
+    assert (out / "checkpoint" / "state.pt").exists()
+    assert not (out / "model").exists()
+    assert main([*args, "--teacher", str(adapter)]) == 0
+    assert "resuming at step 0/2" in capsys.readouterr().out
+
+    training = json.loads((out / "model" / "training.json").read_text(encoding="utf-8"))
+    assert training["unlabelled_pool"] > 0  # on-topic pairs only the teacher can label
+    assert training["hyper_parameters"]["distill_weight"] == 0.5
+    # Each named by the folder it came from, not the whole model made from it.
+    assert training["init"]["path"] == str(SHIPPED_STANCE_MODEL)
+    assert training["teacher"]["path"] == str(adapter)
+    assert training["teacher"]["training"]["recipe"] == "commercial-base"
+    assert "snli_dev" in training["teacher"]["data_mix"]

@@ -1,6 +1,6 @@
 from index.words import topic_words
 from training.data import LabelledPair
-from training.neutrals import crossed_neutrals, unrelated_neutrals
+from training.neutrals import UNLABELLED, crossed_neutrals, unlabelled_pool, unrelated_neutrals
 from verify.labels import Stance
 
 _SUPPORTS = frozenset({Stance.SUPPORTS})
@@ -75,3 +75,21 @@ def test_crossed_neutrals_skip_long_premises_and_respect_the_limit() -> None:
     pairs += [_scene(f"Short sentence number{i}.", f"Other claim{i} here.") for i in range(20)]
     assert len(crossed_neutrals(pairs, limit=5, seed=1)) == 5
     assert crossed_neutrals(pairs, limit=0, seed=1) == []
+
+
+def test_the_unlabelled_pool_pairs_a_claim_with_on_topic_evidence_of_other_claims() -> None:
+    pairs = _rows("fever", 60) + _rows("other", 60)
+    made = unlabelled_pool(pairs, {"fever"}, limit=40, seed=4)
+    assert len(made) == 40
+    own = {p.hypothesis: p.premise for p in pairs}
+    fever_premises = {p.premise for p in pairs if p.source == "fever"}
+    for pair in made:
+        assert pair.allowed == UNLABELLED == frozenset(Stance)  # the teacher labels it
+        assert pair.source == "pool:fever"
+        assert pair.premise in fever_premises
+        assert pair.premise != own[pair.hypothesis]
+        # on topic: it shares the claim's rarest word (its harbour), unlike a random premise
+        assert topic_words(pair.premise) & topic_words(pair.hypothesis)
+    assert len({(p.premise, p.hypothesis) for p in made}) == len(made)
+    assert made == unlabelled_pool(pairs, {"fever"}, limit=40, seed=4)
+    assert unlabelled_pool(pairs, {"fever"}, limit=0, seed=4) == []

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from training.data import LabelledPair
+from training.neutrals import UNLABELLED
 from training.train import allowed_mask, batch_order, marginal_nll
 from verify.labels import Stance
 
@@ -15,6 +16,13 @@ def test_marginal_loss_is_cross_entropy_for_one_label_and_sums_mass_for_two() ->
     two = allowed_mask([LabelledPair("p", "h", frozenset({Stance.NEUTRAL, Stance.REFUTES}), "t")])
     assert marginal_nll(logits, one).item() == pytest.approx(-math.log(0.3), rel=1e-5)
     assert marginal_nll(logits, two).item() == pytest.approx(-math.log(0.5), rel=1e-5)
+    # An unlabelled pair allows every stance: no gold loss, and no gradient from it.
+    free = logits.clone().requires_grad_(True)
+    loss = marginal_nll(free, allowed_mask([LabelledPair("p", "h", UNLABELLED, "pool:t")]))
+    loss.backward()  # type: ignore[no-untyped-call]
+    assert loss.item() == pytest.approx(0.0, abs=1e-6)
+    assert free.grad is not None
+    assert torch.allclose(free.grad, torch.zeros_like(free.grad), atol=1e-6)
 
 
 def test_batch_order_covers_every_row_once_in_similar_length_batches() -> None:
