@@ -11,7 +11,17 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from factdesk.cli import documents, index, keys, models, openapi, serve, stance, verify
+from factdesk.cli import (
+    checkworthy,
+    documents,
+    index,
+    keys,
+    models,
+    openapi,
+    serve,
+    stance,
+    verify,
+)
 from factdesk.cli import eval as eval_commands
 from factdesk.cli._common import Handler
 from factdesk.core.errors import FactdeskError
@@ -23,7 +33,18 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factdesk", description="Claim verification service.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for group in (stance, serve, index, documents, models, verify, eval_commands, openapi, keys):
+    for group in (
+        stance,
+        serve,
+        index,
+        documents,
+        models,
+        verify,
+        eval_commands,
+        openapi,
+        keys,
+        checkworthy,
+    ):
         group.register(commands)
     return parser
 
