@@ -149,13 +149,15 @@ def fit_platt(confidences: Sequence[float], right: Sequence[bool]) -> PlattMap:
         step_slope = (h_ii * g_slope - h_si * g_intercept) / determinant
         step_intercept = (h_ss * g_intercept - h_si * g_slope) / determinant
         scale = 1.0
-        while scale > 1e-6:
+        trial = (slope - step_slope, intercept - step_intercept)
+        trial_loss = _penalised_loss(xs, ys, *trial)
+        while trial_loss > loss:
+            scale /= 2
+            if scale <= 1e-6:
+                break
             trial = (slope - scale * step_slope, intercept - scale * step_intercept)
             trial_loss = _penalised_loss(xs, ys, *trial)
-            if trial_loss <= loss:
-                break
-            scale /= 2
-        else:
+        if trial_loss > loss:
             break  # no step lowers the loss: at the optimum
         improvement = loss - trial_loss
         (slope, intercept), loss = trial, trial_loss

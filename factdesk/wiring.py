@@ -154,11 +154,8 @@ def fitted_verdict(settings: Settings, reference: str | None = None) -> FittedVe
                 f"stance model {reference or settings.stance.model!r} has no {VERDICT_FILE}: "
                 f"fit one with `factdesk eval claims CLAIMS.jsonl --fit --save`, or set {unset}"
             )
-        rule, calibration, review = (
-            VerdictRule.from_mapping(overrides, "settings"),
-            UNCALIBRATED,
-            UNFITTED,
-        )
+        rule = VerdictRule.from_mapping(overrides, "settings")
+        calibration, review, fitted_for = UNCALIBRATED, UNFITTED, None
     if review_override is not None:
         review = ReviewPolicy(review_override)
     return FittedVerdict(rule, calibration, review, fitted_for)

@@ -10,7 +10,12 @@ import pytest
 
 from factdesk.core.resources import resolve_model_ref
 from factdesk.core.settings import SHIPPED_STANCE_MODEL
-from factdesk.wiring import fitted_verdict, make_judge, verdict_calibration
+from factdesk.wiring import (
+    VerdictThresholdsMissingError,
+    fitted_verdict,
+    make_judge,
+    verdict_calibration,
+)
 from tests.fakes import FakeStanceModel, fake_settings, fake_verifier
 from tests.verify.test_verifier import MODEL_ALONE, indexed
 from verify.calibration import (
@@ -25,6 +30,7 @@ from verify.labels import Stance
 from verify.review import UNFITTED, ReviewPolicy, ReviewReason
 from verify.verdict import (
     Verdict,
+    VerdictRule,
     read_verdict_rule,
     write_verdict_calibration,
     write_verdict_rule,
@@ -128,3 +134,18 @@ def test_a_rule_fitted_for_other_weights_is_used_and_said(
     with caplog.at_level(logging.WARNING, logger="factdesk"):
         assert make_judge(fake_settings(), stance).rule == rule  # it still answers
     assert "was fitted for weights 4f2a, these are 0: refit it" in caplog.text
+
+
+def test_a_model_without_a_verdict_file_takes_its_whole_rule_from_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTDESK_STANCE_MODEL", str(tmp_path))  # a folder without verdict.json
+    rule = {"support_threshold": 0.6, "refute_threshold": 0.7, "conflict_threshold": 0.9,
+            "min_relevance": 0.3}  # fmt: skip
+    with pytest.raises(VerdictThresholdsMissingError, match="or set FACTDESK_REFUTE_MARGIN"):
+        fitted_verdict(fake_settings(**rule))
+    fitted = fitted_verdict(fake_settings(**rule, refute_margin=0.02))
+    assert fitted.rule == VerdictRule(0.6, 0.7, 0.9, 0.3, 0.02)
+    assert fitted.calibration is UNCALIBRATED
+    assert fitted.review is UNFITTED  # nothing fitted: every answer goes to an editor
+    assert fitted.fitted_for is None
