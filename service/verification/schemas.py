@@ -141,7 +141,8 @@ class VerifyResponse(BaseModel):
         description="An editor must look before the answer is used: the judge abstained "
         "(NOT_ENOUGH_INFO), the sources conflict, or the confidence is below the threshold "
         "fitted for the stance model, above which its answers were right at least 90% of "
-        "the time on labelled claims (docs/MODELS.md). false: usable as it is."
+        "the time on the labelled claims it was fitted on (held-out figures: "
+        "docs/BENCHMARKS.md). false: usable as it is."
     )
     review_reason: ReviewReason | None = Field(
         description="Why it needs review: low_confidence, conflict or abstention; null when "

@@ -130,7 +130,8 @@ function renderReviewAdvice(answer, reviews) {
       (REVIEW_REASONS[answer.review_reason] || answer.review_reason) + ".";
     advice.className = "review-advice needs-review";
   } else {
-    advice.textContent = "Usable as it is: answers this confident were right at least 90% of the time.";
+    advice.textContent = "No review needed: as confident as the answers that were right " +
+      "90% of the time on the claims this judge was fitted on.";
     advice.className = "review-advice usable";
   }
 }
