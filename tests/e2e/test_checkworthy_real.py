@@ -10,8 +10,10 @@ import pytest
 from factdesk.cli import main
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_embedder
-from tests.conftest import REPO_ROOT
+from index.corpus import load_corpus
+from tests.conftest import REPO_ROOT, SAMPLE_CORPUS
 from training.checkworthy import SPLITS, f1_at, read_split
+from verify.article import ArticleReader
 from verify.checkworthy import CheckworthinessHead
 
 pytestmark = pytest.mark.slow
@@ -55,3 +57,15 @@ def test_the_training_command_writes_a_head_and_its_card(
     assert "dev_test: F1 " in printed
     assert CheckworthinessHead.load(out).embedding_model == Settings().embedding.model
     assert "factdesk checkworthy train --out" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_sample_article_is_read_into_sentences_some_of_them_claims() -> None:
+    settings = Settings()
+    reader = ArticleReader(load_embedder(settings), CheckworthinessHead.load(SHIPPED))
+    document = load_corpus(SAMPLE_CORPUS)[0]
+    sentences = reader.sentences(document.text)
+    assert all(document.text[s.start : s.end] == s.text for s in sentences)
+    claims = [s for s in sentences if s.check_worthy]
+    # An analysis of a state visit: many sentences state facts, not all of them.
+    assert 0 < len(claims) < len(sentences)
+    assert all(s.text.rstrip()[-1] != "?" for s in claims)
