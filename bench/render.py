@@ -10,6 +10,14 @@ from typing import Any
 from evaluation.stance_eval import STANCE_VARIANTS, variant_accuracies
 
 Section = Callable[[Path, dict[str, str]], list[str]]
+# Every run of the accurate judge's adapter appends a line here (training/adapter.py).
+ADAPTER_CURVE = (
+    Path(__file__).resolve().parents[1]
+    / "factdesk"
+    / "models"
+    / "stance-mpnet-lora"
+    / "learning_curve.jsonl"
+)
 
 
 def _load(out: Path, name: str) -> Any:
@@ -253,6 +261,48 @@ def _plot_risk_coverage(curves: dict[str, list[dict[str, Any]]], path: Path, tit
     )
     axis.grid(alpha=0.3)
     axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _learning_curve(out: Path, commands: dict[str, str]) -> list[str]:  # noqa: ARG001
+    if not ADAPTER_CURVE.exists():
+        return []
+    runs = [json.loads(line) for line in ADAPTER_CURVE.read_text(encoding="utf-8").splitlines()]
+    lines = ["## Learning curve of the accurate judge (stance-mpnet-lora)", ""]
+    lines += [
+        "Each run of `factdesk stance train --resume factdesk/models/stance-mpnet-lora` "
+        "appends a line to the adapter's learning_curve.jsonl: the pairs seen so far and "
+        "MultiNLI dev mismatched on its first 500 rows (about ±2 points), committed or not.",
+        "",
+    ]
+    lines += _table(
+        ["run ended", "steps", "pairs seen", "this run: steps, minutes", "MultiNLI-mm",
+         "committed"],
+        [[r["ended"], r["steps"], r["pairs_seen"], f"{r['run_steps']}, {r['run_minutes']}",
+          f"{r['mnli_mm']:.3f}", "yes" if r["committed"] else "no"] for r in runs],
+    )  # fmt: skip
+    _plot_learning_curve(runs, out / "learning_curve_accurate.png")
+    lines += ["![MultiNLI-mm against pairs seen](benchmarks/learning_curve_accurate.png)", ""]
+    return lines
+
+
+def _plot_learning_curve(runs: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(figsize=(6, 4))
+    axis.plot([r["pairs_seen"] for r in runs], [r["mnli_mm"] for r in runs], marker="o")
+    axis.axhline(0.80, color="grey", linestyle="--", linewidth=1)
+    axis.set(
+        xlabel="pairs seen",
+        ylabel="MultiNLI-mm (first 500 rows)",
+        title="accurate judge, run by run (target 0.80 dashed)",
+    )
+    axis.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -643,7 +693,8 @@ def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
 
 
 SECTIONS: tuple[Section, ...] = (
-    _stance, _same_document, _claims, _calibration, _review, _abstention, _scifact,
+    _stance, _learning_curve, _same_document, _claims, _calibration, _review, _abstention,
+    _scifact,
     _retrieval, _speed, _soak,
 )  # fmt: skip
 

@@ -112,3 +112,6 @@ def test_each_profile_gets_its_claims_rows_and_its_risk_coverage_curve(tmp_path:
     assert "| 0.5000 | 36 | 0.806 | 0.825 |" in text  # the whole curve, row by row
     assert (tmp_path / "risk_coverage_accurate.png").stat().st_size > 1000
     assert "fast profile" not in text  # nothing was run for it
+    # The adapter's own record of its runs, whatever was run here.
+    assert "## Learning curve of the accurate judge (stance-mpnet-lora)" in text
+    assert (tmp_path / "learning_curve_accurate.png").stat().st_size > 1000
