@@ -52,15 +52,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
 PROFILES = (("fast", ""), ("accurate", "_accurate"))
 
 
+def _profile_runs(out: Path, stem: str) -> list[tuple[str, str, Any]]:
+    """(profile, benchmark name, its figures) for each profile that ran benchmark ``stem``."""
+    runs = [(profile, f"{stem}{suffix}") for profile, suffix in PROFILES]
+    return [(profile, name, figures) for profile, name in runs if (figures := _load(out, name))]
+
+
 def _stance(out: Path, commands: dict[str, str]) -> list[str]:
     cost = _load(out, "stance_cost")
     lines = ["## Stance model", ""]
-    for profile, suffix in PROFILES:
-        stance = _load(out, f"stance{suffix}")
-        if not stance:
-            continue
+    for profile, name, stance in _profile_runs(out, "stance"):
         lines += [f"### {profile} profile", ""]
-        lines += _header(out, f"stance{suffix}", commands)
+        lines += _header(out, name, commands)
         lines += _table(
             ["benchmark", "rows", *STANCE_VARIANTS],
             [[name, f["rows"], *variant_accuracies(f)] for name, f in stance["benchmarks"].items()],
@@ -195,14 +198,10 @@ def _calibration(out: Path, commands: dict[str, str]) -> list[str]:
 
 
 # (benchmark name, profile): the calibration benchmark run once per stance profile.
-_CALIBRATION_RUNS = (("calibration", "fast"), ("calibration_accurate", "accurate"))
-
-
 def _review(out: Path, commands: dict[str, str]) -> list[str]:
     lines = ["## When an answer needs review (`needs_review`)", ""]
-    for name, profile in _CALIBRATION_RUNS:
-        figures = _load(out, name)
-        if not figures or "review" not in figures:
+    for profile, name, figures in _profile_runs(out, "calibration"):
+        if "review" not in figures:
             continue
         review = figures["review"]
         threshold = review["min_confidence"]
@@ -575,16 +574,15 @@ def _plot_topk(rows: list[dict[str, Any]], path: Path) -> None:
 
 def _same_document(out: Path, commands: dict[str, str]) -> list[str]:
     lines = ["## Same-document neutrals (SciFact dev, not trained on)", ""]
-    for profile, suffix in PROFILES:
-        figures = _load(out, f"same_document_neutrals{suffix}")
-        if figures:
-            lines += [f"### {profile} profile", ""]
-            lines += _same_document_run(out, commands, f"same_document_neutrals{suffix}")
+    for profile, name, figures in _profile_runs(out, "same_document_neutrals"):
+        lines += [f"### {profile} profile", ""]
+        lines += _same_document_run(out, commands, name, figures)
     return lines if len(lines) > 2 else []
 
 
-def _same_document_run(out: Path, commands: dict[str, str], name: str) -> list[str]:
-    figures = _load(out, name)
+def _same_document_run(
+    out: Path, commands: dict[str, str], name: str, figures: dict[str, Any]
+) -> list[str]:
     lines = _header(out, name, commands)
     lines += [
         "Each non-rationale sentence of a SciFact dev claim's evidence abstract, paired with "

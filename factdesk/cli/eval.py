@@ -186,13 +186,14 @@ def _fit_review(
 ) -> dict[str, object]:
     """The review threshold on the recalibrated confidences: the curve, the fit, and its
     precision and coverage on claims it was not fitted on."""
-    curve = risk_coverage(predictions, answered(predictions, fitted))
+    confidences = answered(predictions, fitted)
+    curve = risk_coverage(predictions, confidences)
     threshold = fit_threshold(curve, args.target_precision)
     cross = cross_fitted_review(predictions, args.target_precision)
     print(f"risk-coverage, recalibrated, in sample ({len(predictions)} claims):")
     for point in curve:
         print(f"  {point.format()}")
-    in_sample = point_at(predictions, answered(predictions, fitted), threshold)
+    in_sample = point_at(predictions, confidences, threshold)
     described = "none reaches it" if threshold is None else f"{threshold:.4f}"
     print(f"review threshold for precision {args.target_precision:.2f}: {described}")
     print(f"  in sample: {in_sample.format()}")
