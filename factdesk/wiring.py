@@ -23,7 +23,9 @@ from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from index.versions import SegmentStore
 from training.adapter import is_adapter, merged_model
+from verify.article import ArticleReader
 from verify.calibration import UNCALIBRATED, Calibration
+from verify.checkworthy import CheckworthinessHead
 from verify.review import UNFITTED, ReviewPolicy
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
 from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file
@@ -38,11 +40,13 @@ class VerdictThresholdsMissingError(InvalidInputError):
 
 @dataclass(frozen=True)
 class Pipeline:
-    """The loaded verification stack of one process: its judges are ``verifier.judges``."""
+    """The loaded verification stack of one process: its judges are ``verifier.judges``;
+    ``articles`` reads whole drafts into the sentences worth verifying."""
 
     embedder: Embedder
     index: LoadedIndex
     verifier: Verifier
+    articles: ArticleReader
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,10 @@ def index_spec(settings: Settings) -> IndexSpec:
     )
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    reference = settings.embedding.model
+def load_embedder(settings: Settings, reference: str | None = None) -> SentenceTransformerEmbedder:
+    """The configured embedding model, or another one (``reference``) run the same way."""
     embedding = settings.embedding
+    reference = reference or embedding.model
     return SentenceTransformerEmbedder(
         reference,
         resolve_model_ref(reference),
@@ -305,4 +310,16 @@ def load_pipeline(
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, build_index_if_missing)
     verifier = build_verifier(settings, embedder, index, load_judges(settings), answer_cache)
-    return Pipeline(embedder, index, verifier)
+    return Pipeline(embedder, index, verifier, load_article_reader(settings, embedder))
+
+
+def load_article_reader(settings: Settings, embedder: Embedder) -> ArticleReader:
+    """The draft reader: the check-worthiness head over the vectors of the embedder it was
+    trained on, which is the service's own unless the head names another (loaded here)."""
+    reference = settings.article.checkworthiness_model
+    head = CheckworthinessHead.load(Path(resolve_model_ref(reference)))
+    if head.embedding_model != embedder.name:
+        log.info("check-worthiness head reads %s: loading it beside the index's embedder",
+                 head.embedding_model)  # fmt: skip
+        embedder = load_embedder(settings, head.embedding_model)
+    return ArticleReader(embedder, head)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from factdesk import __version__
 from factdesk.core.settings import Settings
 from factdesk.wiring import load_pipeline
+from service.articles import router as articles_routes
 from service.documents import router as documents_routes
 from service.editor import router as editor_routes
 from service.middleware import RequestContextMiddleware
@@ -88,6 +89,7 @@ def create_app(
         RequestContextMiddleware,
         max_body_bytes=settings.http.max_body_bytes,
         max_document_bytes=settings.http.max_document_bytes,
+        max_article_bytes=settings.article.max_upload_bytes,
         body_timeout_s=settings.http.body_timeout_s,
         allowed_hosts=security.allowed_hosts,
     )
@@ -95,6 +97,7 @@ def create_app(
     # In this order: the order of the paths in openapi.yaml.
     for router in (
         verification_routes.router,
+        articles_routes.router,
         queries_routes.router,
         documents_routes.router,
         documents_routes.versions_router,

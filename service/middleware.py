@@ -46,6 +46,9 @@ def _host_name(host_header: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+ARTICLE_CHECK_PATH = "/v1/articles/check"
+
+
 class RequestContextMiddleware:
     def __init__(
         self,
@@ -54,11 +57,14 @@ class RequestContextMiddleware:
         body_timeout_s: float,
         allowed_hosts: Sequence[str],
         max_document_bytes: int | None = None,
+        max_article_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        # Documents (an article, a PDF) are far larger than claims; only their writes may be.
+        # Documents (an article, a PDF) are far larger than claims; only their writes may be,
+        # and the drafts sent to be checked whole.
         self.max_document_bytes = max_document_bytes or max_body_bytes
+        self.max_article_bytes = max_article_bytes or max_body_bytes
         self.body_timeout_s = body_timeout_s
         self.any_host = "*" in allowed_hosts
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
@@ -121,6 +127,8 @@ class RequestContextMiddleware:
         return self._too_large(request, limit) if body is None else body
 
     def _limit(self, scope: Scope) -> int:
+        if scope["method"] == "POST" and scope["path"] == ARTICLE_CHECK_PATH:
+            return self.max_article_bytes
         writes_document = scope["method"] in {"POST", "PUT"} and (
             scope["path"] == "/v1/documents" or scope["path"].startswith("/v1/documents/")
         )

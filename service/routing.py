@@ -1,6 +1,9 @@
-"""What every domain's router shares: refusing query parameters no route declares."""
+"""What every domain's router shares: refusing query parameters no route declares, and
+telling an id this service issued from anything else."""
 
 from __future__ import annotations
+
+import re
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -26,3 +29,12 @@ async def reject_unknown_query_parameters(request: Request) -> None:
                 for name in unknown
             ]
         )
+
+
+_RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def is_record_id(identifier: str) -> bool:
+    """Whether ``identifier`` is shaped like the ids of audit records (UUIDs): anything else
+    (a NUL byte, which PostgreSQL refuses) is answered 404 without a database read."""
+    return _RECORD_ID.match(identifier) is not None

@@ -15,6 +15,7 @@ from factdesk.core.settings import Settings
 from factdesk.wiring import Pipeline, build_verifier, load_pipeline, segment_store
 from index.live import LiveIndex, Snapshot
 from index.store import LoadedIndex
+from service.articles.service import ArticleCheckService
 from service.database import make_engine, make_sessions, upgrade_database
 from service.documents.repository import CorpusRepository
 from service.documents.service import CorpusService
@@ -37,6 +38,7 @@ class Runtime:
     corpus: CorpusService
     verification: VerificationService
     audit: AuditService
+    articles: ArticleCheckService
     keys: KeyRepository
     authenticator: Authenticator
     metrics: Metrics
@@ -104,6 +106,7 @@ def start_runtime(
         corpus=CorpusService(corpus, live, stance.languages[0], stance.language_min_probability),
         verification=verification,
         audit=audit,
+        articles=ArticleCheckService(pipeline.articles, verification, settings.article),
         keys=keys,
         authenticator=authenticator,
         metrics=metrics,

@@ -19,6 +19,8 @@ from factdesk.wiring import Pipeline, build_verifier, index_spec, make_judge
 from index.corpus import Document
 from index.embedding import Vectors, normalise
 from index.store import IndexSpec, LoadedIndex, Manifest, build_index, load_index
+from verify.article import ArticleReader
+from verify.checkworthy import CheckworthinessHead
 from verify.labels import STANCES, Stance
 from verify.stance_model import Probabilities, StancePair
 from verify.verifier import Verifier
@@ -140,6 +142,17 @@ def fake_index(documents: Sequence[Document], directory: Path, **index: Any) -> 
     return load_index(directory, embedding_model=embedder.name, dimension=embedder.dimension)
 
 
+# The words that make a sentence check-worthy to the fake head (fake_checkworthiness).
+CHECKWORTHY_WORDS = ("percent", "agreed", "signed", "visited", "pipeline")
+
+
+def fake_checkworthiness(words: Sequence[str] = CHECKWORTHY_WORDS) -> CheckworthinessHead:
+    """A head over the hashing embedder's vectors that finds a sentence check-worthy when it
+    holds one of ``words`` (in sentences of up to about 60 content words)."""
+    direction = HashingEmbedder().embed([" ".join(words)])[0] * np.sqrt(len(words))
+    return CheckworthinessHead(FAKE_EMBEDDING, direction.astype(np.float32) * 30.0, -3.0, 0.5)
+
+
 def fake_verifier(index: LoadedIndex, stance: FakeStanceModel, **settings: Any) -> Verifier:
     """The verifier production wires from its settings (``settings`` changed), over fakes."""
     configured = fake_settings(**settings)
@@ -156,7 +169,7 @@ def fake_pipeline_factory(
         embedder = HashingEmbedder()
         index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
         verifier = build_verifier(settings, embedder, index, [make_judge(settings, stance)])
-        return Pipeline(embedder, index, verifier)
+        return Pipeline(embedder, index, verifier, ArticleReader(embedder, fake_checkworthiness()))
 
     return factory
 

@@ -9,11 +9,42 @@ the head scores it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from factdesk.core.errors import InvalidInputError
 from index.embedding import Embedder
 from index.segment import is_statement, split_sentences
 from verify.checkworthy import CheckworthinessHead
+
+
+class DraftError(InvalidInputError):
+    """A draft that cannot be checked as a whole: nothing in it is verified."""
+
+    field = "body.text"
+
+
+class NoSentencesError(DraftError):
+    pass
+
+
+class DraftTooLongError(DraftError):
+    pass
+
+
+class TooManyClaimsError(DraftError):
+    pass
+
+
+class NoCheckWorthyClaimsError(DraftError):
+    slug = "no-check-worthy-claims"
+    title = "No check-worthy claims"
+
+
+@dataclass(frozen=True)
+class DraftLimits:
+    max_sentences: int  # a longer draft is refused: split it
+    max_claims: int  # a draft with more check-worthy sentences is refused: split it
 
 
 @dataclass(frozen=True)
@@ -34,6 +65,11 @@ class ArticleReader:
         self._embedder = embedder
         self._head = head
 
+    @property
+    def threshold(self) -> float:
+        """The check-worthiness at or above which a statement is verified."""
+        return self._head.threshold
+
     def sentences(self, text: str) -> list[ArticleSentence]:
         spans = split_sentences(text)
         if not spans:
@@ -50,3 +86,29 @@ class ArticleReader:
             )
             for span, sentence, score in zip(spans, texts, scores, strict=True)
         ]
+
+    def worth_checking(
+        self, sentences: Sequence[ArticleSentence], limits: DraftLimits
+    ) -> list[ArticleSentence]:
+        """The check-worthy ones of a draft's ``sentences``, within ``limits``; a DraftError
+        for a draft with no sentence, too many, none check-worthy or too many that are."""
+        if not sentences:
+            raise NoSentencesError("the draft has no sentences")
+        if len(sentences) > limits.max_sentences:
+            raise DraftTooLongError(
+                f"the draft has {len(sentences)} sentences; at most {limits.max_sentences} "
+                "are checked at once: split it"
+            )
+        worthy = [sentence for sentence in sentences if sentence.check_worthy]
+        if not worthy:
+            raise NoCheckWorthyClaimsError(
+                f"none of the draft's {len(sentences)} sentences makes a check-worthy factual "
+                f"claim (check-worthiness below {self.threshold:g}, or not a statement); "
+                "nothing was verified"
+            )
+        if len(worthy) > limits.max_claims:
+            raise TooManyClaimsError(
+                f"the draft has {len(worthy)} check-worthy sentences; at most "
+                f"{limits.max_claims} are verified at once: split it"
+            )
+        return worthy

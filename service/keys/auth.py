@@ -37,6 +37,12 @@ class OverKeyLimitError(InvalidInputError):
     field = "body.claims"
 
 
+class DraftOverKeyLimitError(OverKeyLimitError):
+    """More check-worthy sentences in one draft than the key may send in a whole window."""
+
+    field = "body.text"
+
+
 class ForbiddenError(FactdeskError):
     status = 403
     slug = "forbidden"
@@ -113,6 +119,17 @@ class Authenticator:
                 f"{window_s} s: send at most {limit} claims per batch"
             )
         self.charge(caller, claims - 1)
+
+    def charge_draft(self, caller: Caller, claims: int) -> None:
+        """Charge a draft's check-worthy sentences as a batch's claims (the request itself
+        was charged already); a draft with more than the key's whole limit is refused."""
+        limit, window_s = caller.rate
+        if caller.key_id is not None and claims > limit:
+            raise DraftOverKeyLimitError(
+                f"the draft has {claims} check-worthy sentences, which can never fit this "
+                f"key's limit of {limit} claims per {window_s} s: split it"
+            )
+        self.charge(caller, max(0, claims - 1))
 
     def charge(self, caller: Caller, cost: int = 1) -> None:
         if caller.key_id is None:  # auth off: local work and benchmarks are not limited

@@ -43,6 +43,17 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.article_checks = Counter(
+            "factdesk_article_checks",
+            "Drafts checked whole (POST /v1/articles/check) and audited.",
+            registry=self.registry,
+        )
+        self.article_sentences = Histogram(
+            "factdesk_article_check_worthy_sentences",
+            "Check-worthy sentences verified per checked draft.",
+            buckets=(0, 1, 2, 5, 10, 20, 50, 100),
+            registry=self.registry,
+        )
         self.batch_size = Histogram(
             "factdesk_model_batch_size",
             "Claims verified together in one model pass.",
@@ -83,6 +94,12 @@ class Metrics:
             "The corpus version this process answers with.",
             registry=self.registry,
         )
+
+    def answered(self, verdict: str, review_reason: str | None) -> None:
+        """Count one audited answer: its verdict, and why it needs review if it does."""
+        self.verdicts.labels(verdict).inc()
+        if review_reason is not None:
+            self.needs_review.labels(review_reason).inc()
 
     def track_queue(self, depth: Callable[[], int]) -> None:
         self.queue_depth.set_function(lambda: float(depth()))

@@ -2,11 +2,18 @@
 ClaimReview drafts.
 
 Public surface for the other domains: ``AuditDep`` (the trail), and what recording an
-answer takes (``AnsweredClaim``, ``RequestOrigin``) or may raise (``AuditUnavailableError``).
+answer or a checked draft takes (``AnsweredClaim``, ``CheckedArticle``, ``RequestOrigin``)
+or may raise (``AuditUnavailableError``).
 """
 
 from service.queries.dependencies import AuditDep
 from service.queries.repository import AuditUnavailableError
-from service.queries.service import AnsweredClaim, RequestOrigin
+from service.queries.service import AnsweredClaim, CheckedArticle, RequestOrigin
 
-__all__ = ["AnsweredClaim", "AuditDep", "AuditUnavailableError", "RequestOrigin"]
+__all__ = [
+    "AnsweredClaim",
+    "AuditDep",
+    "AuditUnavailableError",
+    "CheckedArticle",
+    "RequestOrigin",
+]

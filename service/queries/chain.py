@@ -1,9 +1,9 @@
 """The audit trail's hash chain: what each record's hash covers, and the walk that checks it.
 
-The chain holds the answered queries and the editors' reviews of them, one sequence for
-both. A record's hash is SHA-256 over its fields (canonical JSON) and the previous record's
-hash,
-so changing, inserting or deleting a record breaks every hash after it; the head row
+The chain holds the answered queries, the editors' reviews of them and the checked drafts
+(whose sentences' answers are queries of their own), one sequence for all. A record's
+hash is SHA-256 over its fields (canonical JSON) and the previous record's hash, so
+changing, inserting or deleting a record breaks every hash after it; the head row
 (``audit_head``) holds the newest sequence and hash, so deleting the newest records shows
 too. It proves the database was not edited behind the service's back by someone who did
 not also recompute the chain; an administrator who rewrites the whole chain is caught only
@@ -56,12 +56,17 @@ def _canonical(value: Any) -> Any:
 QUERY_V1 = "query/1"  # written before the claim's language and corpus version were chained
 QUERY_V2 = "query/2"
 REVIEW_V1 = "review/1"
+ARTICLE_V1 = "article/1"  # a checked draft; its answers are query records of their own
 CHAINED_FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
     QUERY_V1: CHAINED_FIELDS,
     QUERY_V2: (*CHAINED_FIELDS, "language", "index_version"),
     REVIEW_V1: (
         "id", "sequence", "query_id", "created_at", "verdict", "agrees", "note", "reviewer",
         "key_id",
+    ),
+    ARTICLE_V1: (
+        "id", "sequence", "created_at", "text", "source", "response", "latency_ms",
+        "request_id", "client_request_id", "user_agent", "key_id",
     ),
 }  # fmt: skip
 QUERY_KIND_OF_FORMAT = {1: QUERY_V1, 2: QUERY_V2}
@@ -97,7 +102,7 @@ def walk_chain(
     """Check records given in sequence order against each other and against the head."""
     previous, expected, count = GENESIS_HASH, 1, 0
     for row in rows:
-        what = "review" if row["kind"] == REVIEW_V1 else "record"
+        what = {REVIEW_V1: "review", ARTICLE_V1: "article check"}.get(row["kind"], "record")
         where = f"{what} {row['id']} (sequence {row['sequence']})"
         if row["sequence"] != expected:
             gap = f"sequence {expected}" + (

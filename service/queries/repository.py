@@ -18,6 +18,7 @@ from factdesk.core.errors import UnavailableError
 from service import pagination
 from service.pagination import InvalidCursorError
 from service.queries.chain import (
+    ARTICLE_V1,
     CHAINED_FIELDS_BY_KIND,
     QUERY_FORMAT,
     QUERY_KIND_OF_FORMAT,
@@ -26,7 +27,9 @@ from service.queries.chain import (
     record_hash,
     walk_chain,
 )
-from service.queries.tables import AuditHead, QueryRecord, Review
+from service.queries.tables import ArticleCheckRecord, AuditHead, QueryRecord, Review
+
+_ChainRow = QueryRecord | Review | ArticleCheckRecord
 
 log = logging.getLogger("factdesk")
 PROBE_ID = "readiness-probe"
@@ -93,18 +96,53 @@ class AuditRepository:
                 f"audit record could not be written: {exc.__class__.__name__}"
             ) from exc
 
-    def _chained(self, row: QueryRecord | Review, kind: str) -> None:
-        """Insert ``row`` as the chain's next record, in one transaction with the head."""
+    def record_article(self, article: ArticleCheckRecord, answers: Sequence[QueryRecord]) -> None:
+        """A checked draft and its sentences' answers, chained and committed together (all
+        or none); raises AuditUnavailableError when the database fails."""
+        for answer in answers:
+            answer.chain_format = QUERY_FORMAT
+            answer.article_check_id = article.id
+        query_kind = QUERY_KIND_OF_FORMAT[QUERY_FORMAT]
+        try:
+            self._chained(article, ARTICLE_V1, *((a, query_kind) for a in answers))
+        except SQLAlchemyError as exc:
+            log.error("article check %s could not be written: %s", article.id, exc)
+            raise AuditUnavailableError(
+                f"audit records could not be written: {exc.__class__.__name__}"
+            ) from exc
+
+    def _chained(self, row: _ChainRow, kind: str, *more: tuple[_ChainRow, str]) -> None:
+        """Insert ``row`` (then ``more``, in order) as the chain's next records, in one
+        transaction with the head."""
         with self._chain_lock, self._sessions.begin() as session:
             head = session.scalars(
                 select(AuditHead).where(AuditHead.id == 1).with_for_update()
             ).one()
-            row.sequence = head.sequence + 1
-            row.previous_hash = head.record_hash
-            fields = {name: getattr(row, name) for name in CHAINED_FIELDS_BY_KIND[kind]}
-            row.record_hash = record_hash(fields, head.record_hash, kind)
-            head.sequence, head.record_hash = row.sequence, row.record_hash
-            session.add(row)
+            for each, each_kind in ((row, kind), *more):
+                each.sequence = head.sequence + 1
+                each.previous_hash = head.record_hash
+                fields = {name: getattr(each, name) for name in CHAINED_FIELDS_BY_KIND[each_kind]}
+                each.record_hash = record_hash(fields, head.record_hash, each_kind)
+                head.sequence, head.record_hash = each.sequence, each.record_hash
+                session.add(each)
+                session.flush()  # the article before the answers that refer to it
+
+    def get_article(self, article_id: str) -> tuple[ArticleCheckRecord, list[QueryRecord]] | None:
+        """A checked draft and its sentences' answers (in chain order)."""
+        statement = (
+            select(QueryRecord)
+            .where(QueryRecord.article_check_id == article_id)
+            .order_by(QueryRecord.sequence)
+        )
+        try:
+            with self._sessions() as session:
+                article = session.get(ArticleCheckRecord, article_id)
+                if article is None:
+                    return None
+                return article, list(session.scalars(statement))
+        except SQLAlchemyError as exc:
+            log.error("article check %s could not be read: %s", article_id, exc)
+            raise AuditUnavailableError("audit trail could not be read") from exc
 
     def get(self, record_id: str) -> QueryRecord | None:
         try:
@@ -182,9 +220,17 @@ class AuditRepository:
             reviews = session.scalars(
                 select(Review).order_by(Review.sequence).execution_options(**streamed)
             )
-            # Queries and reviews share one sequence: the walk reads them merged in its order.
+            articles = session.scalars(
+                select(ArticleCheckRecord)
+                .order_by(ArticleCheckRecord.sequence)
+                .execution_options(**streamed)
+            )
+            # Queries, reviews and drafts share one sequence: the walk reads them merged.
             chain = heapq.merge(
-                map(_chain_row, queries), map(_chain_row, reviews), key=lambda r: r["sequence"]
+                map(_chain_row, queries),
+                map(_chain_row, reviews),
+                map(_chain_row, articles),
+                key=lambda r: r["sequence"],
             )
             return walk_chain(chain, head.sequence, head.record_hash)
 
@@ -237,9 +283,12 @@ class AuditRepository:
             return head.sequence, head.record_hash
 
 
-def _chain_row(row: QueryRecord | Review) -> dict[str, Any]:
+def _chain_row(row: _ChainRow) -> dict[str, Any]:
     """What the walk checks of a row: the fields its kind's hash covers, and its links."""
-    kind = QUERY_KIND_OF_FORMAT[row.chain_format] if isinstance(row, QueryRecord) else REVIEW_V1
+    if isinstance(row, QueryRecord):
+        kind = QUERY_KIND_OF_FORMAT[row.chain_format]
+    else:
+        kind = REVIEW_V1 if isinstance(row, Review) else ARTICLE_V1
     return {
         **{name: getattr(row, name) for name in CHAINED_FIELDS_BY_KIND[kind]},
         "kind": kind,
@@ -267,6 +316,7 @@ def record_fields(record: QueryRecord) -> dict[str, Any]:
         "key_id": record.key_id,
         "needs_review": record.needs_review,
         "review_reason": record.review_reason,
+        "article_check_id": record.article_check_id,
         "sequence": record.sequence,
         "record_hash": record.record_hash,
     }

@@ -18,7 +18,7 @@ from service.queries.dependencies import AuditDep
 from service.queries.repository import QueryFilter, record_fields
 from service.queries.schemas import QueryPage, QueryRecordOut, QuerySummary, ReviewIn, ReviewOut
 from service.queries.tables import QueryRecord
-from service.routing import reject_unknown_query_parameters
+from service.routing import is_record_id, reject_unknown_query_parameters
 from verify.verdict import Verdict
 
 router = APIRouter(
@@ -43,7 +43,6 @@ def _representable_in_utc(moment: datetime) -> datetime:
         raise ValueError("date-time is out of range once converted to UTC") from exc
 
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_representable_in_utc)]
 
 
@@ -112,8 +111,7 @@ async def get_query(query_id: str, audit: AuditDep, caller: ReadCaller) -> Query
 
 async def _visible_record(query_id: str, audit: AuditDep, caller: Caller) -> QueryRecord:
     """The record if this caller may see it; 404 as if absent otherwise."""
-    # Ids are UUIDs; anything else (a NUL byte, which PostgreSQL refuses) is not one of ours.
-    record = await run_in_threadpool(audit.get, query_id) if _UUID.match(query_id) else None
+    record = await run_in_threadpool(audit.get, query_id) if is_record_id(query_id) else None
     if record is None or not (caller.sees_every_query or record.key_id == caller.key_id):
         raise NotFoundError("query", query_id)
     return record

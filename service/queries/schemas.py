@@ -30,6 +30,11 @@ class QuerySummary(BaseModel):
     review_reason: ReviewReason | None = Field(
         default=None, description="Why: low_confidence, conflict or abstention."
     )
+    article_check_id: str | None = Field(
+        default=None,
+        description="The draft this claim is a sentence of (GET /v1/articles/checks/{id}); "
+        "null for a claim sent on its own.",
+    )
     reviewed_verdict: Verdict | None = Field(
         default=None,
         description="The latest review's verdict, which stands over the answer's; null until "

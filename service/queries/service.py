@@ -13,7 +13,7 @@ from factdesk.core.settings import PublishingSettings
 from service.queries.chain import ChainReport
 from service.queries.claimreview import claim_review
 from service.queries.repository import AuditRepository, QueryFilter, record_fields
-from service.queries.tables import QueryRecord, Review
+from service.queries.tables import ArticleCheckRecord, QueryRecord, Review
 from verify.verifier import Verification
 
 
@@ -37,6 +37,33 @@ class AnsweredClaim:
     sent: Mapping[str, Any]  # the answer as serialised for the client
 
 
+@dataclass(frozen=True)
+class CheckedArticle:
+    """A checked draft as the audit trail keeps it: the text whose spans the answer gives,
+    the answer as sent, and the verified sentences' answers (each audited as a claim)."""
+
+    record_id: str
+    text: str
+    source: str | None  # the uploaded file's name; None for a text sent as JSON
+    check_worthy: int
+    sent: Mapping[str, Any]  # the answer as serialised for the client
+    took_ms: float
+    answers: Sequence[AnsweredClaim]
+
+
+def _answer_by_id(sentence: Mapping[str, Any]) -> dict[str, Any]:
+    stored = {key: value for key, value in sentence.items() if key != "answer"}
+    stored["answer_id"] = sentence["answer"]["id"]
+    return stored
+
+
+def _answer_restored(sentence: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    restored = {key: value for key, value in sentence.items() if key != "answer_id"}
+    if "answer_id" in sentence:
+        restored["answer"] = answers[sentence["answer_id"]]
+    return restored
+
+
 class AuditService:
     """Synchronous, like the repository: the routes run it off the event loop."""
 
@@ -58,30 +85,72 @@ class AuditService:
 
     def record_answer(self, answer: AnsweredClaim, origin: RequestOrigin) -> None:
         """Commit the answer; AuditUnavailableError (a 503) when the database fails."""
+        self.repository.record(self._query_record(answer, origin))
+
+    def record_article(self, article: CheckedArticle, origin: RequestOrigin) -> None:
+        """Commit a checked draft with its sentences' answers, all in one transaction."""
+        answers = {answer.record_id for answer in article.answers}
+        stored = dict(article.sent)
+        # Each answer is stored once, in its own record; the draft keeps its id in its place.
+        stored["sentences"] = [
+            _answer_by_id(sentence) if (sentence.get("answer") or {}).get("id") in answers
+            else dict(sentence)
+            for sentence in article.sent["sentences"]
+        ]  # fmt: skip
+        record = ArticleCheckRecord(
+            id=article.record_id,
+            created_at=datetime.now(UTC),
+            text=article.text,
+            source=article.source,
+            sentences=len(stored["sentences"]),
+            check_worthy=article.check_worthy,
+            response=stored,
+            latency_ms=article.took_ms,
+            request_id=origin.request_id,
+            client_request_id=origin.client_request_id,
+            user_agent=(origin.user_agent or "")[:512] or None,
+            key_id=origin.key_id,
+        )
+        queries = [self._query_record(answer, origin) for answer in article.answers]
+        self.repository.record_article(record, queries)
+
+    def get_article(self, article_id: str) -> tuple[dict[str, Any], str | None] | None:
+        """A checked draft's answer exactly as it was sent, and the key that asked (None with
+        auth off); None when there is none."""
+        found = self.repository.get_article(article_id)
+        if found is None:
+            return None
+        article, queries = found
+        answers = {query.id: query.response for query in queries}
+        response = dict(article.response)
+        response["sentences"] = [
+            _answer_restored(sentence, answers) for sentence in article.response["sentences"]
+        ]
+        return response, article.key_id
+
+    def _query_record(self, answer: AnsweredClaim, origin: RequestOrigin) -> QueryRecord:
         verification = answer.verification
-        self.repository.record(
-            QueryRecord(
-                id=answer.record_id,
-                created_at=datetime.now(UTC),
-                claim=verification.claim,
-                verdict=verification.verdict.value,
-                confidence=verification.confidence,
-                top_k=answer.top_k,
-                response=dict(answer.sent),
-                stance_model=self._stance_identity.get("name", ""),
-                stance_model_checksum=self._stance_identity.get("checksum", ""),
-                embedding_model=self._embedding_model,
-                index_checksum=verification.index.checksum,
-                index_version=verification.index.version,
-                language=verification.language,
-                needs_review=verification.review is not None,
-                review_reason=verification.review.value if verification.review else None,
-                latency_ms=verification.took_ms,
-                request_id=origin.request_id,
-                client_request_id=origin.client_request_id,
-                user_agent=(origin.user_agent or "")[:512] or None,
-                key_id=origin.key_id,
-            )
+        return QueryRecord(
+            id=answer.record_id,
+            created_at=datetime.now(UTC),
+            claim=verification.claim,
+            verdict=verification.verdict.value,
+            confidence=verification.confidence,
+            top_k=answer.top_k,
+            response=dict(answer.sent),
+            stance_model=self._stance_identity.get("name", ""),
+            stance_model_checksum=self._stance_identity.get("checksum", ""),
+            embedding_model=self._embedding_model,
+            index_checksum=verification.index.checksum,
+            index_version=verification.index.version,
+            language=verification.language,
+            needs_review=verification.review is not None,
+            review_reason=verification.review.value if verification.review else None,
+            latency_ms=verification.took_ms,
+            request_id=origin.request_id,
+            client_request_id=origin.client_request_id,
+            user_agent=(origin.user_agent or "")[:512] or None,
+            key_id=origin.key_id,
         )
 
     def get(self, record_id: str) -> QueryRecord | None:

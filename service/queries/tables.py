@@ -50,6 +50,11 @@ class QueryRecord(Base):
     needs_review: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     review_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float, nullable=False)
+    # The article check this answer is one sentence of (POST /v1/articles/check); None for a
+    # claim sent on its own. Not a chained field: the chained article check lists its answers.
+    article_check_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("article_checks.id"), nullable=True
+    )
     # The id this server gave the request; the client's own X-Request-ID is kept beside it.
     request_id: Mapped[str] = mapped_column(String(128), nullable=False)
     client_request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -70,6 +75,7 @@ class QueryRecord(Base):
         Index("ix_queries_sequence", "sequence", unique=True),
         Index("ix_queries_key_id_created_at", "key_id", "created_at"),
         Index("ix_queries_needs_review_created_at", "needs_review", "created_at"),
+        Index("ix_queries_article_check_id", "article_check_id"),
     )
 
 
@@ -107,4 +113,36 @@ class Review(Base):
     __table_args__ = (
         Index("ix_reviews_query_id_created_at", "query_id", "created_at"),
         Index("ix_reviews_sequence", "sequence", unique=True),
+    )
+
+
+class ArticleCheckRecord(Base):
+    """One checked draft (POST /v1/articles/check): the text as checked, and the answer as
+    sent with each verified sentence's answer replaced by its id (each is a QueryRecord of
+    its own, linked back by ``article_check_id``). Written in one transaction with those
+    answers, in the same hash chain: a draft is audited whole or not at all."""
+
+    __tablename__ = "article_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)  # the spans index into it
+    source: Mapped[str | None] = mapped_column(String(512), nullable=True)  # an upload's name
+    sentences: Mapped[int] = mapped_column(Integer, nullable=False)
+    check_worthy: Mapped[int] = mapped_column(Integer, nullable=False)
+    response: Mapped[dict[str, Any]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), nullable=False
+    )
+    latency_ms: Mapped[float] = mapped_column(Float, nullable=False)
+    request_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    client_request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    record_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (
+        Index("ix_article_checks_created_at_id", "created_at", "id"),
+        Index("ix_article_checks_sequence", "sequence", unique=True),
     )

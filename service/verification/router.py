@@ -19,10 +19,6 @@ from service.verification.schemas import (
     BatchItem,
     BatchVerifyRequest,
     BatchVerifyResponse,
-    CitationOut,
-    IndexInfo,
-    ModelsInfo,
-    ReasonOut,
     VerifyRequest,
     VerifyResponse,
 )
@@ -37,38 +33,7 @@ router = APIRouter(
 _REFUSALS = problem_responses(401, 403, 408, 413, 422, 429, 503)
 
 
-def _response(
-    record_id: str, verification: Verification, service: VerificationService
-) -> VerifyResponse:
-    manifest = verification.index
-    return VerifyResponse(
-        id=record_id,
-        claim=verification.claim,
-        verdict=verification.verdict,
-        confidence=verification.confidence,
-        citations=[
-            CitationOut.model_validate(c, from_attributes=True) for c in verification.citations
-        ],
-        reason=ReasonOut.model_validate(verification.reason, from_attributes=True),
-        needs_review=verification.review is not None,
-        review_reason=verification.review,
-        language=verification.language,
-        index=IndexInfo(
-            checksum=manifest.checksum,
-            embedding_model=manifest.embedding_model,
-            index_type=manifest.index_type,
-            count=manifest.count,
-            corpus_fingerprint=manifest.corpus_fingerprint,
-            built_at=manifest.built_at,
-            version=manifest.version,
-        ),
-        judge=verification.judge,
-        models=ModelsInfo(embedding=service.embedding_model, stance=service.stance_identity),
-        took_ms=verification.took_ms,
-    )
-
-
-def _origin(request: Request, caller: Caller) -> RequestOrigin:
+def request_origin(request: Request, caller: Caller) -> RequestOrigin:
     return RequestOrigin(
         request_id=request.state.request_id,
         client_request_id=request.state.client_request_id,
@@ -86,16 +51,16 @@ async def _recorded(
     metrics: Metrics,
 ) -> VerifyResponse:
     """The answer as sent, committed to the audit trail first; a failed write is a 503."""
-    response = _response(audit.new_record_id(), verification, service)
+    response = service.response(audit.new_record_id(), verification)
     answer = AnsweredClaim(response.id, verification, claim.top_k, response.model_dump(mode="json"))
     try:
         await run_in_threadpool(audit.record_answer, answer, origin)
     except AuditUnavailableError:
         metrics.audit_failures.inc()
         raise
-    metrics.verdicts.labels(response.verdict.value).inc()
-    if response.review_reason is not None:
-        metrics.needs_review.labels(response.review_reason.value).inc()
+    metrics.answered(
+        response.verdict.value, response.review_reason and response.review_reason.value
+    )
     return response
 
 
@@ -115,7 +80,7 @@ async def verify_claim(
 ) -> VerifyResponse:
     claim = verification.request(body.claim, body.top_k, body.language)
     answer = await verification.verify(claim)
-    origin = _origin(request, caller)
+    origin = request_origin(request, caller)
     return await _recorded(answer, claim, origin, verification, audit, metrics)
 
 
@@ -148,7 +113,7 @@ async def verify_batch(
             claims.append(exc)
     checked = [claim for claim in claims if isinstance(claim, ClaimRequest)]
     answers = iter(await verification.verify_each(checked))
-    origin = _origin(request, caller)
+    origin = request_origin(request, caller)
     results: list[BatchItem] = []
     for position, claim in enumerate(claims):
         try:

@@ -9,6 +9,13 @@ from collections.abc import Mapping, Sequence
 
 from factdesk.core.errors import InvalidInputError
 from service.verification.batching import VerifyBatcher
+from service.verification.schemas import (
+    CitationOut,
+    IndexInfo,
+    ModelsInfo,
+    ReasonOut,
+    VerifyResponse,
+)
 from verify.verifier import ClaimRequest, Verification, claim_request
 
 
@@ -32,6 +39,35 @@ class VerificationService:
         self.embedding_model = embedding_model
         # Computed once: it names the stance model and what the pipeline adds to it.
         self.stance_identity = dict(stance_identity)
+
+    def response(self, record_id: str, verification: Verification) -> VerifyResponse:
+        """The answer as sent for ``verification``, audited under ``record_id``."""
+        manifest = verification.index
+        return VerifyResponse(
+            id=record_id,
+            claim=verification.claim,
+            verdict=verification.verdict,
+            confidence=verification.confidence,
+            citations=[
+                CitationOut.model_validate(c, from_attributes=True) for c in verification.citations
+            ],
+            reason=ReasonOut.model_validate(verification.reason, from_attributes=True),
+            needs_review=verification.review is not None,
+            review_reason=verification.review,
+            language=verification.language,
+            index=IndexInfo(
+                checksum=manifest.checksum,
+                embedding_model=manifest.embedding_model,
+                index_type=manifest.index_type,
+                count=manifest.count,
+                corpus_fingerprint=manifest.corpus_fingerprint,
+                built_at=manifest.built_at,
+                version=manifest.version,
+            ),
+            judge=verification.judge,
+            models=ModelsInfo(embedding=self.embedding_model, stance=self.stance_identity),
+            took_ms=verification.took_ms,
+        )
 
     @property
     def queued_claims(self) -> int:

@@ -38,11 +38,19 @@ def test_upgrade_check_downgrade_upgrade(database_url: str) -> None:
         "ix_queries_sequence",
         "ix_queries_key_id_created_at",
         "ix_queries_needs_review_created_at",
+        "ix_queries_article_check_id",
+    }
+    assert tables["article_checks"] == {
+        "ix_article_checks_created_at_id",
+        "ix_article_checks_sequence",
     }
     # PostgreSQL lists the unique constraint on the name as an index too
     assert tables["api_keys"] - {"api_keys_name_key"} == {"ix_api_keys_key_hash"}
     assert "audit_head" in tables
     assert tables["reviews"] == {"ix_reviews_query_id_created_at", "ix_reviews_sequence"}
+    command.downgrade(config, "0006")
+    assert "article_checks" not in schema(database_url)
+    assert "ix_queries_article_check_id" not in schema(database_url)["queries"]
     command.downgrade(config, "0005")
     assert "ix_queries_needs_review_created_at" not in schema(database_url)["queries"]
     command.downgrade(config, "0002")

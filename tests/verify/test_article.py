@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from tests.fakes import HashingEmbedder
-from verify.article import ArticleReader
+from verify.article import (
+    ArticleReader,
+    DraftLimits,
+    DraftTooLongError,
+    NoCheckWorthyClaimsError,
+    NoSentencesError,
+    TooManyClaimsError,
+)
 from verify.checkworthy import CheckworthinessHead, CheckworthinessModelError
 
 
@@ -38,3 +45,20 @@ def test_each_sentence_keeps_its_span_and_only_statements_are_claims() -> None:
 def test_the_reader_refuses_a_head_of_another_embedder() -> None:
     with pytest.raises(CheckworthinessModelError, match="retrain it"):
         ArticleReader(HashingEmbedder(), percent_head("another-embedder"))
+
+
+def test_a_draft_is_refused_whole_when_it_is_outside_the_limits() -> None:
+    reader = ArticleReader(HashingEmbedder(), percent_head(HashingEmbedder().name))
+    claims = reader.sentences("Prices rose 5 percent. Wages rose 3 percent. Thank you.")
+    assert [s.text for s in reader.worth_checking(claims, DraftLimits(3, 2))] == [
+        "Prices rose 5 percent.",
+        "Wages rose 3 percent.",
+    ]
+    with pytest.raises(DraftTooLongError, match="3 sentences; at most 2"):
+        reader.worth_checking(claims, DraftLimits(2, 2))
+    with pytest.raises(TooManyClaimsError, match="2 check-worthy sentences; at most 1"):
+        reader.worth_checking(claims, DraftLimits(3, 1))
+    with pytest.raises(NoCheckWorthyClaimsError, match="nothing was verified"):
+        reader.worth_checking(reader.sentences("Thank you. Welcome."), DraftLimits(3, 2))
+    with pytest.raises(NoSentencesError):
+        reader.worth_checking([], DraftLimits(3, 2))
