@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from factdesk.cli import (
+    check,
     checkworthy,
     documents,
     index,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         documents,
         models,
         verify,
+        check,
         eval_commands,
         openapi,
         keys,

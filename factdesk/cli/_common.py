@@ -82,23 +82,36 @@ class ServerAnswerError(FactdeskError):
     """A server asked over HTTP refused, failed or could not be reached."""
 
 
+def server_client(url: str, key: str | None, timeout_s: float = 60) -> httpx.Client:
+    """A client of the server at ``url``, sending ``key`` (``--key`` or FACTDESK_API_KEY)."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=url.rstrip("/"), timeout=timeout_s, headers=headers)
+
+
+def server_post(client: httpx.Client, path: str, **body: Any) -> dict[str, Any]:
+    """The server's JSON answer to a POST (``json=`` or ``files=``); ServerAnswerError,
+    saying what to fix, when it refuses, fails or cannot be reached."""
+    url = str(client.base_url)
+    try:
+        response = client.post(path, **body)
+    except httpx.HTTPError as exc:
+        raise ServerAnswerError(f"{url} could not be reached: {exc}") from exc
+    if response.status_code == 401:
+        sent = "authorization" in client.headers
+        hint = "check the key" if sent else "pass --key KEY or set FACTDESK_API_KEY"
+        raise ServerAnswerError(f"{url} answered 401 (no valid API key): {hint}")
+    if response.is_error:
+        raise ServerAnswerError(f"{url} answered {response.status_code}: {_said(response)}")
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
 def http_verifier(url: str, key: str | None) -> VerifyFunction:
     """Verify with the server at ``url``, sending ``key`` (``--key`` or FACTDESK_API_KEY)."""
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    client = httpx.Client(base_url=url.rstrip("/"), timeout=60, headers=headers)
+    client = server_client(url, key)
 
     def verify(claim: str) -> dict[str, Any]:
-        try:
-            response = client.post("/v1/verify", json={"claim": claim})
-        except httpx.HTTPError as exc:
-            raise ServerAnswerError(f"{url} could not be reached: {exc}") from exc
-        if response.status_code == 401:
-            hint = "pass --key KEY or set FACTDESK_API_KEY" if not key else "check the key"
-            raise ServerAnswerError(f"{url} answered 401 (no valid API key): {hint}")
-        if response.is_error:
-            raise ServerAnswerError(f"{url} answered {response.status_code}: {_said(response)}")
-        body: dict[str, Any] = response.json()
-        return body
+        return server_post(client, "/v1/verify", json={"claim": claim})
 
     return verify
 

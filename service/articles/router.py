@@ -21,7 +21,7 @@ from service.articles.schemas import (
     CheckworthinessInfo,
     check_draft_text,
 )
-from service.articles.service import ArticleCheckService, CheckedDraft
+from service.articles.service import ArticleCheckService
 from service.keys import AuthenticatorDep, ReadCaller, VerifyCaller
 from service.operations import MetricsDep
 from service.problems import domain_problem, problem_responses
@@ -35,6 +35,7 @@ from service.routing import is_record_id, reject_unknown_query_parameters
 from service.uploads import MULTIPART, UploadError, body_media_type, read_upload, validated_body
 from service.verification.dependencies import VerificationDep
 from service.verification.router import request_origin
+from verify.draft import CheckedDraft
 
 router = APIRouter(
     prefix="/v1/articles",
@@ -173,7 +174,7 @@ def _response(
         text=text,
         source=source,
         sentences=sentences,
-        summary=ArticleSummary.model_validate(checked.summary()),
+        summary=ArticleSummary.model_validate(checked.summary(), from_attributes=True),
         checkworthiness=CheckworthinessInfo(
             model=articles.checkworthiness_model, threshold=articles.threshold
         ),

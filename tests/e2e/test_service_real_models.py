@@ -105,3 +105,25 @@ def test_answer_is_audited_and_documents_listed(client: TestClient) -> None:
     assert record["response"] == body
     assert client.get("/v1/documents").json()["total"] == 5
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_draft_is_checked_whole_with_the_real_head_and_judge(client: TestClient) -> None:
+    draft = (
+        "Putin and Xi signed a joint statement in Beijing.\n\n"
+        "Russia's trade with China rose 60 percent compared with before the war. "
+        "Thank you for reading. What happens next?"
+    )
+    answer = client.post("/v1/articles/check", json={"text": draft})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    sentences = body["sentences"]
+    assert all(draft[s["start"] : s["end"]] == s["text"] for s in sentences)
+    assert [s["check_worthy"] for s in sentences] == [True, True, False, False]
+    signed = sentences[0]["answer"]
+    assert signed["verdict"] == "SUPPORTED", signed
+    assert any("Joint Statement" in c["text"] for c in signed["citations"][:2])
+    assert body["summary"]["verified"] == 2
+    again = client.get(f"/v1/articles/checks/{body['id']}").json()
+    assert again == body
+    audited = client.get(f"/v1/queries/{signed['id']}").json()
+    assert audited["article_check_id"] == body["id"]

@@ -1,5 +1,4 @@
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,7 @@ from factdesk.cli.verify import _stance
 from factdesk.core.settings import AuditSettings
 from index.corpus import Document, load_corpus
 from index.store import build_index
-from service.app import create_app
 from service.documents.repository import CorpusRepository
-from service.keys.repository import Scope
-from service.runtime import Runtime
 from tests.conftest import SAMPLE_CORPUS
 from tests.fakes import (
     FakeStanceModel,
@@ -25,7 +21,6 @@ from tests.fakes import (
     fake_settings,
     fake_spec,
 )
-from tests.live_server import uvicorn_in_thread
 from verify.labels import Stance
 
 
@@ -39,20 +34,6 @@ def test_the_decisive_citation_is_marked() -> None:
     citation = {"stance": "REFUTES", "stance_probabilities": probabilities, "decisive": True}
     assert _stance(citation) == "REFUTES 0.80, decisive"
     assert _stance({**citation, "decisive": False}) == "REFUTES 0.80"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    folder = tmp_path_factory.mktemp("cli-server")
-    index_dir, database = folder / "index", folder / "audit.db"
-    build_index(load_corpus(SAMPLE_CORPUS), HashingEmbedder(), fake_spec(), index_dir)
-    settings = fake_settings(audit=AuditSettings(database_url=f"sqlite:///{database}"))
-    stance = FakeStanceModel({"signed": Stance.SUPPORTS})
-    app = create_app(settings, pipeline_factory=fake_pipeline_factory(index_dir, stance))
-    with uvicorn_in_thread(app) as port:
-        runtime: Runtime = app.state.runtime
-        _, key = runtime.keys.create("cli", frozenset({Scope.VERIFY}))
-        yield f"http://127.0.0.1:{port}", key
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
