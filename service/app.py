@@ -99,6 +99,7 @@ def create_app(
         verification_routes.router,
         articles_routes.router,
         queries_routes.router,
+        queries_routes.checks_router,
         documents_routes.router,
         documents_routes.versions_router,
         operations_routes.router,

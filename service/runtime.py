@@ -23,6 +23,7 @@ from service.keys.auth import Authenticator
 from service.keys.limits import make_rate_limiter
 from service.keys.repository import KeyRepository
 from service.operations.metrics import Metrics
+from service.queries.earlier import EarlierChecks
 from service.queries.repository import AuditRepository
 from service.queries.service import AuditService
 from service.verification.batching import VerifyBatcher
@@ -98,8 +99,17 @@ def start_runtime(
         embedding_model=pipeline.embedder.name,
         stance_identity=identity,
     )
+    repository = AuditRepository(sessions)
+    earlier = EarlierChecks(
+        repository, pipeline.embedder, settings.earlier_checks.same_claim_similarity
+    )
     audit = AuditService(
-        AuditRepository(sessions), identity, pipeline.embedder.name, settings.publishing
+        repository,
+        identity,
+        pipeline.embedder.name,
+        settings.publishing,
+        earlier,
+        settings.earlier_checks.per_answer,
     )
     return Runtime(
         live=live,

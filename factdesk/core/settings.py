@@ -355,6 +355,25 @@ class ArticleSettings(BaseSettings):
     )
 
 
+class EarlierCheckSettings(BaseSettings):
+    """Earlier checks: reviewed answers found again for a claim that says the same."""
+
+    model_config = _env("FACTDESK_EARLIER_CHECKS_")
+
+    same_claim_similarity: float = Field(
+        0.72,
+        ge=-1.0,
+        le=1.0,
+        description="Embedding similarity at which a reviewed claim counts as the same claim "
+        "(when no number, date or negation check tells them apart): measured on labelled "
+        "claim pairs by `python -m bench.earlier_checks` for the default embedding model; "
+        "another model needs its own.",
+    )
+    per_answer: int = Field(
+        3, ge=0, le=20, description="Most earlier checks shown with an answer (0: none)."
+    )
+
+
 class AuditSettings(BaseSettings):
     model_config = _env()
 
@@ -453,6 +472,7 @@ class Settings(BaseModel):
     stance: StanceSettings = Field(default_factory=StanceSettings)
     verdict: VerdictSettings = Field(default_factory=VerdictSettings)
     article: ArticleSettings = Field(default_factory=ArticleSettings)
+    earlier_checks: EarlierCheckSettings = Field(default_factory=EarlierCheckSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
@@ -477,6 +497,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "stance": StanceSettings,
     "verdict": VerdictSettings,
     "article": ArticleSettings,
+    "earlier_checks": EarlierCheckSettings,
     "audit": AuditSettings,
     "security": SecuritySettings,
     "publishing": PublishingSettings,

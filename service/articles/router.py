@@ -4,6 +4,7 @@ before the answer is sent."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from service.queries import (
     AuditUnavailableError,
     CheckedArticle,
 )
+from service.queries.schemas import EarlierCheckOut
 from service.routing import is_record_id, reject_unknown_query_parameters
 from service.uploads import MULTIPART, UploadError, body_media_type, read_upload, validated_body
 from service.verification.dependencies import VerificationDep
@@ -114,8 +116,12 @@ async def check_article(
     sentences = await articles.read(body.text)
     authenticator.charge_draft(caller, sum(s.check_worthy for s in sentences))
     checked = await articles.verify(sentences, body.top_k, body.language)
-    response, answers = _response(request, audit.new_record_id(), body.text, source, checked,
-                                  articles, verification, audit)  # fmt: skip
+    claims = [o.verification.claim for o in checked.outcomes if o.verification is not None]
+    earlier = iter(await run_in_threadpool(audit.earlier_checks, claims))
+    response, answers = _response(
+        request, audit.new_record_id(), body.text, source, checked, earlier, articles,
+        verification, audit,
+    )  # fmt: skip
     article = CheckedArticle(
         record_id=response.id,
         text=body.text,
@@ -144,6 +150,7 @@ def _response(
     text: str,
     source: str | None,
     checked: CheckedDraft,
+    earlier: Iterator[list[EarlierCheckOut]],
     articles: ArticleCheckService,
     verification: VerificationDep,
     audit: AuditDep,
@@ -161,7 +168,9 @@ def _response(
             check_worthy=sentence.check_worthy,
         )
         if outcome.verification is not None and outcome.claim is not None:
-            out.answer = verification.response(audit.new_record_id(), outcome.verification)
+            out.answer = verification.response(
+                audit.new_record_id(), outcome.verification, next(earlier)
+            )
             sent = out.answer.model_dump(mode="json")
             answers.append(
                 AnsweredClaim(out.answer.id, outcome.verification, outcome.claim.top_k, sent)

@@ -265,6 +265,22 @@ class AuditRepository:
         except SQLAlchemyError as exc:
             raise AuditUnavailableError("reviews could not be read") from exc
 
+    def reviewed_since(self, sequence: int) -> Sequence[tuple[QueryRecord, Review]]:
+        """The reviews after chain position ``sequence``, oldest first, each with the query
+        it reviews (a query reviewed twice comes twice: the later review stands)."""
+        statement = (
+            select(QueryRecord, Review)
+            .join(Review, Review.query_id == QueryRecord.id)
+            .where(Review.sequence > sequence)
+            .order_by(Review.sequence)
+        )
+        try:
+            with self._sessions() as session:
+                return [(record, review) for record, review in session.execute(statement)]
+        except SQLAlchemyError as exc:
+            log.error("reviews could not be read: %s", exc)
+            raise AuditUnavailableError("reviews could not be read") from exc
+
     def reviewed(self) -> Iterator[tuple[QueryRecord, Review]]:
         """Every reviewed query with its latest review, oldest query first."""
         with self._sessions() as session:

@@ -1,4 +1,5 @@
-"""The audit trail over HTTP: one record, or a filtered, paginated list (newest first)."""
+"""The audit trail over HTTP: one record, or a filtered, paginated list (newest first);
+the reviewed ones found again by what they claim (GET /v1/checks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BeforeValidator
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +18,14 @@ from service.keys import Caller, ReadCaller
 from service.problems import problem_responses
 from service.queries.dependencies import AuditDep
 from service.queries.repository import QueryFilter, record_fields
-from service.queries.schemas import QueryPage, QueryRecordOut, QuerySummary, ReviewIn, ReviewOut
+from service.queries.schemas import (
+    EarlierCheckList,
+    QueryPage,
+    QueryRecordOut,
+    QuerySummary,
+    ReviewIn,
+    ReviewOut,
+)
 from service.queries.tables import QueryRecord
 from service.routing import is_record_id, reject_unknown_query_parameters
 from verify.verdict import Verdict
@@ -153,3 +162,41 @@ async def get_claim_review(query_id: str, audit: AuditDep, caller: ReadCaller) -
     record = await _visible_record(query_id, audit, caller)
     document = await run_in_threadpool(audit.claim_review, record)
     return JSONResponse(document, media_type="application/ld+json")
+
+
+checks_router = APIRouter(
+    prefix="/v1/checks",
+    tags=["audit"],
+    dependencies=[Depends(reject_unknown_query_parameters)],
+)
+
+
+@checks_router.get(
+    "",
+    response_model=EarlierCheckList,
+    summary="Earlier checks: reviewed claims closest to a text",
+    description="A reviewed query is a check: an editor's verdict on a claim. Ranked by how "
+    "closely their claims match `query` (embedding similarity); `same_claim` marks those "
+    "close enough to be the same claim, which every verify answer carries as "
+    "`earlier_checks`. Every key with `read` sees the newsroom's checks.",
+    responses=problem_responses(401, 403, 422, 429, 503),
+)
+async def list_checks(
+    audit: AuditDep,
+    _caller: ReadCaller,
+    query: Annotated[str, Query(min_length=1, max_length=2000, description="The claim to match.")],
+    language: Annotated[
+        str | None,
+        Query(pattern=r"^[a-z]{2,3}$", description="Only checks of claims in this language."),
+    ] = None,
+    max_age_days: Annotated[
+        int | None, Query(ge=1, le=36500, description="Only checks reviewed this recently.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> EarlierCheckList:
+    if not query.strip():
+        raise RequestValidationError(
+            [{"loc": ("query", "query"), "msg": "must not be whitespace", "type": "value_error"}]
+        )
+    items = await run_in_threadpool(audit.search_checks, query, limit, language, max_age_days)
+    return EarlierCheckList(items=items)

@@ -91,3 +91,26 @@ class QueryRecordOut(QuerySummary):
 class QueryPage(BaseModel):
     items: list[QuerySummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page.")
+
+
+class EarlierCheckOut(BaseModel):
+    """A reviewed answer: an editor's verdict on a claim, found again by what it claims."""
+
+    query_id: str = Field(description="The reviewed query (GET /v1/queries/{query_id}).")
+    claim: str
+    verdict: Verdict = Field(description="The editor's verdict (the latest review's).")
+    model_verdict: Verdict = Field(description="The answer the editor reviewed.")
+    note: str | None
+    reviewer: str
+    reviewed_at: datetime
+    language: str | None
+    similarity: float = Field(description="Cosine similarity of the two claims' embeddings.")
+    same_claim: bool = Field(
+        description="Close enough to be the same claim: at FACTDESK_EARLIER_CHECKS_SAME_CLAIM_"
+        "SIMILARITY or above, and no number, date or negation tells the two apart."
+    )
+    claimreview_url: str = Field(description="Its ClaimReview draft, to cite or publish.")
+
+
+class EarlierCheckList(BaseModel):
+    items: list[EarlierCheckOut] = Field(description="Closest first.")

@@ -12,7 +12,9 @@ from typing import Any
 from factdesk.core.settings import PublishingSettings
 from service.queries.chain import ChainReport
 from service.queries.claimreview import claim_review
+from service.queries.earlier import EarlierCheck, EarlierChecks
 from service.queries.repository import AuditRepository, QueryFilter, record_fields
+from service.queries.schemas import EarlierCheckOut
 from service.queries.tables import ArticleCheckRecord, QueryRecord, Review
 from verify.verifier import Verification
 
@@ -51,6 +53,14 @@ class CheckedArticle:
     answers: Sequence[AnsweredClaim]
 
 
+def _check_out(check: EarlierCheck, same_claim: bool) -> EarlierCheckOut:
+    return EarlierCheckOut(
+        **vars(check),
+        same_claim=same_claim,
+        claimreview_url=f"/v1/queries/{check.query_id}/claimreview",
+    )
+
+
 def _answer_by_id(sentence: Mapping[str, Any]) -> dict[str, Any]:
     stored = {key: value for key, value in sentence.items() if key != "answer"}
     stored["answer_id"] = sentence["answer"]["id"]
@@ -73,8 +83,12 @@ class AuditService:
         stance_identity: Mapping[str, str],
         embedding_model: str,
         publishing: PublishingSettings,
+        earlier: EarlierChecks,
+        checks_per_answer: int,
     ) -> None:
         self.repository = repository
+        self._earlier = earlier
+        self._checks_per_answer = checks_per_answer
         self._stance_identity = stance_identity
         self._embedding_model = embedding_model
         self._publishing = publishing
@@ -152,6 +166,19 @@ class AuditService:
             user_agent=(origin.user_agent or "")[:512] or None,
             key_id=origin.key_id,
         )
+
+    def earlier_checks(self, claims: Sequence[str]) -> list[list[EarlierCheckOut]]:
+        """For each claim, the reviewed checks of the same claim (best first), as answers
+        carry them."""
+        found = self._earlier.same_claims(claims, self._checks_per_answer)
+        return [[_check_out(check, True) for check in checks] for checks in found]
+
+    def search_checks(
+        self, text: str, limit: int, language: str | None, max_age_days: int | None
+    ) -> list[EarlierCheckOut]:
+        """The reviewed checks closest to ``text``, each saying whether it is the same claim."""
+        found = self._earlier.search([text], limit, language=language, max_age_days=max_age_days)
+        return [_check_out(c, self._earlier.is_same_claim(text, c)) for c in found[0]]
 
     def get(self, record_id: str) -> QueryRecord | None:
         return self.repository.get(record_id)

@@ -50,8 +50,10 @@ async def _recorded(
     audit: AuditDep,
     metrics: Metrics,
 ) -> VerifyResponse:
-    """The answer as sent, committed to the audit trail first; a failed write is a 503."""
-    response = service.response(audit.new_record_id(), verification)
+    """The answer as sent (with the earlier checks of its claim), committed to the audit
+    trail first; a failed write is a 503."""
+    earlier = await run_in_threadpool(audit.earlier_checks, [verification.claim])
+    response = service.response(audit.new_record_id(), verification, earlier[0])
     answer = AnsweredClaim(response.id, verification, claim.top_k, response.model_dump(mode="json"))
     try:
         await run_in_threadpool(audit.record_answer, answer, origin)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from service.problems import Problem
+from service.queries.schemas import EarlierCheckOut
 from verify.labels import Stance
 from verify.review import ReviewReason
 from verify.verdict import Reason, Verdict
@@ -159,6 +160,11 @@ class VerifyResponse(BaseModel):
         "multilingual one for a claim in another language; null when none judged it.",
     )
     models: ModelsInfo
+    earlier_checks: list[EarlierCheckOut] = Field(
+        default_factory=list,
+        description="Reviewed checks of the same claim (GET /v1/checks), closest first: an "
+        "editor's earlier verdict to show beside this one. Empty when there is none.",
+    )
     took_ms: float
 
 

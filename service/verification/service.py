@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from factdesk.core.errors import InvalidInputError
+from service.queries.schemas import EarlierCheckOut
 from service.verification.batching import VerifyBatcher
 from service.verification.schemas import (
     CitationOut,
@@ -40,8 +41,14 @@ class VerificationService:
         # Computed once: it names the stance model and what the pipeline adds to it.
         self.stance_identity = dict(stance_identity)
 
-    def response(self, record_id: str, verification: Verification) -> VerifyResponse:
-        """The answer as sent for ``verification``, audited under ``record_id``."""
+    def response(
+        self,
+        record_id: str,
+        verification: Verification,
+        earlier_checks: Sequence[EarlierCheckOut] = (),
+    ) -> VerifyResponse:
+        """The answer as sent for ``verification``, audited under ``record_id``, with the
+        reviewed checks of the same claim."""
         manifest = verification.index
         return VerifyResponse(
             id=record_id,
@@ -66,6 +73,7 @@ class VerificationService:
             ),
             judge=verification.judge,
             models=ModelsInfo(embedding=self.embedding_model, stance=self.stance_identity),
+            earlier_checks=list(earlier_checks),
             took_ms=verification.took_ms,
         )
 

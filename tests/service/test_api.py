@@ -31,6 +31,7 @@ CONTRACT_FIELDS = {
     "index",
     "judge",
     "models",
+    "earlier_checks",
     "took_ms",
 }
 CITATION_FIELDS = {
