@@ -13,6 +13,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, get_origin
 
@@ -104,6 +105,17 @@ class DocumentMetadata(BaseModel):
     def metadata(self) -> dict[str, Any]:
         """These fields alone, as JSON values (a subclass's own fields left out)."""
         return self.model_dump(mode="json", include=set(METADATA_FIELDS))
+
+
+def published_date(published: str | None) -> date | None:
+    """The day a document's ``published`` value names (its first ten characters, ISO 8601:
+    "2024-05-17", "2024-05-17T08:00:00Z"); None for none or one that names no day."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published.strip()[:10])
+    except ValueError:
+        return None
 
 
 METADATA_FIELDS: tuple[str, ...] = tuple(DocumentMetadata.model_fields)

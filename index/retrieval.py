@@ -129,9 +129,12 @@ class PassageRetriever:
         self._index = index
         self._depth = rerank_depth
 
-    def retrieve(self, claim: str, query: Vectors, k: int) -> list[PassageHit]:
+    def retrieve(
+        self, claim: str, query: Vectors, k: int, excluded: frozenset[str] = frozenset()
+    ) -> list[PassageHit]:
+        """The top ``k`` passages, none from the documents in ``excluded``."""
         depth = max(self._depth, k) if self._depth else k
-        scored = self._scored(self.ranking.search(claim, query, depth), query)
+        scored = self._scored(self._ranked(claim, query, depth, excluded), query)
         if not self._depth:
             return scored
         scored.sort(key=lambda hit: (-hit.best.relevance, hit.position))
@@ -143,6 +146,21 @@ class PassageRetriever:
                 covered.add(evidence)
                 reranked.append(dataclasses.replace(hit, score=hit.best.relevance))
         return reranked[:k]
+
+    def _ranked(
+        self, claim: str, query: Vectors, depth: int, excluded: frozenset[str]
+    ) -> list[Hit]:
+        """The first ``depth`` hits of the ranking outside ``excluded``: searched deeper
+        and deeper until there are that many or the index has no more."""
+        if not excluded:
+            return self.ranking.search(claim, query, depth)
+        passages, searched = self._index.passages, depth
+        while True:
+            hits = self.ranking.search(claim, query, searched)
+            kept = [hit for hit in hits if passages[hit.position].document_id not in excluded]
+            if len(kept) >= depth or searched >= len(passages):
+                return kept[:depth]
+            searched *= 4
 
     def _scored(self, hits: list[Hit], query: Vectors) -> list[PassageHit]:
         """The hits with their sentences' relevance: one matrix product for all of them."""

@@ -1,22 +1,27 @@
 """Answers to repeated claims, kept in memory for the life of the process.
 
-A verification depends only on the claim, top_k, the index and the models; all but the
-first two are fixed for a process (the index is immutable, models load once), so a cached
-answer can never be stale. Every request is still audited on its own.
+A verification depends only on the claim, top_k, its cut-off date, the index and the
+models; all but the first three are fixed for a process (the index is immutable, models
+load once), so a cached answer can never be stale. Every request is still audited on its own.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import date
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
 
 
-def claim_key(claim: str, top_k: int) -> tuple[str, int]:
-    """Claims that differ only in spacing are the same claim."""
-    return " ".join(claim.split()), top_k
+ClaimKey = tuple[str, int, str]  # the claim's words, top_k, the evidence cut-off (or "")
+
+
+def claim_key(claim: str, top_k: int, as_of: date | None = None) -> ClaimKey:
+    """Claims that differ only in spacing are the same claim; another cut-off
+    (``as_of``) is another question."""
+    return " ".join(claim.split()), top_k, as_of.isoformat() if as_of else ""
 
 
 class AnswerCache(Generic[V]):
@@ -24,12 +29,12 @@ class AnswerCache(Generic[V]):
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, int], V] = OrderedDict()
+        self._items: OrderedDict[ClaimKey, V] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[str, int]) -> V | None:
+    def get(self, key: ClaimKey) -> V | None:
         with self._lock:
             value = self._items.get(key)
             if value is None:
@@ -39,7 +44,7 @@ class AnswerCache(Generic[V]):
             self.hits += 1
             return value
 
-    def put(self, key: tuple[str, int], value: V) -> None:
+    def put(self, key: ClaimKey, value: V) -> None:
         if self.size == 0:
             return
         with self._lock:

@@ -14,13 +14,16 @@ claim of a batch at once, so the embedder and the stance model make one pass per
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
+from index.corpus import published_date
 from index.embedding import Embedder
 from index.language import detect_language
 from index.retrieval import PassageHit, PassageRetriever
@@ -28,7 +31,7 @@ from index.segment import Span
 from index.sentences import IndexedSentence, SentenceKey
 from index.store import LoadedIndex, Manifest
 from index.words import normalise_space
-from verify.answer_cache import AnswerCache, claim_key
+from verify.answer_cache import AnswerCache, ClaimKey, claim_key
 from verify.calibration import UNCALIBRATED, Calibration
 from verify.checks import CHECKS_IDENTITY, FiredCheck, judge_checks
 from verify.claim_text import check_claim
@@ -54,6 +57,7 @@ class Citation:
     title: str | None
     publisher: str | None
     url: str | None
+    published: str | None  # the document's date as given (ISO 8601)
     passage_id: str
     text: str  # == document.text[start:end]
     start: int
@@ -87,6 +91,7 @@ class Verification:
     index: Manifest  # the index (and corpus version) that answered
     language: str | None = None  # of the claim, as detected (index/language.py)
     judge: str | None = None  # the stance model that judged it (None: no judgment made)
+    as_of: date | None = None  # the cut-off asked for: no evidence published after it
 
 
 def _unreadable(
@@ -121,15 +126,21 @@ class ClaimRequest:
     claim: str
     top_k: int
     language: str | None = None
+    # Evidence published after this day is not used (a document without a date is).
+    as_of: date | None = None
 
 
 def claim_request(
-    claim: str, top_k: int | None, language: str | None, default_top_k: int
+    claim: str,
+    top_k: int | None,
+    language: str | None,
+    default_top_k: int,
+    as_of: date | None = None,
 ) -> ClaimRequest:
     """The claim checked (NotAClaimError when it states nothing; its text is kept as
     given) and ``top_k`` resolved."""
     check_claim(claim)
-    return ClaimRequest(claim, top_k or default_top_k, language)
+    return ClaimRequest(claim, top_k or default_top_k, language, as_of)
 
 
 @dataclass(frozen=True)
@@ -207,7 +218,8 @@ class _ClaimWork:
     """One claim on its way through the steps."""
 
     claim: str
-    cache_key: tuple[str, int]
+    cache_key: ClaimKey
+    as_of: date | None
     judge: int  # position in Verifier.judges
     hits: list[PassageHit]
     candidates: dict[SentenceKey, _Candidate]  # the hits' distinct sentences, first seen first
@@ -240,6 +252,14 @@ class Verifier:
         ]
         self.cache = self._caches[0]
         self._readable = tuple(dict.fromkeys(lang for j in self.judges for lang in j.languages))
+        # The dated documents, by date: what a cut-off (ClaimRequest.as_of) leaves out.
+        dated = ((published_date(d.published), d.id) for d in index.documents.values())
+        self._by_date = sorted((day, doc_id) for day, doc_id in dated if day is not None)
+
+    def _published_after(self, as_of: date) -> frozenset[str]:
+        """The documents published after ``as_of`` (those without a date are kept)."""
+        first_later = bisect.bisect_right(self._by_date, (as_of, "\U0010ffff"))
+        return frozenset(doc_id for _, doc_id in self._by_date[first_later:])
 
     def _judge_for(self, language: str) -> int | None:
         for position, judge in enumerate(self.judges):
@@ -261,7 +281,7 @@ class Verifier:
         """
         started = time.perf_counter()
         results: dict[int, Verification] = {}
-        todo: list[tuple[int, str, tuple[str, int], int]] = []
+        todo: list[tuple[int, str, ClaimKey, int, date | None]] = []
         languages: dict[int, str] = {}
         manifest = self._index.manifest
         for position, request in enumerate(requests):
@@ -273,29 +293,31 @@ class Verifier:
             if judge is None:
                 results[position] = _unreadable(claim, language, self._readable, manifest)
                 continue
-            key = claim_key(claim, request.top_k)
+            key = claim_key(claim, request.top_k, request.as_of)
             cached = self._caches[judge].get(key)
             if cached is not None:
                 results[position] = dataclasses.replace(cached, claim=claim)
             else:
-                todo.append((position, claim, key, judge))
+                todo.append((position, claim, key, judge, request.as_of))
         if todo:
-            queries = self._embedder.embed_queries([claim for _, claim, _, _ in todo])
+            queries = self._embedder.embed_queries([claim for _, claim, _, _, _ in todo])
             works = [
-                self._retrieve(claim, key, judge, queries[row : row + 1])
-                for row, (_, claim, key, judge) in enumerate(todo)
+                self._retrieve(claim, key, judge, queries[row : row + 1], as_of)
+                for row, (_, claim, key, judge, as_of) in enumerate(todo)
             ]
             self._judge_chosen(works)
             for work in works:
                 work.evidence = self._evidence(work)
             self._rejudge_evidence(works)
-            for (position, _, _, _), work in zip(todo, works, strict=True):
+            for (position, _, _, _, _), work in zip(todo, works, strict=True):
                 verification = self._decide(work)
                 self._caches[work.judge].put(work.cache_key, verification)
                 results[position] = verification
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return [
-            dataclasses.replace(results[i], took_ms=took_ms, language=languages[i])
+            dataclasses.replace(
+                results[i], took_ms=took_ms, language=languages[i], as_of=requests[i].as_of
+            )
             for i in range(len(requests))
         ]
 
@@ -330,9 +352,10 @@ class Verifier:
     # --- 1 and 2: retrieve, and choose what to judge
 
     def _retrieve(
-        self, claim: str, cache_key: tuple[str, int], judge: int, query: np.ndarray
+        self, claim: str, cache_key: ClaimKey, judge: int, query: np.ndarray, as_of: date | None
     ) -> _ClaimWork:
-        hits = self._retriever.retrieve(claim, query, cache_key[1])
+        excluded = self._published_after(as_of) if as_of else frozenset()
+        hits = self._retriever.retrieve(claim, query, cache_key[1], excluded)
         candidates: dict[SentenceKey, _Candidate] = {}
         for hit in hits:
             for scored in hit.sentences:
@@ -340,7 +363,7 @@ class Verifier:
                     candidates[scored.sentence.key] = self._candidate(
                         scored.sentence, scored.relevance
                     )
-        work = _ClaimWork(claim, cache_key, judge, hits, candidates)
+        work = _ClaimWork(claim, cache_key, as_of, judge, hits, candidates)
         work.chosen = self._choose(work)
         return work
 
@@ -552,6 +575,7 @@ class Verifier:
             title=document.title,
             publisher=document.publisher,
             url=document.url,
+            published=document.published,
             passage_id=hit.passage.id,
             text=document.text[candidate.cited.start : candidate.cited.end],
             start=candidate.cited.start,

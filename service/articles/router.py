@@ -44,7 +44,7 @@ router = APIRouter(
     tags=["articles"],
     dependencies=[Depends(reject_unknown_query_parameters)],
 )
-_FORM_FIELDS = ("top_k", "language")
+_FORM_FIELDS = ("top_k", "language", "as_of")
 _CHECK_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -65,6 +65,7 @@ _CHECK_BODY: dict[str, Any] = {
                         },
                         "top_k": {"type": "string", "pattern": "^[0-9]{1,2}$"},
                         "language": {"type": "string", "pattern": "^[a-z]{2,3}$"},
+                        "as_of": {"type": "string", "format": "date"},
                     },
                 }
             },
@@ -115,7 +116,7 @@ async def check_article(
     body, source = await _draft(request)
     sentences = await articles.read(body.text)
     authenticator.charge_draft(caller, sum(s.check_worthy for s in sentences))
-    checked = await articles.verify(sentences, body.top_k, body.language)
+    checked = await articles.verify(sentences, body.top_k, body.language, body.as_of)
     claims = [o.verification.claim for o in checked.outcomes if o.verification is not None]
     earlier = iter(await run_in_threadpool(audit.earlier_checks, claims))
     response, answers = _response(

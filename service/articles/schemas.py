@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from service.problems import Problem
-from service.verification.schemas import VerifyResponse
+from service.verification.schemas import AsOf, VerifyResponse
 from verify.verdict import Verdict
 
 EXAMPLE_DRAFT = (
@@ -42,6 +42,8 @@ class ArticleCheckRequest(BaseModel):
         description="The draft's language (ISO 639-1), instead of detecting it per sentence.",
         examples=["en"],
     )
+
+    as_of: AsOf = None
 
     @field_validator("text", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import date
 
 from starlette.concurrency import run_in_threadpool
 
@@ -36,14 +37,18 @@ class ArticleCheckService:
         return sentences
 
     async def verify(
-        self, sentences: Sequence[ArticleSentence], top_k: int | None, language: str | None
+        self,
+        sentences: Sequence[ArticleSentence],
+        top_k: int | None,
+        language: str | None,
+        as_of: date | None = None,
     ) -> CheckedDraft:
         """The check-worthy ones of ``sentences`` (read by ``read``) verified together; one
         sentence's problem stands in its place."""
         started = time.perf_counter()
         worthy = self._reader.worth_checking(sentences, self._limits)
         claims = draft_claims(
-            worthy, lambda text: self._verification.request(text, top_k, language)
+            worthy, lambda text: self._verification.request(text, top_k, language, as_of)
         )
         requests = [claim for claim in claims if isinstance(claim, ClaimRequest)]
         answers = await self._verification.verify_each(requests)

@@ -44,6 +44,8 @@ def _citations(response: dict[str, Any]) -> list[dict[str, Any]]:
             work["url"] = citation["url"]
         if citation.get("publisher"):
             work["publisher"] = {"@type": "Organization", "name": citation["publisher"]}
+        if citation.get("published_at"):  # answers given before citations had dates lack it
+            work["datePublished"] = citation["published_at"]
         cited.append(work)
     return cited
 

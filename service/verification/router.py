@@ -80,7 +80,7 @@ async def verify_claim(
     audit: AuditDep,
     metrics: MetricsDep,
 ) -> VerifyResponse:
-    claim = verification.request(body.claim, body.top_k, body.language)
+    claim = verification.request(body.claim, body.top_k, body.language, body.as_of)
     answer = await verification.verify(claim)
     origin = request_origin(request, caller)
     return await _recorded(answer, claim, origin, verification, audit, metrics)
@@ -110,7 +110,7 @@ async def verify_batch(
     claims: list[ClaimRequest | FactdeskError] = []
     for item in body.claims:
         try:
-            claims.append(verification.request(item.claim, item.top_k, item.language))
+            claims.append(verification.request(item.claim, item.top_k, item.language, item.as_of))
         except FactdeskError as exc:  # this claim's problem, in its place
             claims.append(exc)
     checked = [claim for claim in claims if isinstance(claim, ClaimRequest)]

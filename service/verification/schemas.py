@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+)
 
 from service.problems import Problem
 from service.queries.schemas import EarlierCheckOut
@@ -17,6 +27,25 @@ from verify.verdict import Reason, Verdict
 EXAMPLE_CLAIM = "Power of Siberia 2 was agreed."
 EXAMPLE_FILE = Path(__file__).resolve().parent / "openapi_example.json"
 VERIFY_EXAMPLE: dict[str, Any] = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
+
+
+def _iso_day(value: Any) -> Any:
+    # Pydantic would also take a number (seconds since 1970) or a date-time at midnight.
+    if value is not None and not (isinstance(value, str) and _ISO_DAY.match(value)):
+        raise ValueError("expected a day in ISO 8601, e.g. 2024-05-16")
+    return value
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+AsOf = Annotated[
+    date | None,
+    BeforeValidator(_iso_day),
+    Field(
+        description="Judge the claim as of this day (ISO 8601, e.g. 2024-05-16): evidence "
+        "published after it is not used. Documents without a date are used.",
+        examples=["2024-05-16"],
+    ),
+]
 
 
 class VerifyRequest(BaseModel):
@@ -46,6 +75,8 @@ class VerifyRequest(BaseModel):
         "(language_not_supported).",
         examples=["en"],
     )
+
+    as_of: AsOf = None
 
     @field_validator("claim", mode="before")
     @classmethod
@@ -79,6 +110,10 @@ class CitationOut(BaseModel):
     title: str | None
     publisher: str | None
     url: str | None
+    published_at: str | None = Field(
+        validation_alias=AliasChoices("published_at", "published"),
+        description="When the document was published, as given (ISO 8601); null if unknown.",
+    )
     passage_id: str
     text: str = Field(description="Exactly document.text[start:end].")
     start: int = Field(description="Character offset of the evidence in the document.")
@@ -154,6 +189,11 @@ class VerifyResponse(BaseModel):
         "model does not read is answered NOT_ENOUGH_INFO with `language_not_supported`."
     )
     index: IndexInfo
+    as_of: date | None = Field(
+        default=None,
+        description="The cut-off asked for: no evidence published after it was used (the "
+        "corpus version that answered is `index.version`).",
+    )
     judge: str | None = Field(
         default=None,
         description="The stance model that judged the claim: the English one, or the "

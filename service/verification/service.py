@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from factdesk.core.errors import InvalidInputError
 from service.queries.schemas import EarlierCheckOut
@@ -71,6 +72,7 @@ class VerificationService:
                 built_at=manifest.built_at,
                 version=manifest.version,
             ),
+            as_of=verification.as_of,
             judge=verification.judge,
             models=ModelsInfo(embedding=self.embedding_model, stance=self.stance_identity),
             earlier_checks=list(earlier_checks),
@@ -81,10 +83,12 @@ class VerificationService:
     def queued_claims(self) -> int:
         return self._batcher.pending
 
-    def request(self, claim: str, top_k: int | None, language: str | None) -> ClaimRequest:
+    def request(
+        self, claim: str, top_k: int | None, language: str | None, as_of: date | None = None
+    ) -> ClaimRequest:
         """The claim checked and its number of passages resolved: once, before it is queued,
         so one non-claim never fails the claims batched with it (NotAClaimError)."""
-        return claim_request(claim, top_k, language, self._default_top_k)
+        return claim_request(claim, top_k, language, self._default_top_k, as_of)
 
     def check_batch_size(self, claims: int) -> None:
         if claims > self._max_batch_claims:

@@ -69,6 +69,7 @@ def _citation(document_id: str, end: int, stance: Stance, decisive: bool) -> Cit
         title=None,
         publisher=None,
         url=None,
+        published=None,
         passage_id=f"{document_id}#0",
         text="",
         start=0,

@@ -107,3 +107,18 @@ def test_rerank_counts_a_sentence_a_document_repeats_once(tmp_path: Path) -> Non
     leading = [h.passage for h in hits if h.score == pytest.approx(1.0, abs=1e-3)]
     # Once for document d (its two copies are one piece of evidence), once for "other".
     assert sorted(p.document_id for p in leading) == ["d", "other"]
+
+
+def test_excluded_documents_are_never_retrieved_however_close(tmp_path: Path) -> None:
+    later = [
+        Document(f"later-{n}", f"Norway signed the Svalbard charter, report {n}.") for n in range(6)
+    ]
+    earlier = Document("earlier", "The Svalbard station opened in 1990. Norway runs it.")
+    index = fake_index([*later, earlier], tmp_path / "idx", passage_window=1, passage_stride=1)
+    claim = "Norway signed the Svalbard charter."
+    query = HashingEmbedder().embed_queries([claim])
+    for depth in (0, 3):
+        retriever = make_retriever("dense", index, rerank_depth=depth)
+        assert retriever.retrieve(claim, query, 2)[0].passage.document_id.startswith("later")
+        kept = retriever.retrieve(claim, query, 2, frozenset(doc.id for doc in later))
+        assert [hit.passage.document_id for hit in kept] == ["earlier", "earlier"]

@@ -32,10 +32,12 @@ CONTRACT_FIELDS = {
     "judge",
     "models",
     "earlier_checks",
+    "as_of",
     "took_ms",
 }
 CITATION_FIELDS = {
-    "document_id", "title", "publisher", "url", "passage_id", "text", "start", "end",
+    "document_id", "title", "publisher", "url", "published_at", "passage_id", "text", "start",
+    "end",
     "stance", "stance_probabilities", "score", "decisive",
 }  # fmt: skip
 
