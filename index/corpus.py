@@ -13,6 +13,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, get_origin
@@ -226,8 +227,30 @@ def _text(path: Path, data: bytes) -> str:
 _STATEMENT = re.compile(r"(?:\S+\s+){5,}\S*[.!?][\"'”’)]*(?:\s|$)")
 
 
-def _html(path: Path, data: bytes) -> tuple[str, str | None]:
-    """The article text of a web page (boilerplate, menus and comments dropped) and its title."""
+@dataclass(frozen=True)
+class FileMetadata:
+    """What an HTML page's or a PDF's own metadata says of it; a document's given fields
+    win over these."""
+
+    title: str | None = None
+    publisher: str | None = None  # an HTML page's site name
+    published: str | None = None  # ISO 8601 day: the page's date, the PDF's creation date
+    url: str | None = None  # an HTML page's canonical address
+
+    def fields(self) -> dict[str, str]:
+        """The fields it has, clipped to what a document's fields hold."""
+        values = {"title": self.title, "publisher": self.publisher,
+                  "published": self.published, "url": self.url}  # fmt: skip
+        limits = {"title": TITLE_MAX_CHARS, "publisher": 300, "published": 40, "url": 2000}
+        return {k: v.strip()[: limits[k]] for k, v in values.items() if v and v.strip()}
+
+
+NO_METADATA = FileMetadata()
+
+
+def _html(path: Path, data: bytes) -> tuple[str, FileMetadata]:
+    """The article text of a web page (boilerplate, menus and comments dropped) and what
+    its metadata says of it."""
     import trafilatura
 
     text = trafilatura.extract(data, include_comments=False, include_tables=True)
@@ -240,11 +263,21 @@ def _html(path: Path, data: bytes) -> tuple[str, str | None]:
             "article's own page, or its text"
         )
     metadata = trafilatura.extract_metadata(data)
-    return text, (metadata.title if metadata and metadata.title else None)
+    if metadata is None:
+        return text, NO_METADATA
+    address = metadata.url or ""
+    day = published_date(metadata.date)
+    return text, FileMetadata(
+        title=metadata.title or None,
+        publisher=metadata.sitename or None,
+        published=day.isoformat() if day else None,
+        url=address if address.startswith(("http://", "https://")) else None,
+    )
 
 
-def _pdf(path: Path, data: bytes) -> tuple[str, str | None]:
-    """The text layer of a PDF, pages separated by a blank line, and its title metadata."""
+def _pdf(path: Path, data: bytes) -> tuple[str, FileMetadata]:
+    """The text layer of a PDF, pages separated by a blank line, and its title and creation
+    date metadata."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -252,12 +285,16 @@ def _pdf(path: Path, data: bytes) -> tuple[str, str | None]:
         reader = PdfReader(io.BytesIO(data))
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
+        created = reader.metadata.creation_date if reader.metadata else None
     except (PyPdfError, ValueError, KeyError, OSError) as exc:
         raise CorpusError(f"{path}: not a readable PDF ({exc})") from exc
     text = "\n\n".join(page for page in pages if page)
     if not text:
         raise CorpusError(f"{path}: the PDF has no text layer (a scan?); OCR it first")
-    return text, (str(title).strip() or None) if title else None
+    return text, FileMetadata(
+        title=(str(title).strip() or None) if title else None,
+        published=created.date().isoformat() if created else None,
+    )
 
 
 def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -267,21 +304,21 @@ def read_corpus_file(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) ->
 
 def read_document_file(
     path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES
-) -> tuple[str, str | None]:
-    """A corpus file's text and, for HTML and PDF, the title its metadata gives."""
+) -> tuple[str, FileMetadata]:
+    """A corpus file's text and, for HTML and PDF, what its metadata gives."""
     return read_document_bytes(path, _read_bytes(path, root, max_bytes))
 
 
-def read_document_bytes(path: Path, data: bytes) -> tuple[str, str | None]:
-    """The text of a file's bytes (an upload, a file read) by its suffix, and the title its
-    metadata gives (HTML, PDF); ``path`` names it in errors."""
+def read_document_bytes(path: Path, data: bytes) -> tuple[str, FileMetadata]:
+    """The text of a file's bytes (an upload, a file read) by its suffix, and what its
+    metadata says of it (HTML, PDF); ``path`` names it in errors."""
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         return _html(path, data)
     if suffix in PDF_SUFFIXES:
         return _pdf(path, data)
     if suffix in TEXT_SUFFIXES:
-        return _text(path, data), None
+        return _text(path, data), NO_METADATA
     raise CorpusError(f"{path}: a document is one of {_READ}, not {suffix or 'a file without one'}")
 
 
@@ -338,9 +375,9 @@ def load_directory(directory: Path) -> list[Document]:
                 log.warning("%s: skipped; a corpus folder is read for %s", path, _READ)
             continue
         meta = by_file.get(path.name, {})
-        text, title = read_document_file(path, directory)
-        if title and not meta.get("title"):
-            meta = {**meta, "title": title[:TITLE_MAX_CHARS]}
+        text, from_file = read_document_file(path, directory)
+        # The manifest's fields win; what the file's metadata says fills the others.
+        meta = {**from_file.fields(), **{k: v for k, v in meta.items() if v is not None}}
         documents.append(_document(str(meta.get("id") or path.stem), text, meta))
     return _checked(documents, directory)
 

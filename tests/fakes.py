@@ -183,8 +183,9 @@ def fake_manifest(version: int | None = 1) -> Manifest:
     )  # fmt: skip
 
 
-def pdf_with_text(text: str, title: str) -> bytes:
-    """A one-page PDF whose text layer says ``text``, written by hand (no PDF writer needed)."""
+def pdf_with_text(text: str, title: str, created: str | None = None) -> bytes:
+    """A one-page PDF whose text layer says ``text``, written by hand (no PDF writer needed);
+    ``created`` is its creation date in PDF form (D:20240601120000Z)."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -193,7 +194,7 @@ def pdf_with_text(text: str, title: str) -> bytes:
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Title ({title}) >>".encode(),
+        f"<< /Title ({title}){f' /CreationDate ({created})' if created else ''} >>".encode(),
     ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):

@@ -24,9 +24,9 @@ def _read(path: Path) -> list[tuple[NewDocument, str]]:
         return [(as_new(d, str(path)), str(path)) for d in load_corpus(path)]
     if path.suffix.lower() not in READ_SUFFIXES:
         raise CorpusError(f"{path}: add {', '.join(READ_SUFFIXES)} files, a folder or a .jsonl")
-    text, title = read_document_file(path, path.parent)
+    text, from_file = read_document_file(path, path.parent)
     return [
-        (NewDocument(text=text, id=path.stem, metadata_title=title, source=path.name), path.name)
+        (NewDocument(text=text, id=path.stem, from_file=from_file, source=path.name), path.name)
     ]
 
 

@@ -80,7 +80,7 @@ async def _draft(request: Request) -> tuple[ArticleCheckRequest, str | None]:
     if body_media_type(request) != MULTIPART:
         return validated_body(ArticleCheckRequest, await request.body()), None
     upload = await read_upload(request, _FORM_FIELDS)
-    text, _title = await run_in_threadpool(read_document_bytes, Path(upload.name), upload.data)
+    text, _metadata = await run_in_threadpool(read_document_bytes, Path(upload.name), upload.data)
     try:
         check_draft_text(text)
     except ValueError as exc:

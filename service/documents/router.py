@@ -18,9 +18,11 @@ from factdesk.core.errors import NotFoundError
 from index.corpus import (
     LIST_FIELDS,
     METADATA_FIELDS,
+    NO_METADATA,
     READ_SUFFIXES,
     Document,
     DocumentMetadata,
+    FileMetadata,
     read_document_bytes,
 )
 from index.store import LoadedIndex
@@ -229,17 +231,17 @@ async def _new_document(request: Request) -> NewDocument:
     """The document a request carries: a JSON body, or a multipart form with a file."""
     if body_media_type(request) == MULTIPART:
         upload = await read_upload(request, _FORM_FIELDS)
-        text, metadata_title = await run_in_threadpool(
+        text, from_file = await run_in_threadpool(
             read_document_bytes, Path(upload.name), upload.data
         )
         given = validated_body(DocumentIn, {**upload.fields, "text": text})
-        return _from_fields(given, text, upload.name, metadata_title)
+        return _from_fields(given, text, upload.name, from_file)
     given = validated_body(DocumentIn, await request.body())
-    return _from_fields(given, given.text, None, None)
+    return _from_fields(given, given.text, None)
 
 
 def _from_fields(
-    given: DocumentIn, text: str, source: str | None, metadata_title: str | None
+    given: DocumentIn, text: str, source: str | None, from_file: FileMetadata = NO_METADATA
 ) -> NewDocument:
     return NewDocument(
         text=text,
@@ -247,5 +249,5 @@ def _from_fields(
         id=given.id or (_id_of_file(source) if source else None),
         metadata=DocumentMetadata(**given.metadata()),
         source=source,
-        metadata_title=metadata_title,
+        from_file=from_file,
     )

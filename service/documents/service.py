@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from factdesk.core.errors import InvalidInputError, UnavailableError
-from index.corpus import TITLE_MAX_CHARS, Document, DocumentMetadata, title_from_text
+from index.corpus import (
+    NO_METADATA,
+    Document,
+    DocumentMetadata,
+    FileMetadata,
+    title_from_text,
+)
 from index.language import detect_language
 from index.live import LiveIndex
 from index.store import LoadedIndex
@@ -46,7 +52,7 @@ class NewDocument:
     id: str | None = None
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     source: str | None = None  # the uploaded file's name
-    metadata_title: str | None = None  # what an HTML or PDF file's metadata calls it
+    from_file: FileMetadata = NO_METADATA  # what an HTML or PDF file's metadata says
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -76,7 +82,8 @@ def build_document(
     document_id: str | None = None,
 ) -> Document:
     """The document to store: its id (given, or from its text), title (given, from the
-    file's metadata, or a first line that reads as one) and language (given or detected)."""
+    file's metadata, or a first line that reads as one), publisher, date and address (given,
+    or from the file's metadata) and language (given or detected)."""
     text = new.text
     if not text.strip():
         raise DocumentTextError("the document has no text")
@@ -84,10 +91,11 @@ def build_document(
         raise DocumentTextError("the document's text contains a NUL character")
     doc_id = document_id or new.id or f"doc-{content_sha256(text)[:16]}"
     given = new.metadata
-    from_file = (new.metadata_title or "")[:TITLE_MAX_CHARS]
+    from_file = new.from_file.fields()
     metadata = {
-        **given.metadata(),
-        "title": given.title or from_file or title_from_text(text),
+        **from_file,
+        **{name: value for name, value in given.metadata().items() if value not in (None, [])},
+        "title": given.title or from_file.get("title") or title_from_text(text),
         "language": given.language
         or detect_language(text[:_LANGUAGE_SAMPLE], default_language, language_min_probability),
     }

@@ -303,3 +303,29 @@ def test_a_change_this_server_cannot_load_is_a_503_that_says_it_is_stored(
     problem = assert_problem(client.post("/v1/documents", json=NORWAY), 503)
     assert "stored as corpus version 2" in problem["detail"]
     assert "OSError" in problem["detail"]
+
+
+def test_a_files_own_metadata_fills_the_fields_not_given(client: TestClient) -> None:
+    page = (
+        b"<html><head><title>Arctic station opens</title>"
+        b'<meta property="og:site_name" content="Polar Desk">'
+        b'<meta property="article:published_time" content="2024-06-01T08:00:00Z">'
+        b'<link rel="canonical" href="https://example.org/svalbard"></head><body><article>'
+        b"<p>Norway signed the charter of the Svalbard Arctic station on 1 June 2024, and "
+        b"twelve scientists from Tromso moved in the same week.</p></article></body></html>"
+    )
+    response = client.post("/v1/documents", files={"file": ("page.html", page)})
+    assert response.status_code == 201, response.text
+    read = response.json()["document"]
+    assert (read["publisher"], read["published"], read["url"]) == (
+        "Polar Desk", "2024-06-01", "https://example.org/svalbard",
+    )  # fmt: skip
+    given = client.post(
+        "/v1/documents",
+        files={"file": ("page2.html", page.replace(b"twelve", b"eleven"))},
+        data={"publisher": "Wire copy", "published": "2024-06-02"},
+    ).json()["document"]
+    assert (given["publisher"], given["published"]) == ("Wire copy", "2024-06-02")
+    pdf = pdf_with_text("Norway signed the charter.", "Brief", created="D:20240601120000Z")
+    brief = client.post("/v1/documents", files={"file": ("brief.pdf", pdf)}).json()["document"]
+    assert (brief["title"], brief["published"]) == ("Brief", "2024-06-01")
