@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--words", type=int, default=1000)
     parser.add_argument("--draft", type=Path, default=DEFAULT_DRAFT)
+    parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
     draft = first_words(args.draft.read_text(encoding="utf-8"), args.words)
     server: Server | None = None
@@ -120,6 +122,15 @@ def main() -> None:
         "verdicts: " + json.dumps(summary["verdicts"]) + f"; needs review {summary['needs_review']}"
     )
     print(f"repository: {REPO_ROOT}")
+    if args.json:
+        figures = {
+            "draft": args.draft.name, "words": len(draft.split()), "requests": len(samples),
+            "summary": summary, "latency_ms": {"p50": p50, "p95": percentile(samples, 95),
+            "mean": statistics.fmean(samples), "max": max(samples)},
+            "singles_ms": {"mean": single, "sum": sum(singles)},
+            "profile": os.environ.get("FACTDESK_STANCE_PROFILE", "fast"),
+        }  # fmt: skip
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

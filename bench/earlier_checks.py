@@ -69,6 +69,7 @@ def cross_fitted(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
+    parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines()]
     settings = Settings()
@@ -125,11 +126,27 @@ def main() -> None:
         ]
     )
     configured = settings.earlier_checks.same_claim_similarity
-    p, r, f = precision_recall(np.where(checked, similarity, -1.0), same, configured)
+    served = np.where(checked, similarity, -1.0)
+    p, r, f = precision_recall(served, same, configured)
     print(
         f"as served (FACTDESK_EARLIER_CHECKS_SAME_CLAIM_SIMILARITY {configured}, and no explicit "
         f"check fires): precision {p:.3f} recall {r:.3f} F1 {f:.3f}"
     )
+    served_cf = cross_fitted(served, same, [row["a"] for row in rows])
+    alone = precision_recall(similarity, same, configured)
+    figures = {
+        "pairs": len(rows),
+        "by_kind": {kind: sum(k == kind for k in kinds) for kind in sorted(set(kinds))},
+        "embedding_model": settings.embedding.model,
+        "threshold": configured,
+        "served": {"precision": p, "recall": r, "f1": f, "negations_matched": int(
+            (served[negation] >= configured).sum())},
+        "served_cross_fitted": {"precision": served_cf[0], "recall": served_cf[1]},
+        "similarity_alone": {"precision": alone[0], "recall": alone[1], "f1": alone[2],
+                             "negations_matched": int((similarity[negation] >= configured).sum())},
+    }  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     rules = [("no explicit check fires (numbers, dates, polarity)", checked)]
     rules += [(f"entailment >= {floor}", mutual >= floor) for floor in (0.1, 0.3)]
     rules += [(f"contradiction < {ceiling}", contradiction < ceiling) for ceiling in (0.3, 0.5)]

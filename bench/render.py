@@ -412,6 +412,59 @@ def _corpus_changes(out: Path, commands: dict[str, str]) -> list[str]:
     return lines
 
 
+def _article_check(out: Path, commands: dict[str, str]) -> list[str]:
+    lines: list[str] = []
+    for name in ("article_check", "article_check_accurate"):
+        data = _load(out, name)
+        if not data:
+            continue
+        summary, latency = data["summary"], data["latency_ms"]
+        lines += [
+            f"### A {data['words']}-word draft checked over HTTP, {data['profile']} profile",
+            "",
+        ]
+        lines += _header(out, name, commands)
+        lines += _table(
+            ["sentences", "check-worthy", "p50 ms", "p95 ms", "sum of single /v1/verify ms"],
+            [[summary["sentences"], summary["check_worthy"], f"{latency['p50']:.0f}",
+              f"{latency['p95']:.0f}", f"{data['singles_ms']['sum']:.0f}"]],
+        )  # fmt: skip
+        lines += [
+            f"{data['requests']} requests of the first {data['words']} words of "
+            f"`{data['draft']}` (answer cache off); every sentence's span was checked "
+            "against the submitted text. Verdicts: " + _counts(summary["verdicts"]) + ".",
+            "",
+        ]
+    return lines
+
+
+def _earlier_checks(out: Path, commands: dict[str, str]) -> list[str]:
+    data = _load(out, "earlier_checks")
+    if not data:
+        return []
+    lines = ["## Earlier checks", ""]
+    lines += _header(out, "earlier_checks", commands)
+    rows = [
+        ["as served: similarity and no explicit check (in-sample)", data["served"]],
+        ["as served, 5-fold cross-fitted", data["served_cross_fitted"]],
+        ["similarity alone", data["similarity_alone"]],
+    ]
+    lines += _table(
+        ["rule", "precision", "recall", "negations matched"],
+        [[name, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f.get("negations_matched", "")]
+         for name, f in rows],
+    )  # fmt: skip
+    kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in data["by_kind"].items())
+    lines += [
+        f"{data['pairs']} claim pairs written for this project ({kinds}; "
+        "`bench/data/claim_pairs.jsonl`), embedded with "
+        f"`{data['embedding_model']}`; threshold {data['threshold']}. The pairs are few and "
+        "in-house: a newsroom should measure on its own reviewed claims.",
+        "",
+    ]
+    return lines
+
+
 def _speed(out: Path, commands: dict[str, str]) -> list[str]:
     lines = ["## Speed", ""]
     conc = _load(out, "concurrency")
@@ -496,6 +549,7 @@ def _speed(out: Path, commands: dict[str, str]) -> list[str]:
                 "is under Retrieval.",
                 "",
             ]
+    lines += _article_check(out, commands)
     lines += _corpus_changes(out, commands)
     scale = _load(out, "scale")
     if scale:
@@ -693,7 +747,7 @@ def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
 SECTIONS: tuple[Section, ...] = (
     _stance, _learning_curve, _same_document, _claims, _calibration, _review, _abstention,
     _scifact,
-    _retrieval, _speed, _soak,
+    _retrieval, _earlier_checks, _speed, _soak,
 )  # fmt: skip
 
 
