@@ -134,3 +134,62 @@ def test_an_editor_checks_a_claim_and_reviews_it(
     expect(page.get_by_role("alert")).to_contain_text("unknown or has been revoked")
     # and the previous claim's verdict is not left on screen as if it were this one's
     expect(page.locator("#answer")).to_be_hidden()
+
+
+def test_an_editor_checks_a_draft_and_sees_earlier_checks(
+    tmp_path: Path, server_factory: Callable[[str], Server], browser_page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    page = browser_page
+    assert isinstance(page, Page)
+    database = f"sqlite:///{tmp_path / 'audit.db'}"
+    key = create_key(database, "editor", "verify,read")
+    server = server_factory(database)
+    server.start()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server.url + "/")
+    page.get_by_label("Your API key").fill(key)
+    page.get_by_label("Your API key").press("Tab")
+
+    page.get_by_text("Check a draft").click()
+    page.get_by_label("Draft (paste the text").fill(
+        "Putin and Xi signed a joint statement in Beijing.\n\n"
+        "Russia's trade with China rose 60 percent compared with before the war. "
+        "Thank you for reading."
+    )
+    page.get_by_role("button", name="Check draft").click()
+    expect(page.locator("#draft-summary")).to_contain_text(
+        "3 sentences, 2 check-worthy", timeout=90_000
+    )
+    marked = page.locator("#draft-sentences [role=button]")
+    expect(marked).to_have_count(2)
+    expect(page.locator("#draft-sentences")).to_contain_text("Thank you for reading.")
+    page.screenshot(path=str(ARTIFACTS / "editor-draft.png"), full_page=True)
+    marked.first.focus()
+    page.keyboard.press("Enter")  # its evidence, as for a claim checked alone
+    expect(page.locator("#answered-claim")).to_have_text(
+        "“Putin and Xi signed a joint statement in Beijing.”"
+    )
+    expect(page.locator("#verdict")).to_have_text("SUPPORTED")
+    expect(page.locator("#citations li").first).to_be_visible()
+    page.get_by_label("Agree").check()
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator("#review-advice")).to_have_text("Reviewed by an editor.")
+
+    # a paraphrase of the reviewed claim shows the desk's earlier check beside the answer
+    page.get_by_label("Claim").fill("In Beijing, Xi and Putin signed a joint statement.")
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.locator("#earlier li").first).to_contain_text(
+        "Putin and Xi signed a joint statement in Beijing.", timeout=60_000
+    )
+    expect(page.locator("#earlier li").first).to_contain_text("SUPPORTED by editor")
+
+    # an uploaded file is checked the same way
+    upload = tmp_path / "draft.txt"
+    upload.write_text("Putin and Xi signed a joint statement in Beijing.", encoding="utf-8")
+    page.locator("#draft-file").set_input_files(str(upload))
+    page.get_by_role("button", name="Check draft").click()
+    expect(page.locator("#draft-summary")).to_contain_text(
+        "1 sentences, 1 check-worthy", timeout=60_000
+    )

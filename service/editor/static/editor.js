@@ -160,7 +160,24 @@ async function renderAnswer(answer, reviews) {
   $("context").replaceChildren(...(await Promise.all(context.map(renderCitation))));
   $("context-heading").hidden = !context.length;
   renderReviews(reviews || []);
+  renderEarlier(answer.earlier_checks || []);
   $("answer").hidden = false;
+}
+
+// Reviewed checks of the same claim: the desk's verdict beside factdesk's.
+function renderEarlier(checks) {
+  const list = $("earlier");
+  list.replaceChildren();
+  if (!checks.length) list.append(element("li", "None.", "empty"));
+  for (const check of checks) {
+    const item = element("li");
+    const link = element("a", check.claim);
+    link.href = check.claimreview_url;
+    item.append(link, document.createTextNode(
+      " — " + check.verdict + " by " + check.reviewer + " on " + check.reviewed_at.slice(0, 10) +
+      (check.note ? ": " + check.note : "")));
+    list.append(item);
+  }
 }
 
 function clearAnswer() {
@@ -187,6 +204,81 @@ async function check(event) {
     $("busy").hidden = true;
     $("check").disabled = false;
   }
+}
+
+// A whole draft: every sentence in place, the check-worthy ones marked by verdict.
+async function checkDraft(event) {
+  event.preventDefault();
+  showError("");
+  $("draft-result").hidden = true;
+  const file = $("draft-file").files[0];
+  $("busy").hidden = false;
+  $("check-draft").disabled = true;
+  try {
+    let body;
+    if (file) {
+      const form = new FormData();
+      form.append("file", file);
+      const key = $("api-key").value.trim();
+      const response = await fetch("/v1/articles/check", {
+        method: "POST", body: form, headers: key ? { Authorization: "Bearer " + key } : {},
+      });
+      body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.detail || response.statusText);
+    } else {
+      body = await api("/v1/articles/check", {
+        method: "POST", body: JSON.stringify({ text: $("draft-text").value }),
+      });
+    }
+    renderDraft(body);
+    loadRecent();
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    $("busy").hidden = true;
+    $("check-draft").disabled = false;
+  }
+}
+
+function renderDraft(body) {
+  const s = body.summary;
+  const counts = Object.entries(s.verdicts).filter(([, n]) => n).map(([v, n]) => n + " " + v);
+  $("draft-summary").textContent = s.sentences + " sentences, " + s.check_worthy +
+    " check-worthy" + (counts.length ? ": " + counts.join(", ") : "") + "; " +
+    s.needs_review + " need an editor.";
+  // Spans count code points, as the API's do; Array.from splits a string into them.
+  const chars = Array.from(body.text);
+  const out = $("draft-sentences");
+  out.replaceChildren();
+  let at = 0;
+  for (const sentence of body.sentences) {
+    out.append(document.createTextNode(chars.slice(at, sentence.start).join("")));
+    const words = chars.slice(sentence.start, sentence.end).join("");
+    if (sentence.answer) {
+      // A mark, not a button: it wraps with the text like the sentence it is.
+      const mark = element("mark", words, "sentence " + sentence.answer.verdict);
+      mark.tabIndex = 0;
+      mark.setAttribute("role", "button");
+      mark.title = sentence.answer.verdict + (sentence.answer.needs_review ? " · needs review" : "");
+      const open = () => {
+        $("claim").value = sentence.answer.claim;
+        renderAnswer(sentence.answer, []).then(() => $("answer").scrollIntoView());
+      };
+      mark.addEventListener("click", open);
+      mark.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          open();
+        }
+      });
+      out.append(mark);
+    } else {
+      out.append(element("span", words, sentence.check_worthy ? "sentence unverified" : "sentence"));
+    }
+    at = sentence.end;
+  }
+  out.append(document.createTextNode(chars.slice(at).join("")));
+  $("draft-result").hidden = false;
 }
 
 async function review(event) {
@@ -261,5 +353,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("check-form").addEventListener("submit", check);
   $("review-form").addEventListener("submit", review);
+  $("draft-form").addEventListener("submit", checkDraft);
   loadRecent();
 });
