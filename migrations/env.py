@@ -7,6 +7,7 @@ from alembic import context
 from service.database import Base, make_engine
 from service.documents import tables as _document_tables  # noqa: F401  (registers them)
 from service.keys import tables as _key_tables  # noqa: F401
+from service.publishers import tables as _publisher_tables  # noqa: F401
 from service.queries import tables as _query_tables  # noqa: F401
 
 config = context.config

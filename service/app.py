@@ -25,6 +25,7 @@ from service.openapi import install_openapi
 from service.operations import router as operations_routes
 from service.operations.metrics import Metrics, MetricsMiddleware
 from service.problems import install_problem_handlers
+from service.publishers import router as publishers_routes
 from service.queries import router as queries_routes
 from service.runtime import PipelineFactory, start_runtime
 from service.verification import router as verification_routes
@@ -102,6 +103,7 @@ def create_app(
         queries_routes.checks_router,
         documents_routes.router,
         documents_routes.versions_router,
+        publishers_routes.router,
         operations_routes.router,
         editor_routes.router,
     ):

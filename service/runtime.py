@@ -23,6 +23,7 @@ from service.keys.auth import Authenticator
 from service.keys.limits import make_rate_limiter
 from service.keys.repository import KeyRepository
 from service.operations.metrics import Metrics
+from service.publishers.service import PublisherWeights
 from service.queries.earlier import EarlierChecks
 from service.queries.repository import AuditRepository
 from service.queries.service import AuditService
@@ -40,6 +41,7 @@ class Runtime:
     verification: VerificationService
     audit: AuditService
     articles: ArticleCheckService
+    publishers: PublisherWeights
     keys: KeyRepository
     authenticator: Authenticator
     metrics: Metrics
@@ -48,6 +50,7 @@ class Runtime:
     def close(self) -> None:
         """Stop following the database, finish the queued verifications, then release it."""
         self.live.close()
+        self.publishers.close()
         self.verification.close()
         self.engine.dispose()
 
@@ -77,6 +80,8 @@ def start_runtime(
         on_batch=metrics.batch_size.observe,
     )
     metrics.track_queue(lambda: batcher.pending)
+    publishers = PublisherWeights(sessions, settings.index.version_poll_s)
+    publishers.start()
     keys = KeyRepository(sessions)
     authenticator = Authenticator(
         settings.security,
@@ -117,6 +122,7 @@ def start_runtime(
         verification=verification,
         audit=audit,
         articles=ArticleCheckService(pipeline.articles, verification, settings.article),
+        publishers=publishers,
         keys=keys,
         authenticator=authenticator,
         metrics=metrics,

@@ -1,8 +1,9 @@
 """Answers to repeated claims, kept in memory for the life of the process.
 
-A verification depends only on the claim, top_k, its cut-off date, the index and the
-models; all but the first three are fixed for a process (the index is immutable, models
-load once), so a cached answer can never be stale. Every request is still audited on its own.
+A verification depends only on the claim, top_k, its cut-off date, the publisher weights,
+the index and the models; all but the first four are fixed for a process (the index is
+immutable, models load once), so a cached answer can never be stale. Every request is still
+audited on its own.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
-ClaimKey = tuple[str, int, str]  # the claim's words, top_k, the evidence cut-off (or "")
+# The claim's words, top_k, the evidence cut-off (or ""), the publisher weights' key (or "").
+ClaimKey = tuple[str, int, str, str]
 
 
-def claim_key(claim: str, top_k: int, as_of: date | None = None) -> ClaimKey:
-    """Claims that differ only in spacing are the same claim; another cut-off
-    (``as_of``) is another question."""
-    return " ".join(claim.split()), top_k, as_of.isoformat() if as_of else ""
+def claim_key(claim: str, top_k: int, as_of: date | None = None, trust: str = "") -> ClaimKey:
+    """Claims that differ only in spacing are the same claim; another cut-off (``as_of``)
+    or other publisher weights (``trust``, verify.trust) make another question."""
+    return " ".join(claim.split()), top_k, as_of.isoformat() if as_of else "", trust
 
 
 class AnswerCache(Generic[V]):

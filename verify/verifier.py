@@ -46,6 +46,7 @@ from verify.stance_model import (
 )
 from verify.symmetric import BOTH_DIRECTIONS_IDENTITY, combine_directions, reversed_pairs
 from verify.topic import TOPIC_GATE_IDENTITY, topic_match
+from verify.trust import FULL_TRUST, PublisherTrust, publisher_key
 from verify.verdict import Decision, JudgedEvidence, Reason, Verdict, VerdictRule, decide
 
 SENTENCE_CONTEXT_IDENTITY = "sentence before a pronoun"  # how the audit trail names it
@@ -128,6 +129,8 @@ class ClaimRequest:
     language: str | None = None
     # Evidence published after this day is not used (a document without a date is).
     as_of: date | None = None
+    # How much each publisher's evidence counts (weighted 0: never used).
+    trust: PublisherTrust = FULL_TRUST
 
 
 def claim_request(
@@ -136,11 +139,12 @@ def claim_request(
     language: str | None,
     default_top_k: int,
     as_of: date | None = None,
+    trust: PublisherTrust = FULL_TRUST,
 ) -> ClaimRequest:
     """The claim checked (NotAClaimError when it states nothing; its text is kept as
     given) and ``top_k`` resolved."""
     check_claim(claim)
-    return ClaimRequest(claim, top_k or default_top_k, language, as_of)
+    return ClaimRequest(claim, top_k or default_top_k, language, as_of, trust)
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,7 @@ class _ClaimWork:
 
     claim: str
     cache_key: ClaimKey
-    as_of: date | None
+    trust: PublisherTrust
     judge: int  # position in Verifier.judges
     hits: list[PassageHit]
     candidates: dict[SentenceKey, _Candidate]  # the hits' distinct sentences, first seen first
@@ -255,6 +259,11 @@ class Verifier:
         # The dated documents, by date: what a cut-off (ClaimRequest.as_of) leaves out.
         dated = ((published_date(d.published), d.id) for d in index.documents.values())
         self._by_date = sorted((day, doc_id) for day, doc_id in dated if day is not None)
+        by_publisher: dict[str, set[str]] = {}
+        for document in index.documents.values():
+            if document.publisher:
+                by_publisher.setdefault(publisher_key(document.publisher), set()).add(document.id)
+        self._by_publisher = {name: frozenset(ids) for name, ids in by_publisher.items()}
 
     def _published_after(self, as_of: date) -> frozenset[str]:
         """The documents published after ``as_of`` (those without a date are kept)."""
@@ -281,7 +290,7 @@ class Verifier:
         """
         started = time.perf_counter()
         results: dict[int, Verification] = {}
-        todo: list[tuple[int, str, ClaimKey, int, date | None]] = []
+        todo: list[tuple[int, str, ClaimKey, int, ClaimRequest]] = []
         languages: dict[int, str] = {}
         manifest = self._index.manifest
         for position, request in enumerate(requests):
@@ -293,17 +302,17 @@ class Verifier:
             if judge is None:
                 results[position] = _unreadable(claim, language, self._readable, manifest)
                 continue
-            key = claim_key(claim, request.top_k, request.as_of)
+            key = claim_key(claim, request.top_k, request.as_of, request.trust.key)
             cached = self._caches[judge].get(key)
             if cached is not None:
                 results[position] = dataclasses.replace(cached, claim=claim)
             else:
-                todo.append((position, claim, key, judge, request.as_of))
+                todo.append((position, claim, key, judge, request))
         if todo:
             queries = self._embedder.embed_queries([claim for _, claim, _, _, _ in todo])
             works = [
-                self._retrieve(claim, key, judge, queries[row : row + 1], as_of)
-                for row, (_, claim, key, judge, as_of) in enumerate(todo)
+                self._retrieve(claim, key, judge, queries[row : row + 1], asked)
+                for row, (_, claim, key, judge, asked) in enumerate(todo)
             ]
             self._judge_chosen(works)
             for work in works:
@@ -352,9 +361,11 @@ class Verifier:
     # --- 1 and 2: retrieve, and choose what to judge
 
     def _retrieve(
-        self, claim: str, cache_key: ClaimKey, judge: int, query: np.ndarray, as_of: date | None
+        self, claim: str, cache_key: ClaimKey, judge: int, query: np.ndarray, asked: ClaimRequest
     ) -> _ClaimWork:
-        excluded = self._published_after(as_of) if as_of else frozenset()
+        excluded = self._published_after(asked.as_of) if asked.as_of else frozenset()
+        for publisher in asked.trust.excluded:  # weighted 0: never retrieved, never cited
+            excluded |= self._by_publisher.get(publisher, frozenset())
         hits = self._retriever.retrieve(claim, query, cache_key[1], excluded)
         candidates: dict[SentenceKey, _Candidate] = {}
         for hit in hits:
@@ -363,7 +374,7 @@ class Verifier:
                     candidates[scored.sentence.key] = self._candidate(
                         scored.sentence, scored.relevance
                     )
-        work = _ClaimWork(claim, cache_key, as_of, judge, hits, candidates)
+        work = _ClaimWork(claim, cache_key, asked.trust, judge, hits, candidates)
         work.chosen = self._choose(work)
         return work
 
@@ -472,7 +483,8 @@ class Verifier:
         judge = self.judges[work.judge]
         statements = [(hit, c) for hit, c in work.evidence if c.sentence.statement]
         evidence = [
-            self._judged(work.claim, hit, candidate, judge) for hit, candidate in statements
+            self._judged(work.claim, hit, candidate, judge, work.trust)
+            for hit, candidate in statements
         ]
         decision = decide(evidence, judge.rule)
         candidates = [c for _, c in statements]
@@ -496,9 +508,16 @@ class Verifier:
         )
 
     def _judged(
-        self, claim: str, hit: PassageHit, candidate: _Candidate, judge: Judge
+        self,
+        claim: str,
+        hit: PassageHit,
+        candidate: _Candidate,
+        judge: Judge,
+        trust: PublisherTrust,
     ) -> JudgedEvidence:
         scores = candidate.scores
+        document = self._index.documents[candidate.sentence.document_id]
+        weight = trust.weight(document.publisher)  # (verify.trust)
         topic = (
             topic_match(claim, candidate.premise, context=hit.passage.text)
             if self.config.topic_gate and judge.topic_gate
@@ -506,8 +525,8 @@ class Verifier:
         )
         return JudgedEvidence(
             candidate.sentence.document_id,
-            scores.supports,
-            scores.refutes,
+            scores.supports * weight,
+            scores.refutes * weight,
             candidate.relevance,
             check=candidate.check.name if candidate.check else None,
             topic=topic,

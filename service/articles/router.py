@@ -26,6 +26,7 @@ from service.articles.service import ArticleCheckService
 from service.keys import AuthenticatorDep, ReadCaller, VerifyCaller
 from service.operations import MetricsDep
 from service.problems import domain_problem, problem_responses
+from service.publishers import PublisherTrustDep
 from service.queries import (
     AnsweredClaim,
     AuditDep,
@@ -112,11 +113,12 @@ async def check_article(
     verification: VerificationDep,
     audit: AuditDep,
     metrics: MetricsDep,
+    trust: PublisherTrustDep,
 ) -> ArticleCheckResponse:
     body, source = await _draft(request)
     sentences = await articles.read(body.text)
     authenticator.charge_draft(caller, sum(s.check_worthy for s in sentences))
-    checked = await articles.verify(sentences, body.top_k, body.language, body.as_of)
+    checked = await articles.verify(sentences, body.top_k, body.language, body.as_of, trust)
     claims = [o.verification.claim for o in checked.outcomes if o.verification is not None]
     earlier = iter(await run_in_threadpool(audit.earlier_checks, claims))
     response, answers = _response(

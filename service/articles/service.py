@@ -13,6 +13,7 @@ from factdesk.core.settings import ArticleSettings
 from service.verification.service import VerificationService
 from verify.article import ArticleReader, ArticleSentence, DraftLimits
 from verify.draft import CheckedDraft, checked_draft, draft_claims
+from verify.trust import FULL_TRUST, PublisherTrust
 from verify.verifier import ClaimRequest
 
 
@@ -42,13 +43,15 @@ class ArticleCheckService:
         top_k: int | None,
         language: str | None,
         as_of: date | None = None,
+        trust: PublisherTrust = FULL_TRUST,
     ) -> CheckedDraft:
         """The check-worthy ones of ``sentences`` (read by ``read``) verified together; one
         sentence's problem stands in its place."""
         started = time.perf_counter()
         worthy = self._reader.worth_checking(sentences, self._limits)
         claims = draft_claims(
-            worthy, lambda text: self._verification.request(text, top_k, language, as_of)
+            worthy,
+            lambda text: self._verification.request(text, top_k, language, as_of, trust),
         )
         requests = [claim for claim in claims if isinstance(claim, ClaimRequest)]
         answers = await self._verification.verify_each(requests)

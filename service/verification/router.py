@@ -12,6 +12,7 @@ from factdesk.core.errors import FactdeskError
 from service.keys import AuthenticatorDep, Caller, VerifyCaller
 from service.operations import Metrics, MetricsDep
 from service.problems import domain_problem, problem_responses
+from service.publishers import PublisherTrustDep
 from service.queries import AnsweredClaim, AuditDep, AuditUnavailableError, RequestOrigin
 from service.routing import reject_unknown_query_parameters
 from service.verification.dependencies import VerificationDep
@@ -79,8 +80,9 @@ async def verify_claim(
     verification: VerificationDep,
     audit: AuditDep,
     metrics: MetricsDep,
+    trust: PublisherTrustDep,
 ) -> VerifyResponse:
-    claim = verification.request(body.claim, body.top_k, body.language, body.as_of)
+    claim = verification.request(body.claim, body.top_k, body.language, body.as_of, trust)
     answer = await verification.verify(claim)
     origin = request_origin(request, caller)
     return await _recorded(answer, claim, origin, verification, audit, metrics)
@@ -103,6 +105,7 @@ async def verify_batch(
     verification: VerificationDep,
     audit: AuditDep,
     metrics: MetricsDep,
+    trust: PublisherTrustDep,
 ) -> BatchVerifyResponse:
     started = time.perf_counter()
     verification.check_batch_size(len(body.claims))
@@ -110,7 +113,9 @@ async def verify_batch(
     claims: list[ClaimRequest | FactdeskError] = []
     for item in body.claims:
         try:
-            claims.append(verification.request(item.claim, item.top_k, item.language, item.as_of))
+            claims.append(
+                verification.request(item.claim, item.top_k, item.language, item.as_of, trust)
+            )
         except FactdeskError as exc:  # this claim's problem, in its place
             claims.append(exc)
     checked = [claim for claim in claims if isinstance(claim, ClaimRequest)]

@@ -18,6 +18,7 @@ from service.verification.schemas import (
     ReasonOut,
     VerifyResponse,
 )
+from verify.trust import FULL_TRUST, PublisherTrust
 from verify.verifier import ClaimRequest, Verification, claim_request
 
 
@@ -84,11 +85,16 @@ class VerificationService:
         return self._batcher.pending
 
     def request(
-        self, claim: str, top_k: int | None, language: str | None, as_of: date | None = None
+        self,
+        claim: str,
+        top_k: int | None,
+        language: str | None,
+        as_of: date | None = None,
+        trust: PublisherTrust = FULL_TRUST,
     ) -> ClaimRequest:
         """The claim checked and its number of passages resolved: once, before it is queued,
         so one non-claim never fails the claims batched with it (NotAClaimError)."""
-        return claim_request(claim, top_k, language, self._default_top_k, as_of)
+        return claim_request(claim, top_k, language, self._default_top_k, as_of, trust)
 
     def check_batch_size(self, claims: int) -> None:
         if claims > self._max_batch_claims:

@@ -48,6 +48,9 @@ def test_upgrade_check_downgrade_upgrade(database_url: str) -> None:
     assert tables["api_keys"] - {"api_keys_name_key"} == {"ix_api_keys_key_hash"}
     assert "audit_head" in tables
     assert tables["reviews"] == {"ix_reviews_query_id_created_at", "ix_reviews_sequence"}
+    assert "publisher_weights" in tables
+    command.downgrade(config, "0007")
+    assert "publisher_weights" not in schema(database_url)
     command.downgrade(config, "0006")
     assert "article_checks" not in schema(database_url)
     assert "ix_queries_article_check_id" not in schema(database_url)["queries"]
