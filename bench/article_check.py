@@ -28,6 +28,8 @@ import httpx
 
 from bench.server import REPO_ROOT, Server
 from evaluation.claims_eval import percentile
+from factdesk.core.settings import Settings
+from factdesk.wiring import load_article_reader, load_embedder
 
 DEFAULT_DRAFT = REPO_ROOT / "factdesk" / "corpus" / "sample" / "pism-spotlight-34-2024.txt"
 
@@ -74,6 +76,20 @@ def one_by_one(url: str, claims: list[str]) -> list[float]:
     return samples
 
 
+def scoring_ms_per_sentence(draft: str, repeats: int = 5) -> float:
+    """Reading the draft into scored sentences in this process (segmentation, embedding and
+    the check-worthiness head): the median over ``repeats`` runs, per sentence."""
+    settings = Settings()
+    reader = load_article_reader(settings, load_embedder(settings))
+    sentences = len(reader.sentences(draft))  # the first run warms the model up
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        reader.sentences(draft)
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs) / sentences
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url")
@@ -104,6 +120,7 @@ def main() -> None:
                 server.stop()
     summary = body["summary"]
     p50 = percentile(samples, 50)
+    per_sentence = scoring_ms_per_sentence(draft)
     print(
         f"POST /v1/articles/check, 1 client, {len(samples)} requests of one draft "
         f"({len(draft.split())} words, {summary['sentences']} sentences, "
@@ -118,6 +135,8 @@ def main() -> None:
         f"same sentences one POST /v1/verify each: mean {single:.1f} ms, sum "
         f"{sum(singles):.1f} ms; draft p50 / sum of singles: {p50 / sum(singles):.2f}"
     )
+    print(f"check-worthiness scoring (segment, embed, head) in-process: {per_sentence:.2f} ms "
+          "per sentence")  # fmt: skip
     print(
         "verdicts: " + json.dumps(summary["verdicts"]) + f"; needs review {summary['needs_review']}"
     )
@@ -128,6 +147,7 @@ def main() -> None:
             "summary": summary, "latency_ms": {"p50": p50, "p95": percentile(samples, 95),
             "mean": statistics.fmean(samples), "max": max(samples)},
             "singles_ms": {"mean": single, "sum": sum(singles)},
+            "scoring_ms_per_sentence": per_sentence,
             "profile": os.environ.get("FACTDESK_STANCE_PROFILE", "fast"),
         }  # fmt: skip
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
