@@ -32,12 +32,12 @@ from service.queries import (
     AuditDep,
     AuditUnavailableError,
     CheckedArticle,
+    EarlierCheckOut,
+    request_origin,
 )
-from service.queries.schemas import EarlierCheckOut
 from service.routing import is_record_id, reject_unknown_query_parameters
 from service.uploads import MULTIPART, UploadError, body_media_type, read_upload, validated_body
-from service.verification.dependencies import VerificationDep
-from service.verification.router import request_origin
+from service.verification import VerificationDep
 from verify.draft import CheckedDraft
 
 router = APIRouter(

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from service.problems import Problem
-from service.verification.schemas import AsOf, VerifyResponse
+from service.verification import AsOf, VerifyResponse
 from verify.verdict import Verdict
 
 EXAMPLE_DRAFT = (

@@ -10,7 +10,7 @@ from datetime import date
 from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.settings import ArticleSettings
-from service.verification.service import VerificationService
+from service.verification import VerificationService
 from verify.article import ArticleReader, ArticleSentence, DraftLimits
 from verify.draft import CheckedDraft, checked_draft, draft_claims
 from verify.trust import FULL_TRUST, PublisherTrust

@@ -9,11 +9,17 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from factdesk.core.errors import FactdeskError
-from service.keys import AuthenticatorDep, Caller, VerifyCaller
+from service.keys import AuthenticatorDep, VerifyCaller
 from service.operations import Metrics, MetricsDep
 from service.problems import domain_problem, problem_responses
 from service.publishers import PublisherTrustDep
-from service.queries import AnsweredClaim, AuditDep, AuditUnavailableError, RequestOrigin
+from service.queries import (
+    AnsweredClaim,
+    AuditDep,
+    AuditUnavailableError,
+    RequestOrigin,
+    request_origin,
+)
 from service.routing import reject_unknown_query_parameters
 from service.verification.dependencies import VerificationDep
 from service.verification.schemas import (
@@ -32,15 +38,6 @@ router = APIRouter(
     dependencies=[Depends(reject_unknown_query_parameters)],
 )
 _REFUSALS = problem_responses(401, 403, 408, 413, 422, 429, 503)
-
-
-def request_origin(request: Request, caller: Caller) -> RequestOrigin:
-    return RequestOrigin(
-        request_id=request.state.request_id,
-        client_request_id=request.state.client_request_id,
-        user_agent=request.headers.get("user-agent"),
-        key_id=caller.key_id,
-    )
 
 
 async def _recorded(

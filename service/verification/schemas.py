@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from service.problems import Problem
-from service.queries.schemas import EarlierCheckOut
+from service.queries import EarlierCheckOut
 from verify.labels import Stance
 from verify.review import ReviewReason
 from verify.verdict import Reason, Verdict

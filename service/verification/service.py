@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from factdesk.core.errors import InvalidInputError
-from service.queries.schemas import EarlierCheckOut
+from service.queries import EarlierCheckOut
 from service.verification.batching import VerifyBatcher
 from service.verification.schemas import (
     CitationOut,
