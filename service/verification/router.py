@@ -4,6 +4,7 @@ audited before it is sent."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +18,7 @@ from service.queries import (
     AnsweredClaim,
     AuditDep,
     AuditUnavailableError,
+    EarlierCheckOut,
     RequestOrigin,
     request_origin,
 )
@@ -47,11 +49,11 @@ async def _recorded(
     service: VerificationService,
     audit: AuditDep,
     metrics: Metrics,
+    earlier: list[EarlierCheckOut],
 ) -> VerifyResponse:
-    """The answer as sent (with the earlier checks of its claim), committed to the audit
-    trail first; a failed write is a 503."""
-    earlier = await run_in_threadpool(audit.earlier_checks, [verification.claim])
-    response = service.response(audit.new_record_id(), verification, earlier[0])
+    """The answer as sent (with ``earlier``, the earlier checks of its claim), committed to
+    the audit trail first; a failed write is a 503."""
+    response = service.response(audit.new_record_id(), verification, earlier)
     answer = AnsweredClaim(response.id, verification, claim.top_k, response.model_dump(mode="json"))
     try:
         await run_in_threadpool(audit.record_answer, answer, origin)
@@ -82,7 +84,8 @@ async def verify_claim(
     claim = verification.request(body.claim, body.top_k, body.language, body.as_of, trust)
     answer = await verification.verify(claim)
     origin = request_origin(request, caller)
-    return await _recorded(answer, claim, origin, verification, audit, metrics)
+    earlier = await run_in_threadpool(audit.earlier_checks, [answer.claim])
+    return await _recorded(answer, claim, origin, verification, audit, metrics, earlier[0])
 
 
 @router.post(
@@ -116,8 +119,17 @@ async def verify_batch(
         except FactdeskError as exc:  # this claim's problem, in its place
             claims.append(exc)
     checked = [claim for claim in claims if isinstance(claim, ClaimRequest)]
-    answers = iter(await verification.verify_each(checked))
+    verified = await verification.verify_each(checked)
+    answers = iter(verified)
     origin = request_origin(request, caller)
+    # One lookup for every answer's earlier checks; if it fails, each answer fails with it.
+    claimed = [answer.claim for answer in verified if isinstance(answer, Verification)]
+    earlier: Iterator[list[EarlierCheckOut]] = iter(())
+    lookup_failed: FactdeskError | None = None
+    try:
+        earlier = iter(await run_in_threadpool(audit.earlier_checks, claimed))
+    except FactdeskError as exc:
+        lookup_failed = exc
     results: list[BatchItem] = []
     for position, claim in enumerate(claims):
         try:
@@ -126,7 +138,11 @@ async def verify_batch(
             answer = next(answers)
             if isinstance(answer, Exception):
                 raise answer
-            response = await _recorded(answer, claim, origin, verification, audit, metrics)
+            if lookup_failed is not None:
+                raise lookup_failed
+            response = await _recorded(
+                answer, claim, origin, verification, audit, metrics, next(earlier)
+            )
             results.append(BatchItem(answer=response))
         except FactdeskError as exc:
             results.append(BatchItem(problem=domain_problem(request, exc, f"claims.{position}.")))

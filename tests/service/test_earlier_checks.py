@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from tests.service.conftest import runtime_of
 from tests.service.test_api import assert_problem
 
 CLAIM = "Putin and Xi signed a joint statement in Beijing."
@@ -95,3 +97,23 @@ def test_a_claim_reviewed_twice_between_lookups_is_one_check(client: TestClient)
     assert again.status_code == 201  # both reviews are read by the next lookup
     earlier = verify(client, PARAPHRASE)["earlier_checks"]
     assert [(c["query_id"], c["verdict"]) for c in earlier] == [(check_id, "REFUTED")]
+
+
+def test_each_answer_of_a_batch_carries_its_earlier_checks(client: TestClient) -> None:
+    check_id = reviewed(client, CLAIM, {"agree": True})
+    batch = client.post(
+        "/v1/verify/batch", json={"claims": [{"claim": SAME_TOPIC}, {"claim": PARAPHRASE}]}
+    ).json()
+    found = [[c["query_id"] for c in r["answer"]["earlier_checks"]] for r in batch["results"]]
+    assert found == [[], [check_id]]
+
+
+def test_a_failed_lookup_fails_each_answer_of_a_batch_in_its_place(client: TestClient) -> None:
+    runtime = runtime_of(client)
+    cascade = " CASCADE" if runtime.engine.dialect.name == "postgresql" else ""
+    with runtime.engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE reviews{cascade}"))
+    batch = client.post(
+        "/v1/verify/batch", json={"claims": [{"claim": CLAIM}, {"claim": "1234"}]}
+    ).json()
+    assert [r["problem"]["status"] for r in batch["results"]] == [503, 422]
