@@ -8,6 +8,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,6 +36,22 @@ def browser_page() -> Iterator[object]:
         browser.close()
 
 
+def _signed_in(
+    page: Any, tmp_path: Path, server_factory: Callable[[str], Server]
+) -> tuple[str, str, Server]:
+    """A server over a new audit database, and the editor page open with an editor's key
+    entered; the database's URL, the key and the server."""
+    database = f"sqlite:///{tmp_path / 'audit.db'}"
+    key = create_key(database, "editor", "verify,read")
+    server = server_factory(database)
+    server.start()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server.url + "/")
+    page.get_by_label("Your API key").fill(key)
+    page.get_by_label("Your API key").press("Tab")  # change event: kept for next time
+    return database, key, server
+
+
 def test_an_editor_checks_a_claim_and_reviews_it(
     tmp_path: Path,
     server_factory: Callable[[str], Server],
@@ -45,15 +62,7 @@ def test_an_editor_checks_a_claim_and_reviews_it(
 
     page = browser_page
     assert isinstance(page, Page)
-    database = f"sqlite:///{tmp_path / 'audit.db'}"
-    key = create_key(database, "editor", "verify,read")
-    server = server_factory(database)
-    server.start()
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    page.goto(server.url + "/")
-    page.get_by_label("Your API key").fill(key)
-    page.get_by_label("Your API key").press("Tab")  # change event: kept for next time
+    database, key, server = _signed_in(page, tmp_path, server_factory)
     page.get_by_label("Claim").fill("Power of Siberia 2 was agreed.")
     page.get_by_label("Claim").press("Enter")  # the keyboard is enough
     expect(page.locator("#verdict")).to_have_text("REFUTED", timeout=60_000)
@@ -143,14 +152,7 @@ def test_an_editor_checks_a_draft_and_sees_earlier_checks(
 
     page = browser_page
     assert isinstance(page, Page)
-    database = f"sqlite:///{tmp_path / 'audit.db'}"
-    key = create_key(database, "editor", "verify,read")
-    server = server_factory(database)
-    server.start()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(server.url + "/")
-    page.get_by_label("Your API key").fill(key)
-    page.get_by_label("Your API key").press("Tab")
+    _signed_in(page, tmp_path, server_factory)
 
     page.get_by_text("Check a draft").click()
     page.get_by_label("Draft (paste the text").fill(
