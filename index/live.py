@@ -128,7 +128,7 @@ class LiveIndex(Generic[Served]):
                 self._max_segments,
                 reuse_written=reuse_written,
             )
-            index = compose(layout, head, self._corpus)
+            index = compose(layout, head, self._corpus, self._store.shared_search)
             if set(index.documents) != set(wanted):
                 raise RuntimeError(f"version {head} composed with other documents than it holds")
             snapshot = Snapshot(head, index, self._serve(index), layout)

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -270,6 +270,21 @@ def write_index(
     return manifest
 
 
+class PassageSearch(Protocol):
+    """What a loaded index searches: a FAISS index of its own (``SearchPart``) or a vector
+    store shared between processes (index/milvus.py), filtered to one version's rows."""
+
+    @property
+    def searchable(self) -> int:
+        """Passages it answers with (rows of removed documents not counted)."""
+        ...
+
+    def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, positions in LoadedIndex.passages) of up to ``k`` rows per query row;
+        a row that found nothing has position -1 and score -inf."""
+        ...
+
+
 @dataclass(frozen=True)
 class SearchPart:
     """One FAISS index of a loaded index, and where its rows stand in the whole."""
@@ -283,14 +298,36 @@ class SearchPart:
     def whole(cls, faiss_index: Any) -> SearchPart:
         return cls(faiss_index, np.arange(faiss_index.ntotal, dtype=np.int64), 0)
 
+    @property
+    def searchable(self) -> int:
+        return int(self.faiss_index.ntotal) - self.removed
+
+    def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
+        # A removed document's rows are still in the index: ask for enough beyond them.
+        depth = min(k + self.removed, self.faiss_index.ntotal)
+        if depth == 0:
+            empty = np.zeros((len(query), 0))
+            return empty.astype(np.float32), empty.astype(np.int64)
+        scores, rows = self.faiss_index.search(query, depth)
+        positions = np.where(rows >= 0, self.positions[np.maximum(rows, 0)], -1)
+        return np.where(positions >= 0, scores, -np.inf), positions
+
+    def vectors(self, rows: npt.NDArray[np.int64]) -> Vectors:
+        """The stored vectors of ``rows`` of the FAISS index (what a merge or a share reuses
+        instead of embedding again)."""
+        if not len(rows):
+            return np.zeros((0, self.faiss_index.d), dtype=np.float32)
+        return np.stack([self.faiss_index.reconstruct(int(row)) for row in rows])
+
 
 @dataclass
 class LoadedIndex:
     """The passages a claim is searched in. One index directory has one search part; an index
-    version (index/versions.py) is several segments, some of whose documents are removed."""
+    version (index/versions.py) is several segments, some of whose documents are removed,
+    searched in their own FAISS indexes or, with a shared vector store, in one filtered search."""
 
     manifest: Manifest
-    parts: list[SearchPart]
+    parts: Sequence[PassageSearch]
     passages: list[Passage]
     documents: dict[str, Document]
     sentences: SentenceTable
@@ -307,20 +344,20 @@ class LoadedIndex:
 
     @property
     def searchable(self) -> int:
-        """Passages the FAISS parts answer with: equals the manifest's count when whole."""
-        return sum(part.faiss_index.ntotal - part.removed for part in self.parts)
+        """Passages the search parts answer with: equals the manifest's count when whole."""
+        return sum(part.searchable for part in self.parts)
+
+    def own_part(self) -> SearchPart:
+        """The FAISS index of an index read from one directory (a segment's)."""
+        part = self.parts[0]
+        if len(self.parts) != 1 or not isinstance(part, SearchPart):
+            raise TypeError("only an index read from one directory has a FAISS index of its own")
+        return part
 
     def search(self, query: Vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, positions) of the top ``k`` passages for each query row; -1 pads."""
-        found: list[tuple[np.ndarray, np.ndarray]] = []
-        for part in self.parts:
-            # A removed document's rows are still in the part: ask for enough beyond them.
-            depth = min(k + part.removed, part.faiss_index.ntotal)
-            if depth == 0:
-                continue
-            scores, rows = part.faiss_index.search(query, depth)
-            positions = np.where(rows >= 0, part.positions[np.maximum(rows, 0)], -1)
-            found.append((np.where(positions >= 0, scores, -np.inf), positions))
+        found = [part.search(query, k) for part in self.parts]
+        found = [(scores, positions) for scores, positions in found if positions.shape[1]]
         if not found:
             empty = np.zeros((len(query), 0))
             return empty.astype(np.float32), empty.astype(np.int64)

@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +41,7 @@ import numpy.typing as npt
 from factdesk.core.errors import FactdeskError
 from index.corpus import Document, corpus_fingerprint
 from index.embedding import Embedder, Vectors
-from index.passages import Passage
+from index.passages import Passage, build_passages
 from index.sentences import SentenceKey, SentenceTable, sentence_keys
 from index.store import (
     FORMAT_VERSION,
@@ -49,6 +50,7 @@ from index.store import (
     IndexSpec,
     LoadedIndex,
     Manifest,
+    PassageSearch,
     Progress,
     SearchPart,
     build_index,
@@ -59,6 +61,7 @@ from index.store import (
 
 log = logging.getLogger("factdesk")
 SEGMENT_PREFIX = "seg-"
+BASE_PREFIX = "base-"  # a base index in a shared store (never a folder of the segment store)
 
 
 def document_fingerprint(document: Document) -> str:
@@ -88,6 +91,93 @@ class LayoutPart:
 
 
 Layout = tuple[LayoutPart, ...]
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    """A segment's vectors as a shared vector store holds them, in row order."""
+
+    passage_vectors: Vectors
+    passage_documents: list[str]  # each passage row's document id
+    sentence_vectors: npt.NDArray[np.float16]
+    sentence_documents: list[str]
+
+
+class SharedVectors(Protocol):
+    """Segments' vectors in a store every replica reads (index/milvus.py): a segment is
+    embedded once, by the process that adds its documents, and searched by all."""
+
+    def has(self, segment: str) -> bool:
+        """Whether ``segment`` was written completely."""
+        ...
+
+    def put(
+        self,
+        segment: str,
+        passage_documents: Sequence[str],
+        passage_vectors: Vectors,
+        sentence_documents: Sequence[str],
+        sentence_vectors: npt.NDArray[np.floating[Any]],
+    ) -> None: ...
+
+    def get(self, segment: str) -> StoredSegment: ...
+
+    def search_part(
+        self, segments: Mapping[str, npt.NDArray[np.int64]], removed: Mapping[str, Sequence[str]]
+    ) -> PassageSearch:
+        """One search over ``segments`` (name -> each row's passage position, -1 for a
+        removed document's row), leaving out each one's ``removed`` documents."""
+        ...
+
+
+# What compose searches a version with instead of each segment's FAISS index: the parts'
+# segments, each one's row positions in the version and its removed documents.
+SharedSearch = Callable[[Sequence[tuple[LayoutPart, npt.NDArray[np.int64]]]], PassageSearch]
+
+
+def segment_name(
+    embedding_model: str,
+    passage_window: int,
+    passage_stride: int,
+    passage_vectors: str,
+    fingerprints: Mapping[str, str],
+) -> str:
+    """A segment's name: a digest of what it holds (every document's fingerprint) and of how
+    its vectors were made, so two processes that write the same documents agree on it."""
+    identity: list[Any] = [
+        FORMAT_VERSION,
+        embedding_model,
+        passage_window,
+        passage_stride,
+        sorted(fingerprints.items()),
+    ]
+    if passage_vectors != "encode":  # names written before the choice existed stay valid
+        identity.append(passage_vectors)
+    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+    return SEGMENT_PREFIX + digest[:24]
+
+
+def base_name(
+    embedding_model: str,
+    passage_window: int,
+    passage_stride: int,
+    passage_vectors: str,
+    fingerprints: Sequence[tuple[str, str]],
+) -> str:
+    """A base index's name in a shared store. A base is built in the order its corpus was
+    read, not by id, so the order is part of what it holds: two replicas that read the
+    same corpus in the same order share its rows, any other order is another base."""
+    identity = [
+        "base",
+        FORMAT_VERSION,
+        embedding_model,
+        passage_window,
+        passage_stride,
+        passage_vectors,
+        list(fingerprints),
+    ]
+    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+    return BASE_PREFIX + digest[:24]
 
 
 def content_digest(fingerprints: Mapping[str, str]) -> str:
@@ -152,22 +242,31 @@ def _identity(layout: Layout) -> dict[str, str]:
     return files
 
 
-def compose(layout: Layout, version: int, corpus: str | None = None) -> LoadedIndex:
+def compose(
+    layout: Layout,
+    version: int,
+    corpus: str | None = None,
+    shared_search: SharedSearch | None = None,
+) -> LoadedIndex:
     """The index that version ``version`` answers with: the layout's live passages, searched
-    in each segment's own FAISS index."""
+    in each segment's own FAISS index, or in one shared store (``shared_search``)."""
     if not layout:
         raise ValueError("a version needs at least one segment with a live document")
     passages: list[Passage] = []
     documents: dict[str, Document] = {}
     keys: list[SentenceKey] = []
     vectors: list[npt.NDArray[np.float16]] = []
-    parts: list[SearchPart] = []
+    parts: list[PassageSearch] = []
+    placed: list[tuple[LayoutPart, npt.NDArray[np.int64]]] = []
     for part in layout:
         index = part.segment.index
         live = _live_rows(part)
         positions = np.full(len(index.passages), -1, dtype=np.int64)
         positions[live.passage_rows] = np.arange(len(passages), len(passages) + len(live.passages))
-        parts.append(SearchPart(index.parts[0].faiss_index, positions, int((positions < 0).sum())))
+        placed.append((part, positions))
+        parts.append(
+            SearchPart(index.own_part().faiss_index, positions, int((positions < 0).sum()))
+        )
         passages.extend(live.passages)
         documents.update(
             (doc_id, doc) for doc_id, doc in index.documents.items() if doc_id not in part.removed
@@ -195,6 +294,8 @@ def compose(layout: Layout, version: int, corpus: str | None = None) -> LoadedIn
         version=version,
     )
     table = SentenceTable(keys, np.concatenate(vectors), documents)
+    if shared_search is not None:
+        parts = [shared_search(placed)]
     return LoadedIndex(manifest, parts, passages, documents, table)
 
 
@@ -216,8 +317,10 @@ class SegmentStore:
         owner: str | None = None,
         lease_ttl_s: float = LEASE_TTL_S,
         clock: Callable[[], float] = time.time,
+        shared: SharedVectors | None = None,
     ) -> None:
         self.directory = directory
+        self.shared = shared
         self._owner = owner or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lease_ttl_s = lease_ttl_s
         self._clock = clock
@@ -229,15 +332,27 @@ class SegmentStore:
     def name_for(self, documents: Sequence[Document]) -> str:
         """The directory name of a segment of ``documents``: a digest of what it holds."""
         spec = self._spec
-        identity = [
-            FORMAT_VERSION,
+        prints = {d.id: document_fingerprint(d) for d in documents}
+        return segment_name(
             spec.embedding_model,
             spec.passage_window,
             spec.passage_stride,
-            sorted((d.id, document_fingerprint(d)) for d in documents),
-        ]
-        digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
-        return SEGMENT_PREFIX + digest[:24]
+            spec.passage_vectors,
+            prints,
+        )
+
+    def shared_name(self, segment: Segment) -> str:
+        """A segment's name in the shared store: its own, or a base index's ``base_name``."""
+        if segment.mergeable:
+            return segment.name
+        manifest = segment.index.manifest
+        return base_name(
+            manifest.embedding_model,
+            manifest.passage_window,
+            manifest.passage_stride,
+            manifest.passage_vectors,
+            list(segment.fingerprints.items()),  # in the order of its rows
+        )
 
     def _load(self, name: str) -> Segment:
         index = load_index(
@@ -248,16 +363,82 @@ class SegmentStore:
         return Segment.of(name, index, mergeable=True)
 
     def build(self, documents: Sequence[Document], progress: Progress | None = None) -> Segment:
-        """A segment of ``documents``: read back if one was written before, else embedded."""
+        """A segment of ``documents``: read back if one was written before (here, or by any
+        process into the shared store), else embedded."""
+        documents = sorted(documents, key=lambda d: d.id)  # the same rows in every process
         name = self.name_for(documents)
-        if not (self.directory / name / "manifest.json").exists():
+        folder = self.directory / name
+        if not (folder / "manifest.json").exists() and not self.restore(
+            name, documents, self._spec, folder
+        ):
             build_index(documents, self._embedder, self._spec, self.directory / name, progress)
         return self._load(name)
 
+    def restore(
+        self, name: str, documents: Sequence[Document], spec: IndexSpec, out_dir: Path
+    ) -> bool:
+        """Write segment ``name`` of ``documents`` to ``out_dir`` from the shared store's
+        vectors, embedding nothing; False when the store does not hold it."""
+        if self.shared is None or not self.shared.has(name):
+            return False
+        stored = self.shared.get(name)
+        passages = build_passages(documents, spec.passage_window, spec.passage_stride)
+        keys = sentence_keys(passages)
+        if [p.document_id for p in passages] != stored.passage_documents or [
+            k.document_id for k in keys
+        ] != stored.sentence_documents:
+            raise ValueError(f"segment {name} in the shared store holds other passages")
+        contents = IndexContents(
+            list(documents), passages, stored.passage_vectors, stored.sentence_vectors
+        )
+        write_index(contents, self._embedder.name, spec, out_dir)
+        log.info(
+            "segment %s: %d passages read from the shared vector store, none embedded",
+            name,
+            len(passages),
+        )
+        return True
+
+    def share(self, layout: Layout) -> None:
+        """Write the layout's segments that the shared store lacks into it."""
+        if self.shared is None:
+            return
+        for part in layout:
+            name = self.shared_name(part.segment)
+            if self.shared.has(name):
+                continue
+            index = part.segment.index
+            rows = np.arange(len(index.passages), dtype=np.int64)
+            self.shared.put(
+                name,
+                [p.document_id for p in index.passages],
+                index.own_part().vectors(rows),
+                [k.document_id for k in sentence_keys(index.passages)],
+                index.sentences.vectors,
+            )
+
+    @property
+    def shared_search(self) -> SharedSearch | None:
+        """How compose searches a version: in the shared store, or (None) each segment's own
+        FAISS index."""
+        shared = self.shared
+        if shared is None:
+            return None
+
+        def search(placed: Sequence[tuple[LayoutPart, npt.NDArray[np.int64]]]) -> PassageSearch:
+            names = {self.shared_name(part.segment): positions for part, positions in placed}
+            removed = {self.shared_name(part.segment): sorted(part.removed) for part, _ in placed}
+            return shared.search_part(names, removed)
+
+        return search
+
     def merge(self, parts: Sequence[LayoutPart]) -> Segment:
-        """One segment of the parts' live documents, from the vectors they already hold."""
+        """One segment of the parts' live documents, from the vectors they already hold; its
+        rows in the order a build of the same documents gives (by document id), so a merged
+        segment in the shared store reads back as any process would have built it."""
         documents: list[Document] = []
         passages: list[Passage] = []
+        keys: list[SentenceKey] = []
         passage_vectors: list[Vectors] = []
         sentence_vectors: list[npt.NDArray[np.float16]] = []
         for part in parts:
@@ -265,20 +446,20 @@ class SegmentStore:
             live = _live_rows(part)
             documents.extend(d for i, d in index.documents.items() if i not in part.removed)
             passages.extend(live.passages)
-            faiss_index = index.parts[0].faiss_index
-            passage_vectors.append(
-                np.stack([faiss_index.reconstruct(int(row)) for row in live.passage_rows])
-                if len(live.passage_rows)
-                else np.zeros((0, faiss_index.d), dtype=np.float32)
-            )
+            keys.extend(live.keys)
+            passage_vectors.append(index.own_part().vectors(live.passage_rows))
             sentence_vectors.append(index.sentences.vectors[live.sentence_rows])
+        documents.sort(key=lambda d: d.id)
+        rank = {d.id: i for i, d in enumerate(documents)}
+        by_passage = sorted(range(len(passages)), key=lambda i: rank[passages[i].document_id])
+        by_sentence = sorted(range(len(keys)), key=lambda i: rank[keys[i].document_id])
         name = self.name_for(documents)
         if not (self.directory / name / "manifest.json").exists():
             contents = IndexContents(
                 documents,
-                passages,
-                np.ascontiguousarray(np.concatenate(passage_vectors), dtype=np.float32),
-                np.concatenate(sentence_vectors),
+                [passages[i] for i in by_passage],
+                np.ascontiguousarray(np.concatenate(passage_vectors)[by_passage], dtype=np.float32),
+                np.concatenate(sentence_vectors)[by_sentence],
             )
             write_index(contents, self._embedder.name, self._spec, self.directory / name)
         return self._load(name)
@@ -387,4 +568,5 @@ def advance(
             *(part for part in kept if not part.segment.mergeable),
             LayoutPart(merged, frozenset()),
         )
+    store.share(kept)
     return kept

@@ -153,7 +153,7 @@ def _live_index(
         base.index,
         base.verifier,
         repository,
-        segment_store(settings, base.embedder),
+        segment_store(settings, base.embedder, base.shared),
         serve,
         max_segments=index.max_segments,
         keep_versions=index.keep_versions,

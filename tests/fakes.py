@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from factdesk.core.settings import SECTIONS, EmbeddingSettings, IndexSettings, Settings
-from factdesk.wiring import Pipeline, build_verifier, index_spec, make_judge
+from factdesk.wiring import Pipeline, build_verifier, index_spec, make_judge, shared_vectors
 from index.corpus import Document
 from index.embedding import Vectors, normalise
 from index.store import IndexSpec, LoadedIndex, Manifest, build_index, load_index
@@ -75,6 +75,22 @@ class HashingEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self.embed(texts)
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The fake embedder, counting the texts it embeds for an index (claims not counted):
+    what a replica embedded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts = 0
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts += len(texts)
+        return super().embed(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return super().embed(texts)
 
 
 class FakeStanceModel:
@@ -161,15 +177,19 @@ def fake_verifier(index: LoadedIndex, stance: FakeStanceModel, **settings: Any) 
 
 
 def fake_pipeline_factory(
-    index_dir: Path, stance: FakeStanceModel
+    index_dir: Path, stance: FakeStanceModel, embedder: HashingEmbedder | None = None
 ) -> Callable[[Settings], Pipeline]:
-    """For ``create_app(pipeline_factory=...)``: the fakes, wired as production wires."""
+    """For ``create_app(pipeline_factory=...)``: the fakes, wired as production wires (the
+    configured vector store included)."""
 
     def factory(settings: Settings) -> Pipeline:
-        embedder = HashingEmbedder()
-        index = load_index(index_dir, embedding_model=embedder.name, dimension=embedder.dimension)
-        verifier = build_verifier(settings, embedder, index, [make_judge(settings, stance)])
-        return Pipeline(embedder, index, verifier, ArticleReader(embedder, fake_checkworthiness()))
+        embeds = embedder or HashingEmbedder()
+        index = load_index(index_dir, embedding_model=embeds.name, dimension=embeds.dimension)
+        verifier = build_verifier(settings, embeds, index, [make_judge(settings, stance)])
+        articles = ArticleReader(embeds, fake_checkworthiness())
+        return Pipeline(
+            embeds, index, verifier, articles, shared_vectors(settings, embeds.dimension)
+        )
 
     return factory
 

@@ -129,7 +129,7 @@ def current_verifier(settings: Settings, pipeline: Pipeline) -> Verifier:
             pipeline.index,
             pipeline.verifier,
             repository,
-            segment_store(settings, pipeline.embedder),
+            segment_store(settings, pipeline.embedder, pipeline.shared),
             lambda index: build_verifier(
                 settings, pipeline.embedder, index, pipeline.verifier.judges
             ),

@@ -93,6 +93,27 @@ class IndexSettings(BaseSettings):
         description="Segments of documents added after the index was built (one folder per "
         "process: each replica embeds what it loads).",
     )
+    vector_store: Literal["faiss", "milvus"] = Field(
+        "faiss",
+        description="Where passage vectors are searched: faiss (in each process's memory) or "
+        "milvus (one collection every replica shares: a document is embedded once, by the "
+        "process that adds it; needs `pip install 'factdesk[milvus]'`).",
+    )
+    milvus_uri: str = Field(
+        "var/milvus.db",
+        description="With vector_store milvus: a file path (milvus-lite, embedded in this "
+        "process), or a server's URI (http://host:19530: a Milvus cluster, or "
+        "`milvus-lite server` shared by several processes).",
+    )
+    milvus_token: SecretStr = Field(
+        SecretStr(""), description="With vector_store milvus: the server's token, if any."
+    )
+    milvus_collection: str = Field(
+        "factdesk",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Prefix of the Milvus collections (<prefix>_passages, _sentences, "
+        "_segments); one per embedding model.",
+    )
     version_poll_s: float = Field(
         2.0,
         ge=0,

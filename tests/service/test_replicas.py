@@ -16,7 +16,7 @@ import pytest
 
 from factdesk.core.settings import AuditSettings, IndexSettings, Settings
 from service.app import create_app
-from tests.fakes import FakeStanceModel, fake_pipeline_factory, fake_settings
+from tests.fakes import CountingEmbedder, FakeStanceModel, fake_pipeline_factory, fake_settings
 from tests.live_server import uvicorn_in_thread
 from tests.service.test_documents import CLAIM, NORWAY
 from verify.labels import Stance
@@ -25,27 +25,54 @@ pytestmark = pytest.mark.postgres
 CONVERGE_S = 10.0  # the issue's bound
 
 
-def _settings(database_url: str, segments: Path, index_dir: Path) -> Settings:
+def _settings(
+    database_url: str, segments: Path, index_dir: Path, milvus_uri: str | None = None
+) -> Settings:
+    store: dict[str, Any] = {"vector_store": "milvus", "milvus_uri": milvus_uri}
     return fake_settings(
         audit=AuditSettings(database_url=database_url),
-        index=IndexSettings(index_dir=index_dir, segments_dir=segments, version_poll_s=0.25),
+        index=IndexSettings(
+            index_dir=index_dir,
+            segments_dir=segments,
+            version_poll_s=0.25,
+            **(store if milvus_uri else {}),
+        ),
         min_relevance=0.0,
         auth="off",
     )
 
 
+@pytest.fixture(params=["faiss", "milvus"])
+def vector_store(request: pytest.FixtureRequest) -> str | None:
+    """Each replica's own FAISS indexes (None), or the URI of one Milvus server they share."""
+    if request.param == "faiss":
+        return None
+    uri: str = request.getfixturevalue("milvus_server")
+    return uri
+
+
+@pytest.fixture
+def embedders() -> dict[str, CountingEmbedder]:
+    return {"a": CountingEmbedder(), "b": CountingEmbedder()}
+
+
 @pytest.fixture
 def replicas(
-    postgres_url: str, fake_index_dir: Path, tmp_path: Path
+    postgres_url: str,
+    fake_index_dir: Path,
+    tmp_path: Path,
+    vector_store: str | None,
+    embedders: dict[str, CountingEmbedder],
 ) -> Iterator[tuple[httpx.Client, httpx.Client]]:
     stance = FakeStanceModel({"signed": Stance.SUPPORTS})
     with ExitStack() as stack:
         clients = []
         for name in ("a", "b"):
-            settings = _settings(postgres_url, tmp_path / f"segments-{name}", fake_index_dir)
-            app = create_app(
-                settings, pipeline_factory=fake_pipeline_factory(fake_index_dir, stance)
+            settings = _settings(
+                postgres_url, tmp_path / f"segments-{name}", fake_index_dir, vector_store
             )
+            factory = fake_pipeline_factory(fake_index_dir, stance, embedders[name])
+            app = create_app(settings, pipeline_factory=factory)
             port = stack.enter_context(uvicorn_in_thread(app))
             client = httpx.Client(base_url=f"http://localhost:{port}", timeout=30)
             stack.callback(client.close)
@@ -72,15 +99,20 @@ def _until_version(client: httpx.Client, version: int) -> float:
 
 def test_a_change_through_one_replica_is_answered_by_the_other(
     replicas: tuple[httpx.Client, httpx.Client],
+    vector_store: str | None,
+    embedders: dict[str, CountingEmbedder],
 ) -> None:
     a, b = replicas
     assert _verify(a)["index"]["version"] == _verify(b)["index"]["version"] == 1
     added = a.post("/v1/documents", json=NORWAY)
     assert added.status_code == 201, added.text
     version = added.json()["version"]
+    assert embedders["a"].texts > 0
     assert _until_version(b, version) < CONVERGE_S
     answer = _verify(b)
     assert any(c["document_id"] == NORWAY["id"] for c in answer["citations"])
+    # With one Milvus, B reads the vectors A wrote: it embedded nothing.
+    assert (embedders["b"].texts == 0) == (vector_store is not None)
     assert answer["index"]["corpus_fingerprint"] == _verify(a)["index"]["corpus_fingerprint"]
 
     removed = b.delete(f"/v1/documents/{NORWAY['id']}")
