@@ -87,6 +87,7 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "earlier_checks": [*py, "bench.earlier_checks"],
         "concurrency": [*py, "bench.concurrency"],
         "scale": [*py, "bench.scale"],
+        "vector_store": [*py, "bench.vector_store"],
         "soak": [*py, "bench.soak", "--database", "postgresql"],
         "soak_sqlite": [*py, "bench.soak", "--database", "sqlite"],
     }  # fmt: skip

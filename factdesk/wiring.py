@@ -25,7 +25,12 @@ from index.versions import SegmentStore, SharedVectors, base_name, document_fing
 from training.adapter import is_adapter, merged_model
 from verify.article import ArticleReader
 from verify.calibration import UNCALIBRATED, Calibration
-from verify.checkworthy import CheckworthinessHead
+from verify.checkworthy import (
+    CLASSIFIER_FILE,
+    CheckworthinessHead,
+    HeadScorer,
+    load_checkworthiness,
+)
 from verify.review import UNFITTED, ReviewPolicy
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
 from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file
@@ -356,12 +361,16 @@ def load_pipeline(
 
 
 def load_article_reader(settings: Settings, embedder: Embedder) -> ArticleReader:
-    """The draft reader: the check-worthiness head over the vectors of the embedder it was
-    trained on, which is the service's own unless the head names another (loaded here)."""
-    reference = settings.article.checkworthiness_model
-    head = CheckworthinessHead.load(Path(resolve_model_ref(reference)))
+    """The draft reader: a fine-tuned check-worthiness classifier, or a head over the vectors
+    of the embedder it was trained on, which is the service's own unless the head names
+    another (loaded here)."""
+    folder = Path(resolve_model_ref(settings.article.checkworthiness_model))
+    threads = settings.embedding.threads
+    if (folder / CLASSIFIER_FILE).exists():
+        return ArticleReader(load_checkworthiness(folder, embedder, threads))
+    head = CheckworthinessHead.load(folder)
     if head.embedding_model != embedder.name:
         log.info("check-worthiness head reads %s: loading it beside the index's embedder",
                  head.embedding_model)  # fmt: skip
         embedder = load_embedder(settings, head.embedding_model)
-    return ArticleReader(embedder, head)
+    return ArticleReader(HeadScorer(embedder, head))

@@ -20,7 +20,7 @@ from index.corpus import Document
 from index.embedding import Vectors, normalise
 from index.store import IndexSpec, LoadedIndex, Manifest, build_index, load_index
 from verify.article import ArticleReader
-from verify.checkworthy import CheckworthinessHead
+from verify.checkworthy import CheckworthinessHead, HeadScorer
 from verify.labels import STANCES, Stance
 from verify.stance_model import Probabilities, StancePair
 from verify.verifier import Verifier
@@ -186,7 +186,7 @@ def fake_pipeline_factory(
         embeds = embedder or HashingEmbedder()
         index = load_index(index_dir, embedding_model=embeds.name, dimension=embeds.dimension)
         verifier = build_verifier(settings, embeds, index, [make_judge(settings, stance)])
-        articles = ArticleReader(embeds, fake_checkworthiness())
+        articles = ArticleReader(HeadScorer(embeds, fake_checkworthiness()))
         return Pipeline(
             embeds, index, verifier, articles, shared_vectors(settings, embeds.dimension)
         )

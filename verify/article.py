@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from factdesk.core.errors import InvalidInputError
-from index.embedding import Embedder
 from index.segment import is_statement, split_sentences
-from verify.checkworthy import CheckworthinessHead
+from verify.checkworthy import SentenceScorer
 
 
 class DraftError(InvalidInputError):
@@ -57,32 +56,29 @@ class ArticleSentence:
 
 
 class ArticleReader:
-    """Splits a text into sentences and scores each; built once, with the service's embedder
-    (the head reads only that embedder's vectors)."""
+    """Splits a text into sentences and scores each; built once, with its scorer."""
 
-    def __init__(self, embedder: Embedder, head: CheckworthinessHead) -> None:
-        head.check(embedder.name)
-        self._embedder = embedder
-        self._head = head
+    def __init__(self, scorer: SentenceScorer) -> None:
+        self._scorer = scorer
 
     @property
     def threshold(self) -> float:
         """The check-worthiness at or above which a statement is verified."""
-        return self._head.threshold
+        return self._scorer.threshold
 
     def sentences(self, text: str) -> list[ArticleSentence]:
         spans = split_sentences(text)
         if not spans:
             return []
         texts = [text[span.start : span.end] for span in spans]
-        scores = self._head.scores(self._embedder.embed(texts))
+        scores = self._scorer.scores(texts)
         return [
             ArticleSentence(
                 span.start,
                 span.end,
                 sentence,
                 round(float(score), 4),
-                bool(score >= self._head.threshold) and is_statement(sentence),
+                bool(score >= self._scorer.threshold) and is_statement(sentence),
             )
             for span, sentence, score in zip(spans, texts, scores, strict=True)
         ]

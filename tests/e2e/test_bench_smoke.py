@@ -146,3 +146,13 @@ def test_same_document_neutrals(tmp_path: Path) -> None:
     assert "non_rationale_sentences (12 pairs)" in out
     figures = json.loads((tmp_path / "sdn.json").read_text(encoding="utf-8"))
     assert 0.0 <= figures["non_rationale_sentences"]["model"]["neutral"] <= 1.0
+
+
+def test_vector_store(tmp_path: Path) -> None:
+    out = run(
+        "bench.vector_store", "--sizes", "2000", "--queries", "10",
+        "--real-index", str(tmp_path / "none"), "--json", str(tmp_path / "vector_store.json"),
+    )  # fmt: skip
+    assert "milvus  HNSW" in out
+    rows = json.loads((tmp_path / "vector_store.json").read_text(encoding="utf-8"))
+    assert {row["store"] for row in rows} == {"faiss", "milvus"}

@@ -14,7 +14,7 @@ from verify.article import (
     NoSentencesError,
     TooManyClaimsError,
 )
-from verify.checkworthy import CheckworthinessHead, CheckworthinessModelError
+from verify.checkworthy import CheckworthinessHead, CheckworthinessModelError, HeadScorer
 
 
 def percent_head(embedding_model: str) -> CheckworthinessHead:
@@ -28,7 +28,7 @@ def test_each_sentence_keeps_its_span_and_only_statements_are_claims() -> None:
         "Inflation rose 5 percent in May. Did inflation rise 5 percent?  Thank you all.\n"
         "PHOTO: a percent chart."
     )
-    reader = ArticleReader(HashingEmbedder(), percent_head(HashingEmbedder().name))
+    reader = ArticleReader(HeadScorer(HashingEmbedder(), percent_head(HashingEmbedder().name)))
     sentences = reader.sentences(text)
     assert [s.text for s in sentences] == [
         "Inflation rose 5 percent in May.", "Did inflation rise 5 percent?", "Thank you all.",
@@ -44,11 +44,11 @@ def test_each_sentence_keeps_its_span_and_only_statements_are_claims() -> None:
 
 def test_the_reader_refuses_a_head_of_another_embedder() -> None:
     with pytest.raises(CheckworthinessModelError, match="retrain it"):
-        ArticleReader(HashingEmbedder(), percent_head("another-embedder"))
+        ArticleReader(HeadScorer(HashingEmbedder(), percent_head("another-embedder")))
 
 
 def test_a_draft_is_refused_whole_when_it_is_outside_the_limits() -> None:
-    reader = ArticleReader(HashingEmbedder(), percent_head(HashingEmbedder().name))
+    reader = ArticleReader(HeadScorer(HashingEmbedder(), percent_head(HashingEmbedder().name)))
     claims = reader.sentences("Prices rose 5 percent. Wages rose 3 percent. Thank you.")
     assert [s.text for s in reader.worth_checking(claims, DraftLimits(3, 2))] == [
         "Prices rose 5 percent.",
