@@ -88,6 +88,7 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
         "concurrency": [*py, "bench.concurrency"],
         "scale": [*py, "bench.scale"],
         "vector_store": [*py, "bench.vector_store"],
+        "ingest": [*py, "bench.ingest", "--shared", str(shared)],
         "soak": [*py, "bench.soak", "--database", "postgresql"],
         "soak_sqlite": [*py, "bench.soak", "--database", "sqlite"],
     }  # fmt: skip

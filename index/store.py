@@ -167,6 +167,19 @@ def build_index(
         raise ValueError(f"spec names {spec.embedding_model!r}, embedder is {embedder.name!r}")
     if out_dir.exists():
         raise FileExistsError(f"{out_dir} exists: index artifacts are immutable, choose a new dir")
+    contents = embed_contents(documents, embedder, spec, progress)
+    return write_index(contents, embedder.name, spec, out_dir, corpus)
+
+
+def embed_contents(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    spec: IndexSpec,
+    progress: Progress | None = None,
+) -> IndexContents:
+    """The documents' passages and sentences, embedded: everything an index holds but its
+    FAISS index and manifest. A document's rows depend on it alone, so the contents of a
+    list of documents are those of its parts, concatenated (what a sharded import uses)."""
     passages = build_passages(documents, spec.passage_window, spec.passage_stride)
     by_id = {d.id: d for d in documents}
     keys = sentence_keys(passages)
@@ -181,10 +194,7 @@ def build_index(
         raise ValueError(
             f"passage_vectors must be encode or sentence_mean, not {spec.passage_vectors!r}"
         )
-    contents = IndexContents(
-        list(documents), passages, vectors, sentence_vectors.astype(np.float16)
-    )
-    return write_index(contents, embedder.name, spec, out_dir, corpus)
+    return IndexContents(list(documents), passages, vectors, sentence_vectors.astype(np.float16))
 
 
 def _mean_of_sentences(

@@ -453,16 +453,26 @@ class SegmentStore:
         rank = {d.id: i for i, d in enumerate(documents)}
         by_passage = sorted(range(len(passages)), key=lambda i: rank[passages[i].document_id])
         by_sentence = sorted(range(len(keys)), key=lambda i: rank[keys[i].document_id])
-        name = self.name_for(documents)
+        contents = IndexContents(
+            documents,
+            [passages[i] for i in by_passage],
+            np.ascontiguousarray(np.concatenate(passage_vectors)[by_passage], dtype=np.float32),
+            np.concatenate(sentence_vectors)[by_sentence],
+        )
+        return self.write(contents)
+
+    def write(self, contents: IndexContents) -> Segment:
+        """The segment of ``contents`` (embedded elsewhere: a merge, an import), written
+        unless a segment of the same documents is there already."""
+        name = self.name_for(contents.documents)
         if not (self.directory / name / "manifest.json").exists():
-            contents = IndexContents(
-                documents,
-                [passages[i] for i in by_passage],
-                np.ascontiguousarray(np.concatenate(passage_vectors)[by_passage], dtype=np.float32),
-                np.concatenate(sentence_vectors)[by_sentence],
-            )
             write_index(contents, self._embedder.name, self._spec, self.directory / name)
         return self._load(name)
+
+    @property
+    def spec(self) -> IndexSpec:
+        """How this store's segments are built."""
+        return self._spec
 
     def cached(self) -> list[str]:
         """Segments written earlier (by this process or another sharing the folder)."""

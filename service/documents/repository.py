@@ -189,6 +189,12 @@ class CorpusRepository:
             )
             return CorpusChange(head + 1, [_stored(row) for row in rows], [], skipped)
 
+    def fresh(self, documents: Sequence[Document]) -> tuple[list[Document], list[Skipped]]:
+        """The ``documents`` that ``add`` would add now, and the ones it would skip (an id in
+        use, a text already in the corpus): read only, so an import embeds only those."""
+        with self._sessions() as session:
+            return self._without_conflicts(session, documents, skip=True)
+
     def replace(self, document: Document, note: str, source: str | None = None) -> CorpusChange:
         """The new text of an existing document, as a new version."""
         with self._sessions.begin() as session:

@@ -81,3 +81,32 @@ def test_errors_are_one_line_that_says_the_fix(
     assert ".txt, .md" in error
     assert main(["documents", "add", str(tmp_path / "missing.txt")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("database")
+def test_import_embeds_a_segment_then_records_one_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from factdesk.core.settings import Settings
+    from factdesk.wiring import load_embedder, segment_store
+
+    rows = tmp_path / "wire.jsonl"
+    stories = [
+        {
+            "id": f"wire-{n}",
+            "text": f"Story {n}: the talks on route {n} stalled. Nothing was signed.",
+        }
+        for n in range(6)
+    ]
+    rows.write_text("".join(json.dumps(s) + "\n" for s in stories), encoding="utf-8")
+    assert main(["documents", "import", str(rows), "--shard-passages", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "imported 6 document(s)" in printed
+    assert "as corpus version 1" in printed
+    # The segment a server needs for this version is written: it will embed nothing.
+    settings = Settings()
+    store = segment_store(settings, load_embedder(settings))
+    assert len(store.cached()) == 1
+    assert store.cached()[0] in printed
+    assert main(["documents", "import", str(rows)]) == 1  # a rerun: nothing new
+    assert "skipped wire-0: document 'wire-0' exists" in capsys.readouterr().out
