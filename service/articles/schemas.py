@@ -67,10 +67,10 @@ class ArticleSentenceOut(BaseModel):
     end: int
     text: str = Field(description="Exactly the checked text[start:end].")
     checkworthiness: float = Field(
-        ge=0.0, le=1.0, description="The check-worthiness head's probability of a claim."
+        ge=0.0, le=1.0, description="The check-worthiness model's probability of a claim."
     )
     check_worthy: bool = Field(
-        description="At the head's threshold or above, and a statement (a heading, a "
+        description="At the model's threshold or above, and a statement (a heading, a "
         "caption or a question never is): verified below."
     )
     answer: VerifyResponse | None = Field(
@@ -94,7 +94,9 @@ class ArticleSummary(BaseModel):
 
 
 class CheckworthinessInfo(BaseModel):
-    model: str = Field(description="The check-worthiness head (FACTDESK_ARTICLE_...).")
+    model: str = Field(
+        description="The check-worthiness model (FACTDESK_ARTICLE_CHECKWORTHINESS_MODEL)."
+    )
     threshold: float
 
 
