@@ -90,7 +90,9 @@ service's own sentence embeddings, is the cheaper, less accurate alternative.
 - **Licence.** ClaimBuster (Arslan et al., ICWSM 2020) is CC BY 4.0: commercial use is
   allowed with attribution; keep this card, which attributes it and the CheckThat! 2024
   overview (Hasanain et al., CLEF 2024), with the weights. The encoder, all-MiniLM-L6-v2, is
-  Apache-2.0 (its own training data: over a billion sentence pairs, listed on its card).
+  Apache-2.0; its own card lists the sentence pairs it was pre-trained on, among
+  them sets with their own terms (MS MARCO's are non-commercial), which that release does
+  not pass on.
 - Domain: debate transcripts. News copy and press releases differ; an editor should read the
   flags as a first pass, not a verdict.
 
