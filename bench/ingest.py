@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -64,6 +65,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--keep", type=Path, help="Copy the in-process import's segment here (an index folder: "
+        "bench.vector_store --real-index reads it)."
+    )  # fmt: skip
     args = parser.parse_args()
     settings = Settings()
     documents = load_scifact_corpus(args.shared / "benchmarks" / "scifact" / "corpus.jsonl")
@@ -80,6 +85,8 @@ def main() -> None:
         )  # fmt: skip
         passages = len(segment.index.passages)
         local_rate = passages / seconds
+        if args.keep and not args.keep.exists():
+            shutil.copytree(Path(scratch) / "local" / segment.name, args.keep)
         runs.append(Run("in-process", 1, len(documents), passages, 0.0, seconds, local_rate,
                         1.0, segment.index.manifest.checksum))  # fmt: skip
         print(f"in-process: {passages} passages in {seconds:.1f} s, {local_rate:.1f}/s", flush=True)
