@@ -433,7 +433,7 @@ def _article_check(out: Path, commands: dict[str, str]) -> list[str]:
             f"{data['requests']} requests of the first {data['words']} words of "
             f"`{data['draft']}` (answer cache off); every sentence's span was checked "
             "against the submitted text. Verdicts: " + _counts(summary["verdicts"]) + ". "
-            "Check-worthiness scoring (segmentation, embedding, head) in-process: "
+            "Check-worthiness scoring (segmentation and the check-worthiness model) in-process: "
             f"{data['scoring_ms_per_sentence']:.2f} ms per sentence.",
             "",
         ]
