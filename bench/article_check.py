@@ -135,7 +135,7 @@ def main() -> None:
         f"same sentences one POST /v1/verify each: mean {single:.1f} ms, sum "
         f"{sum(singles):.1f} ms; draft p50 / sum of singles: {p50 / sum(singles):.2f}"
     )
-    print(f"check-worthiness scoring (segmentation and the model) in-process: {per_sentence:.2f} ms "
+    print(f"check-worthiness scoring (segmentation, model) in-process: {per_sentence:.2f} ms "
           "per sentence")  # fmt: skip
     print(
         "verdicts: " + json.dumps(summary["verdicts"]) + f"; needs review {summary['needs_review']}"
