@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from index.store import FORMAT_VERSION, IndexContents, IndexSpec, embed_contents
 from index.versions import LayoutPart, Segment, SegmentStore, document_fingerprint
 
 log = logging.getLogger("factdesk")
+_RESTORED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 IMPORT_FOLDER = ".import"  # under the segment store: shards embedded, awaiting their segment
 
 
@@ -176,10 +178,14 @@ class RayShards:
         self._address = address
         self._started_here = False
         self._actors: list[Any] = []
+        self._handlers: dict[signal.Signals, Any] = {}
 
     def __enter__(self) -> RayShards:
         ray = self._ray
         if not ray.is_initialized():
+            # ray.init installs its own SIGTERM and SIGINT handlers and shutdown leaves them:
+            # the process's own (a training run's save-on-signal) come back on exit.
+            self._handlers = {sig: signal.getsignal(sig) for sig in _RESTORED_SIGNALS}
             options: dict[str, Any] = {
                 "include_dashboard": False,
                 "logging_level": "ERROR",
@@ -208,6 +214,8 @@ class RayShards:
             self._ray.kill(actor)
         if self._started_here:
             self._ray.shutdown()
+            for sig, handler in self._handlers.items():
+                signal.signal(sig, handler)
 
     def run(self, shards: Sequence[Shard]) -> Iterator[tuple[Shard, ShardVectors]]:
         ray = self._ray

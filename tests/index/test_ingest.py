@@ -1,6 +1,7 @@
 """A bulk import in shards (index/ingest.py): the same segment whoever embeds it, and a rerun
 after a crash takes the shards embedded before."""
 
+import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -100,8 +101,11 @@ def test_two_ray_workers_write_what_one_process_writes(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     local = _local_import(tmp_path / "local")
     store = _store(tmp_path / "ray")
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     with RayShards(HashingEmbedder, store.spec, workers=2) as runner:
         on_ray = import_segment(WIRE, store, runner, 5)
+    # Ray's own handlers are gone with it: the process's stand again.
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert on_ray.index.manifest.checksum == local.index.manifest.checksum
     rows = np.arange(len(local.index.passages))
     assert np.array_equal(
