@@ -153,8 +153,11 @@ def segment_name(
     ]
     if passage_vectors != "encode":  # names written before the choice existed stay valid
         identity.append(passage_vectors)
-    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
-    return SEGMENT_PREFIX + digest[:24]
+    return _named(SEGMENT_PREFIX, identity)
+
+
+def _named(prefix: str, identity: list[Any]) -> str:
+    return prefix + hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
 
 
 def base_name(
@@ -167,17 +170,8 @@ def base_name(
     """A base index's name in a shared store. A base is built in the order its corpus was
     read, not by id, so the order is part of what it holds: two replicas that read the
     same corpus in the same order share its rows, any other order is another base."""
-    identity = [
-        "base",
-        FORMAT_VERSION,
-        embedding_model,
-        passage_window,
-        passage_stride,
-        passage_vectors,
-        list(fingerprints),
-    ]
-    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
-    return BASE_PREFIX + digest[:24]
+    identity: list[Any] = [FORMAT_VERSION, embedding_model, passage_window, passage_stride]
+    return _named(BASE_PREFIX, ["base", *identity, passage_vectors, list(fingerprints)])
 
 
 def content_digest(fingerprints: Mapping[str, str]) -> str:

@@ -31,12 +31,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     trained = train_head(load_embedder(settings), data)
     path = trained.head.save(out, trained.fitted)
     (out / "README.md").write_text(card(trained, out), encoding="utf-8")
-    for split, figures in trained.fitted["figures"].items():
-        print(
-            f"{split}: F1 {figures['f1']:.4f} (precision {figures['precision']:.4f}, recall "
-            f"{figures['recall']:.4f}; {figures['positives']} of {figures['sentences']} "
-            "check-worthy)"
-        )
+    _print_figures(trained.fitted["figures"])
     print(f"wrote {path} and its card")
     return 0
 
@@ -47,22 +42,30 @@ def _train_classifier(args: argparse.Namespace, settings: Settings, data: Path) 
     recipe = ClassifierRecipe(epochs=args.epochs, minutes=args.minutes)
     fitted = train_classifier(encoder, data, out, recipe, settings.embedding.threads)
     (out / "README.md").write_text(classifier_card(fitted, out), encoding="utf-8")
-    for split, figures in fitted["figures"].items():
-        print(
-            f"{split}: F1 {figures['f1']:.4f} (precision {figures['precision']:.4f}, recall "
-            f"{figures['recall']:.4f}; {figures['positives']} of {figures['sentences']} "
-            "check-worthy)"
-        )
+    _print_figures(fitted["figures"])
     print(f"wrote {out} and its card")
     return 0
 
 
-def classifier_card(fitted: dict[str, Any], folder: Path) -> str:
-    rows = "\n".join(
+def _print_figures(figures: dict[str, dict[str, Any]]) -> None:
+    for split, f in figures.items():
+        print(
+            f"{split}: F1 {f['f1']:.4f} (precision {f['precision']:.4f}, recall "
+            f"{f['recall']:.4f}; {f['positives']} of {f['sentences']} check-worthy)"
+        )
+
+
+def _figure_rows(figures: dict[str, dict[str, Any]]) -> str:
+    """The card's table of F1 figures, a row per split."""
+    return "\n".join(
         f"| {split} | {f['sentences']} | {f['positives']} | {f['precision']:.3f} | "
         f"{f['recall']:.3f} | **{f['f1']:.3f}** |"
-        for split, f in fitted["figures"].items()
+        for split, f in figures.items()
     )
+
+
+def classifier_card(fitted: dict[str, Any], folder: Path) -> str:
+    rows = _figure_rows(fitted["figures"])
     curve = "\n".join(
         f"| {p['step']} | {p['sentences']} | {p['dev']['f1']:.4f} | {p['dev']['threshold']:.4f} |"
         for p in fitted["curve"]
@@ -121,11 +124,7 @@ factdesk checkworthy train --recipe classifier --minutes {recipe["minutes"]:g} -
 
 def card(trained: TrainedHead, folder: Path) -> str:
     fitted = trained.fitted
-    rows = "\n".join(
-        f"| {split} | {f['sentences']} | {f['positives']} | {f['precision']:.3f} | "
-        f"{f['recall']:.3f} | **{f['f1']:.3f}** |"
-        for split, f in fitted["figures"].items()
-    )
+    rows = _figure_rows(fitted["figures"])
     tried = "\n".join(
         f"| {t['l2']:g} | {t['positive_weight']} | {t['dev']['f1']:.4f} | "
         f"{t['dev']['threshold']:.4f} |"
