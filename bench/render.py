@@ -651,7 +651,9 @@ def _vector_store(out: Path, commands: dict[str, str]) -> list[str]:
         "cluster): its latency and memory are the embedded engine's, an upper bound for what "
         'a Milvus server costs per query. "load s": FAISS\'s build; for Milvus, inserting '
         "the vectors, sealing them and building the index. Memory: this process's RSS growth "
-        "while the store holds the corpus (milvus-lite keeps its rows and index in process).",
+        "while the store holds the corpus (milvus-lite keeps its rows and index in process). "
+        "Rows of a size given with `--sizes` (1,000,000 here) may come from a run of their "
+        "own, named in vector_store.log.",
         "",
     ]
     return lines
