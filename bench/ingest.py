@@ -26,10 +26,12 @@ from pathlib import Path
 
 from evaluation.scifact import load_scifact_corpus
 from factdesk.core.settings import Settings
-from factdesk.wiring import load_embedder, segment_store
+from factdesk.wiring import index_spec, load_embedder
 from index.corpus import Document
+from index.embedding import Embedder
 from index.ingest import LocalShards, RayShards, ShardRunner, import_segment
-from index.versions import Segment
+from index.store import IndexSpec
+from index.versions import Segment, SegmentStore
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,12 @@ class Run:
 
 
 def _import(
-    settings: Settings, documents: list[Document], runner: ShardRunner, scratch: Path
-) -> tuple[Segment, float]:
-    store = segment_store(
-        settings.model_copy(
-            update={"index": settings.index.model_copy(update={"segments_dir": scratch})}
-        ),
-        load_embedder(settings),
-    )
+    embedder: Embedder, spec: IndexSpec, documents: list[Document], runner: ShardRunner,
+    scratch: Path,
+) -> tuple[Segment, float]:  # fmt: skip
+    """One import into a fresh segment folder, timed: the embedder loaded once, here, only
+    names and reads the segment (the runner embeds)."""
+    store = SegmentStore(scratch, embedder, spec)
     started = time.perf_counter()
     segment = import_segment(documents, store, runner, 2000)
     return segment, time.perf_counter() - started
@@ -79,10 +79,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         embedder = load_embedder(settings)
         embedder.embed(["warm up"])
+        spec = SegmentStore(Path(scratch), embedder, index_spec(settings)).spec
         segment, seconds = _import(
-            settings, documents, LocalShards(embedder, segment_store(settings, embedder).spec),
-            Path(scratch) / "local",
-        )  # fmt: skip
+            embedder, spec, documents, LocalShards(embedder, spec), Path(scratch) / "local"
+        )
         passages = len(segment.index.passages)
         local_rate = passages / seconds
         if args.keep and not args.keep.exists():
@@ -96,11 +96,10 @@ def main() -> None:
                 update={"embedding": settings.embedding.model_copy(update={"threads": threads})}
             )
             started = time.perf_counter()
-            spec = segment_store(settings, embedder).spec
             with RayShards(partial(load_embedder, on_worker), spec, workers) as runner:
                 start_s = time.perf_counter() - started
                 segment, seconds = _import(
-                    settings, documents, runner, Path(scratch) / f"ray-{workers}"
+                    embedder, spec, documents, runner, Path(scratch) / f"ray-{workers}"
                 )
             rate = len(segment.index.passages) / seconds
             runs.append(Run("ray", workers, len(documents), len(segment.index.passages), start_s,

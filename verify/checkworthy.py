@@ -41,11 +41,6 @@ class SentenceScorer(Protocol):
     @property
     def threshold(self) -> float: ...
 
-    @property
-    def name(self) -> str:
-        """What scores (for the answer and the audit trail)."""
-        ...
-
     def scores(self, sentences: Sequence[str]) -> npt.NDArray[np.float64]: ...
 
 
@@ -123,10 +118,6 @@ class HeadScorer:
     def threshold(self) -> float:
         return self._head.threshold
 
-    @property
-    def name(self) -> str:
-        return f"head over {self._embedder.name}"
-
     def scores(self, sentences: Sequence[str]) -> npt.NDArray[np.float64]:
         return self._head.scores(self._embedder.embed(sentences))
 
@@ -157,15 +148,10 @@ class ClassifierScorer:
         if weights.shape != (self._encoder.config.hidden_size,):
             raise CheckworthinessModelError(f"{folder}: the layer does not fit the encoder")
         self._weights, self._bias = weights, bias
-        self._name = str(values.get("name", folder.name))
 
     @property
     def threshold(self) -> float:
         return self._threshold
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     def scores(self, sentences: Sequence[str]) -> npt.NDArray[np.float64]:
         out = np.zeros(len(sentences), dtype=np.float64)
