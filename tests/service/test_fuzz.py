@@ -40,11 +40,39 @@ _REJECTION = SCHEMA.config.checks.negative_data_rejection
 _REJECTION.expected_statuses = [*_REJECTION.expected_statuses, "413"]
 
 
+def _declared_date_times() -> frozenset[str]:
+    """The property names openapi.yaml declares `format: date-time` (`created_at`, ...); a
+    field such as a citation's `published_at`, a date as the document gave it, is not one."""
+    import yaml
+
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    names.update(
+                        name
+                        for name, schema in value.items()
+                        if "date-time" in yaml.safe_dump(schema)
+                    )
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(yaml.safe_load((REPO_ROOT / "openapi.yaml").read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+DATE_TIMES = _declared_date_times()
+
+
 def _date_times(node: Any) -> Iterator[str]:
-    """Every value of a field named like a moment (`created_at`, ...) in a JSON body."""
+    """Every value of a field the API declares a moment in a JSON body."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key.endswith("_at") and isinstance(value, str):
+            if key in DATE_TIMES and isinstance(value, str):
                 yield value
             else:
                 yield from _date_times(value)
