@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -77,6 +78,7 @@ class LiveIndex(Generic[Served]):
         keep_versions: int,
         prune_segments: bool = True,
         poll_s: float,
+        shared_wait_s: float = 0.0,
         corpus: str | None = None,
         on_swap: Callable[[Snapshot[Served]], None] | None = None,
     ) -> None:
@@ -85,6 +87,7 @@ class LiveIndex(Generic[Served]):
         self._serve = serve
         self._max_segments = max_segments
         self._poll_s = poll_s
+        self._shared_wait_s = shared_wait_s
         self._corpus = corpus
         self._on_swap = on_swap
         base_part = LayoutPart(Segment.of(BASE_SEGMENT, base, mergeable=False), frozenset())
@@ -95,6 +98,8 @@ class LiveIndex(Generic[Served]):
         self._lock = threading.Lock()  # one version is loaded at a time
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        self._own_changes = 0  # this process's changes between their commit and their load
+        self._own_lock = threading.Lock()
 
     @property
     def current(self) -> Snapshot[Served]:
@@ -112,8 +117,25 @@ class LiveIndex(Generic[Served]):
             )
             self._poller.start()
 
-    def refresh(self, *, reuse_written: bool = False) -> Snapshot[Served]:
-        """Load the head version if it is newer than the current one; the current one."""
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Around a change this process commits and then loads itself: meanwhile the
+        poller leaves the new version to it, so that this process, which added the
+        documents, embeds them (and does not wait for another process to share them)."""
+        with self._own_lock:
+            self._own_changes += 1
+        try:
+            yield
+        finally:
+            with self._own_lock:
+                self._own_changes -= 1
+
+    def refresh(
+        self, *, reuse_written: bool = False, await_shared: bool = False
+    ) -> Snapshot[Served]:
+        """Load the head version if it is newer than the current one; the current one.
+        ``await_shared``: the version is another process's change, whose new documents that
+        process is writing to the shared vector store: wait for them there before embedding."""
         with self._lock:
             head = self._log.head()
             current = self._current
@@ -127,6 +149,7 @@ class LiveIndex(Generic[Served]):
                 lambda ids: self._log.documents(head, ids),
                 self._max_segments,
                 reuse_written=reuse_written,
+                await_shared_s=self._shared_wait_s if await_shared else 0.0,
             )
             index = compose(layout, head, self._corpus, self._store.shared_search)
             if set(index.documents) != set(wanted):
@@ -156,8 +179,10 @@ class LiveIndex(Generic[Served]):
 
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_s):
+            if self._own_changes:  # this process loads its own change itself
+                continue
             try:
-                self.refresh()
+                self.refresh(await_shared=True)
                 if self._prune_segments:  # still here: other processes must not remove them
                     self._store.hold(self._in_use())
             except Exception:  # the database may be down: keep answering from this version

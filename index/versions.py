@@ -61,6 +61,7 @@ from index.store import (
 
 log = logging.getLogger("factdesk")
 SEGMENT_PREFIX = "seg-"
+_SHARED_POLL_S = 0.1  # how often a replica looks for a segment another process is writing
 BASE_PREFIX = "base-"  # a base index in a shared store (never a folder of the segment store)
 
 
@@ -356,17 +357,41 @@ class SegmentStore:
         )
         return Segment.of(name, index, mergeable=True)
 
-    def build(self, documents: Sequence[Document], progress: Progress | None = None) -> Segment:
+    def build(
+        self,
+        documents: Sequence[Document],
+        progress: Progress | None = None,
+        *,
+        await_shared_s: float = 0.0,
+    ) -> Segment:
         """A segment of ``documents``: read back if one was written before (here, or by any
-        process into the shared store), else embedded."""
+        process into the shared store), else embedded. ``await_shared_s``: how long to wait
+        for another process, which added these documents, to write them to the shared store."""
         documents = sorted(documents, key=lambda d: d.id)  # the same rows in every process
         name = self.name_for(documents)
         folder = self.directory / name
-        if not (folder / "manifest.json").exists() and not self.restore(
-            name, documents, self._spec, folder
+        if not (folder / "manifest.json").exists() and not self._await_shared(
+            name, documents, folder, await_shared_s
         ):
             build_index(documents, self._embedder, self._spec, self.directory / name, progress)
         return self._load(name)
+
+    def _await_shared(
+        self, name: str, documents: Sequence[Document], folder: Path, wait_s: float
+    ) -> bool:
+        """Restore segment ``name`` from the shared store, waiting up to ``wait_s`` for it."""
+        deadline = time.monotonic() + wait_s
+        while not self.restore(name, documents, self._spec, folder):
+            if self.shared is None or time.monotonic() >= deadline:
+                if self.shared is not None and wait_s > 0:
+                    log.warning(
+                        "segment %s did not reach the shared store within %.1f s: embedded here",
+                        name,
+                        wait_s,
+                    )
+                return False
+            time.sleep(_SHARED_POLL_S)
+        return True
 
     def restore(
         self, name: str, documents: Sequence[Document], spec: IndexSpec, out_dir: Path
@@ -551,12 +576,14 @@ def advance(
     *,
     reuse_written: bool = False,
     progress: Progress | None = None,
+    await_shared_s: float = 0.0,
 ) -> Layout:
     """The layout of a version holding the documents ``wanted`` (id -> fingerprint), from
     the previous ``layout``: the documents it lacks embedded into one new segment (only
     their texts are fetched), removed ones left out, and the added segments merged when
     there are more than ``max_segments`` of them. ``reuse_written``: first look for
-    segments written before (a restart) that hold documents it lacks."""
+    segments written before (a restart) that hold documents it lacks. ``await_shared_s``: how
+    long to wait for another process to write the new segment to the shared store."""
     kept, missing = plan(layout, wanted)
     if missing and reuse_written:
         kept, missing = plan(store.reuse(wanted, kept), wanted)
@@ -564,7 +591,12 @@ def advance(
         documents = fetch(missing)
         if {d.id: document_fingerprint(d) for d in documents} != {i: wanted[i] for i in missing}:
             raise ValueError("the fetched documents are not the ones asked for")
-        kept = (*kept, LayoutPart(store.build(documents, progress), frozenset()))
+        kept = (
+            *kept,
+            LayoutPart(
+                store.build(documents, progress, await_shared_s=await_shared_s), frozenset()
+            ),
+        )
     mergeable = [part for part in kept if part.segment.mergeable]
     if len(mergeable) > max_segments:
         merged = store.merge(mergeable)

@@ -158,6 +158,7 @@ def _live_index(
         max_segments=index.max_segments,
         keep_versions=index.keep_versions,
         poll_s=index.version_poll_s,
+        shared_wait_s=index.shared_wait_s,
         corpus=base.index.manifest.corpus or index.corpus_dir,
         on_swap=swapped,
     )

@@ -114,6 +114,13 @@ class IndexSettings(BaseSettings):
         description="Prefix of the Milvus collections (<prefix>_passages, _sentences, "
         "_segments); one per embedding model.",
     )
+    shared_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="With a shared vector store: how long a replica that finds a newer version "
+        "waits for the process that added its documents to write their vectors before it "
+        "embeds them itself (that process crashed, or versions came faster than it polls).",
+    )
     version_poll_s: float = Field(
         2.0,
         ge=0,

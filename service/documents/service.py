@@ -140,18 +140,23 @@ class CorpusService:
 
     def add(self, new: NewDocument, by: str) -> Applied:
         document = self.document(new)
-        change = self.repository.add([document], f"added {document.id} by {by}",
-                                     sources=[new.source])  # fmt: skip
-        return self._applied(change)
+        with self._live.changing():
+            change = self.repository.add([document], f"added {document.id} by {by}",
+                                         sources=[new.source])  # fmt: skip
+            return self._applied(change)
 
     def replace(self, document_id: str, new: NewDocument, by: str) -> Applied:
         document = self.document(new, check_document_id(document_id))
-        change = self.repository.replace(document, f"replaced {document_id} by {by}", new.source)
-        return self._applied(change)
+        with self._live.changing():
+            change = self.repository.replace(
+                document, f"replaced {document_id} by {by}", new.source
+            )
+            return self._applied(change)
 
     def remove(self, document_id: str, by: str) -> Applied:
-        change = self.repository.remove([document_id], f"removed {document_id} by {by}")
-        return self._applied(change)
+        with self._live.changing():
+            change = self.repository.remove([document_id], f"removed {document_id} by {by}")
+            return self._applied(change)
 
     def get(self, document_id: str) -> StoredDocument | None:
         return self.repository.get(document_id)

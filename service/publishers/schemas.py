@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 
 class WeightIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"weight": 0.5}]})
 
-    weight: float = Field(
+    # Strict: false and "0.5" are not a weight (a whole number is).
+    weight: StrictFloat = Field(
         ge=0.0,
         le=1.0,
         allow_inf_nan=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from verify.review import ReviewReason
 from verify.verdict import Verdict
@@ -53,7 +53,8 @@ class ReviewIn(BaseModel):
         },
     )
 
-    agree: bool = Field(False, description="The answer's verdict stands.")
+    # Strict: "yes", 1 and "true" are not a judgment.
+    agree: StrictBool = Field(False, description="The answer's verdict stands.")
     verdict: Verdict | None = Field(None, description="The verdict that stands instead.")
     note: str | None = Field(None, max_length=2000, description="Why, for the record.")
 

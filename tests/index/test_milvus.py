@@ -1,6 +1,8 @@
 """Segments' vectors in Milvus (index/milvus.py), on a real milvus-lite: two stores in
 separate folders stand for two replicas that share one Milvus."""
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +108,44 @@ def test_a_document_is_embedded_once_for_every_replica(tmp_path: Path) -> None:
         assert _found(compose(layout_b, 2, shared_search=b.shared_search), claim) == _found(
             compose(layout_a, 2), claim
         )
+
+
+def test_a_replica_that_sees_a_version_first_waits_for_the_writer_instead_of_embedding(
+    tmp_path: Path,
+) -> None:
+    # B's poller can find A's new version in the database while A is still embedding it.
+    shared = _milvus(tmp_path)
+    a, a_embedder = _replica(tmp_path, "a", shared)
+    b, b_embedder = _replica(tmp_path, "b", shared)
+    corpus = [*BASE, NORWAY, HARBIN]
+    b_layouts: list[Layout] = []
+
+    def replica_b_follows() -> None:
+        fetch = _fetch_from(corpus)
+        base = _base(tmp_path, "base-b")
+        b_layouts.append(advance(b, base, _wanted(corpus), fetch, 8, await_shared_s=30.0))
+
+    waiting = threading.Thread(target=replica_b_follows)
+    waiting.start()
+    time.sleep(0.5)  # B is waiting: A has not written the segment yet
+    assert waiting.is_alive()
+    layout_a = advance(a, _base(tmp_path, "base-a"), _wanted(corpus), _fetch_from(corpus), 8)
+    waiting.join(timeout=30)
+    assert a_embedder.texts > 0
+    assert b_embedder.texts == 0
+    assert b_layouts[0][-1].segment.name == layout_a[-1].segment.name
+
+
+def test_a_replica_embeds_itself_when_no_writer_shares_the_segment_in_time(
+    tmp_path: Path,
+) -> None:
+    shared = _milvus(tmp_path)
+    b, b_embedder = _replica(tmp_path, "b", shared)
+    corpus = [*BASE, NORWAY]
+    started = time.monotonic()
+    advance(b, _base(tmp_path), _wanted(corpus), _fetch_from(corpus), 8, await_shared_s=0.3)
+    assert time.monotonic() - started >= 0.3
+    assert b_embedder.texts > 0
 
 
 def test_a_merged_segment_reads_back_as_a_build_of_its_documents(tmp_path: Path) -> None:

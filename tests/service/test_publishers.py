@@ -68,7 +68,8 @@ def test_only_admins_set_weights_and_bad_weights_are_422(polar: TestClient) -> N
     assert polar.get("/v1/publishers/weights", headers=reader).status_code == 200
     refused = polar.put("/v1/publishers/weights/Wire", json={"weight": 0}, headers=reader)
     assert_problem(refused, 403)
-    for body in ({"weight": 1.5}, {"weight": -0.1}, {"weight": "x"}, {}, {"weight": 1, "y": 2}):
+    for body in ({"weight": 1.5}, {"weight": -0.1}, {"weight": "x"}, {}, {"weight": 1, "y": 2},
+                 {"weight": False}, {"weight": "0.5"}):  # fmt: skip
         assert_problem(polar.put("/v1/publishers/weights/Wire", json=body), 422)
     assert_problem(polar.put("/v1/publishers/weights/%20", json={"weight": 1}), 422)
 

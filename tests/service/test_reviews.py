@@ -160,7 +160,8 @@ def test_every_date_time_the_api_returns_carries_its_offset(publishing_client: T
 @pytest.mark.parametrize(
     "body",
     [{}, {"agree": True, "verdict": "REFUTED"}, {"verdict": "MAYBE"}, {"agree": False},
-     {"agree": True, "note": "x\x00"}, {"agree": True, "note": "x" * 2001}],
+     {"agree": True, "note": "x\x00"}, {"agree": True, "note": "x" * 2001},
+     {"agree": "true"}, {"agree": 1}],
 )  # fmt: skip
 def test_a_review_is_agree_or_one_verdict(publishing_client: TestClient, body: Any) -> None:
     answer = publishing_client.post("/v1/verify", json={"claim": "Putin signed the deal."}).json()
