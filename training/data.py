@@ -26,7 +26,8 @@ class Source:
 
     name: str
     path: str  # relative to the training root, or to the benchmarks root for SciFact
-    reader: str = "jsonl"  # jsonl | covidfact_tsv | healthver_csv | scifact
+    # jsonl | covidfact_tsv | healthver_csv | scifact | parallel | parallel_unrelated
+    reader: str = "jsonl"
     cap: int | None = None  # keep at most this many rows (seeded sample)
     repeat: int = 1  # in-domain sets are seen more than once
     licence: str = "see ../shared/training/README.md"
@@ -34,6 +35,10 @@ class Source:
     # use. Unstated, research-only, non-commercial and mixed third-party text (CORD-19
     # abstracts, Common Crawl pages) are False: the licence-clean recipes keep only True.
     commercial: bool = False
+    # For the parallel readers (one premise and hypothesis in many languages per row): the
+    # (premise language, hypothesis language) pairs each row gives, e.g. ("en", "ru") for a
+    # claim in Russian against English evidence.
+    languages: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -120,12 +125,65 @@ def scifact_pairs(claims_path: Path, corpus_path: Path, name: str, seed: int) ->
     return pairs
 
 
+def parallel_pairs(path: Path, source: Source) -> list[LabelledPair]:
+    """Rows of a parallel NLI file (XNLI: ``premise`` and ``hypothesis`` map a language to
+    the sentence, one ``label``) as one pair per (premise, hypothesis) language pair of
+    ``source.languages``: a hypothesis in one language against a premise in another is
+    what a claim in Russian against English evidence looks like."""
+    if not source.languages:
+        raise ValueError(f"source {source.name}: a parallel reader needs its languages")
+    pairs: list[LabelledPair] = []
+    for _, row in read_jsonl(path):
+        allowed = parse_gold_label(str(row["label"]))
+        for premise_language, hypothesis_language in source.languages:
+            pairs.append(
+                LabelledPair(
+                    premise=str(row["premise"][premise_language]),
+                    hypothesis=str(row["hypothesis"][hypothesis_language]),
+                    allowed=allowed,
+                    source=source.name,
+                )
+            )
+    return pairs
+
+
+def parallel_unrelated_pairs(path: Path, source: Source, seed: int) -> list[LabelledPair]:
+    """Each row's hypothesis against another row's premise, as NEUTRAL, per language pair
+    of ``source.languages``: a foreign claim against English evidence on another subject
+    says nothing about it (the judge refuted such claims too readily)."""
+    if not source.languages:
+        raise ValueError(f"source {source.name}: a parallel reader needs its languages")
+    rows = [row for _, row in read_jsonl(path)]
+    rng = random.Random(seed)
+    pairs: list[LabelledPair] = []
+    for premise_language, hypothesis_language in source.languages:
+        others = list(range(len(rows)))
+        rng.shuffle(others)
+        for index, other in enumerate(others):
+            # Rows come in threes on one premise: another premise, not a sibling's.
+            if rows[other]["premise"]["en"] == rows[index]["premise"]["en"]:
+                continue
+            pairs.append(
+                LabelledPair(
+                    premise=str(rows[other]["premise"][premise_language]),
+                    hypothesis=str(rows[index]["hypothesis"][hypothesis_language]),
+                    allowed=frozenset({Stance.NEUTRAL}),
+                    source=source.name,
+                )
+            )
+    return pairs
+
+
 def read_source(mix: DataMix, source: Source) -> list[LabelledPair]:
     if source.reader == "scifact":
         root = mix.benchmarks_root / source.path
         return scifact_pairs(
             root / "claims_train.jsonl", root / "corpus.jsonl", source.name, mix.seed
         )
+    if source.reader == "parallel":
+        return parallel_pairs(mix.training_root / source.path, source)
+    if source.reader == "parallel_unrelated":
+        return parallel_unrelated_pairs(mix.training_root / source.path, source, mix.seed)
     path = mix.training_root / source.path
     readers = {"jsonl": _jsonl, "covidfact_tsv": _covidfact_tsv, "healthver_csv": _healthver_csv}
     return list(readers[source.reader](path, source.name))

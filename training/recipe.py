@@ -352,6 +352,59 @@ _MULTILINGUAL_SOURCES: tuple[Source, ...] = (
 )
 
 
+# The claim side in another language than the evidence: XNLI dev as parallel text (2,490
+# pairs in 15 languages; its test set is for measuring only and never read here). The
+# hypothesis is the claim, so each row gives a claim in ru / zh / de / fr against the English
+# premise, the same in one language (monolingual kept), and claims against another row's
+# premise as NEUTRAL. The continuation keeps a slice of the first run's mix so that English
+# and the monolingual sets are not forgotten.
+_XNLI_PARALLEL = "multilingual/xnli_parallel_dev_NONCOMMERCIAL.jsonl"
+_XNLI_LICENCE = "CC BY-NC 4.0 (non-commercial)"
+CROSS_LINGUAL_LANGUAGES = ("ru", "zh", "de", "fr")
+_CROSS_LINGUAL_SOURCES: tuple[Source, ...] = (
+    Source(
+        "xnli_dev_cross",
+        _XNLI_PARALLEL,
+        reader="parallel",
+        languages=tuple(("en", language) for language in CROSS_LINGUAL_LANGUAGES),
+        licence=_XNLI_LICENCE,
+    ),
+    Source(
+        "xnli_dev_monolingual",
+        _XNLI_PARALLEL,
+        reader="parallel",
+        cap=4000,
+        languages=tuple((language, language) for language in CROSS_LINGUAL_LANGUAGES),
+        licence=_XNLI_LICENCE,
+    ),
+    Source(
+        "xnli_dev_cross_unrelated",
+        _XNLI_PARALLEL,
+        reader="parallel_unrelated",
+        cap=2000,
+        languages=tuple(("en", language) for language in CROSS_LINGUAL_LANGUAGES),
+        licence=_XNLI_LICENCE,
+    ),
+    *_resized(
+        _MULTILINGUAL_SOURCES,
+        {
+            "mnli_dev_matched": {"cap": 2500},
+            "lingnli_train": {"cap": 1000},
+            "snli_dev": {"cap": 500},
+            "negation_mnli": {"cap": 200},
+            "fever_nli_dev": {"cap": 1000},
+            "fool_me_twice_dev": {"cap": 500},
+            "check_covid_train": {"cap": 300},
+            "wice_dev": {"cap": 300},
+            "covidfact_train": {"cap": 400},
+            "healthver_dev": {"cap": 500},
+            "ocnli_train": {"cap": 2000},
+            "xnli_de_train": {"repeat": 1},
+        },
+    ),
+)
+
+
 def commercial_only(sources: tuple[Source, ...]) -> tuple[Source, ...]:
     """The sources whose licences allow commercial use (``Source.commercial``)."""
     return tuple(s for s in sources if s.commercial)
@@ -458,6 +511,24 @@ RECIPES: dict[str, Recipe] = {
             "a fresh head on multilingual-e5-small: English NLI and claim/evidence rows, "
             "Chinese OCNLI and German XNLI (non-commercial), unrelated-evidence and crossed "
             "neutrals"
+        ),
+        crossing_sources=tuple(s for s in DEFAULT_SOURCES if s.name in {"snli_dev", "snli_test"}),
+    ),
+    "multilingual-cross": Recipe(
+        "multilingual-cross",
+        _CROSS_LINGUAL_SOURCES,
+        HyperParameters(
+            learning_rate=3e-5,
+            augment_limit=500,
+            unrelated_neutrals=1000,
+            crossed_neutrals=1000,
+            seed=20241206,
+        ),
+        needs_init=True,
+        summary=(
+            "continues a multilingual-recipe model on XNLI dev as cross-lingual pairs (a claim "
+            "in ru / zh / de / fr against the English premise), the same in one language, "
+            "unrelated-premise neutrals, and a slice of the first run's mix (non-commercial)"
         ),
         crossing_sources=tuple(s for s in DEFAULT_SOURCES if s.name in {"snli_dev", "snli_test"}),
     ),
