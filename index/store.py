@@ -344,6 +344,9 @@ class LoadedIndex:
     # Each passage's sentences, by passage position: what retrieval scores per hit.
     passage_sentences: list[tuple[IndexedSentence, ...]] = field(init=False)
     passage_counts: dict[str, int] = field(init=False)  # document id -> passages
+    # The same passages in other embedders' vectors, by embedding model (FACTDESK_MULTILINGUAL:
+    # claims in other languages are searched in multilingual-e5-small's).
+    companions: dict[str, LoadedIndex] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.passage_sentences = [

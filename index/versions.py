@@ -493,6 +493,11 @@ class SegmentStore:
         """How this store's segments are built."""
         return self._spec
 
+    @property
+    def embedding_model(self) -> str:
+        """The embedder whose vectors this store's segments hold."""
+        return self._embedder.name
+
     def cached(self) -> list[str]:
         """Segments written earlier (by this process or another sharing the folder)."""
         if not self.directory.is_dir():

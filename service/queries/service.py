@@ -81,7 +81,6 @@ class AuditService:
         self,
         repository: AuditRepository,
         stance_identity: Mapping[str, str],
-        embedding_model: str,
         publishing: PublishingSettings,
         earlier: EarlierChecks,
         checks_per_answer: int,
@@ -90,7 +89,6 @@ class AuditService:
         self._earlier = earlier
         self._checks_per_answer = checks_per_answer
         self._stance_identity = stance_identity
-        self._embedding_model = embedding_model
         self._publishing = publishing
 
     @staticmethod
@@ -154,7 +152,7 @@ class AuditService:
             response=dict(answer.sent),
             stance_model=self._stance_identity.get("name", ""),
             stance_model_checksum=self._stance_identity.get("checksum", ""),
-            embedding_model=self._embedding_model,
+            embedding_model=verification.index.embedding_model,
             index_checksum=verification.index.checksum,
             index_version=verification.index.version,
             language=verification.language,

@@ -185,8 +185,14 @@ class VerifyResponse(BaseModel):
         "`needs_review` is false."
     )
     language: str | None = Field(
-        description="The claim's language (ISO 639-1) as detected; a language the stance "
-        "model does not read is answered NOT_ENOUGH_INFO with `language_not_supported`."
+        description="The claim's language (ISO 639-1), as sent or detected; a language the "
+        "stance model does not read is answered NOT_ENOUGH_INFO with `language_not_supported`."
+    )
+    language_guessed: bool = Field(
+        default=False,
+        description="The claim was too short to place: `language` is a guess (the default "
+        "language for a Latin-script claim; the likeliest language of its script otherwise, "
+        "never English for Cyrillic, Han, Arabic or Devanagari). Send `language` to be sure.",
     )
     index: IndexInfo
     as_of: date | None = Field(

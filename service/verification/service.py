@@ -33,13 +33,11 @@ class VerificationService:
         *,
         default_top_k: int,
         max_batch_claims: int,
-        embedding_model: str,
         stance_identity: Mapping[str, str],
     ) -> None:
         self._batcher = batcher
         self._default_top_k = default_top_k
         self._max_batch_claims = max_batch_claims
-        self.embedding_model = embedding_model
         # Computed once: it names the stance model and what the pipeline adds to it.
         self.stance_identity = dict(stance_identity)
 
@@ -64,6 +62,7 @@ class VerificationService:
             needs_review=verification.review is not None,
             review_reason=verification.review,
             language=verification.language,
+            language_guessed=verification.language_guessed,
             index=IndexInfo(
                 checksum=manifest.checksum,
                 embedding_model=manifest.embedding_model,
@@ -75,7 +74,9 @@ class VerificationService:
             ),
             as_of=verification.as_of,
             judge=verification.judge,
-            models=ModelsInfo(embedding=self.embedding_model, stance=self.stance_identity),
+            # The embedder whose vectors found the evidence (a claim in another language:
+            # the multilingual one's, over the same passages).
+            models=ModelsInfo(embedding=manifest.embedding_model, stance=self.stance_identity),
             earlier_checks=list(earlier_checks),
             took_ms=verification.took_ms,
         )

@@ -28,6 +28,7 @@ CONTRACT_FIELDS = {
     "needs_review",
     "review_reason",
     "language",
+    "language_guessed",
     "index",
     "judge",
     "models",
@@ -342,13 +343,28 @@ def test_a_claim_the_judge_cannot_read_gets_no_verdict(
 def test_a_short_english_claim_is_not_taken_for_a_foreign_one(
     client: TestClient, claim: str
 ) -> None:
-    assert verify(client, claim)["language"] == "en"
+    body = verify(client, claim)
+    assert body["language"] == "en"
+    assert body["language_guessed"] is True  # too short to place: the answer says so
+    record = client.get(f"/v1/queries/{body['id']}").json()
+    assert record["response"]["language_guessed"] is True
+
+
+@pytest.mark.parametrize(
+    ("claim", "language"), [("Путин посетил Харбин.", "ru"), ("普京访问了哈尔滨。", "zh")]
+)
+def test_a_short_claim_in_cyrillic_or_han_is_never_taken_for_english(
+    client: TestClient, claim: str, language: str
+) -> None:
+    body = verify(client, claim)
+    assert body["language"] == language
+    assert body["reason"]["code"] == "language_not_supported"  # not the English judge's
 
 
 def test_the_client_may_say_which_language_a_claim_is_in(client: TestClient) -> None:
     # "Putin Xi Beijing." detects as something else or English by chance; the client knows.
     said_russian = verify(client, "Putin signed the deal in Beijing.", language="ru")
-    assert said_russian["language"] == "ru"
+    assert (said_russian["language"], said_russian["language_guessed"]) == ("ru", False)
     assert said_russian["reason"]["code"] == "language_not_supported"
     said_english = verify(client, "Putin und Xi signed the statement.", language="en")
     assert said_english["language"] == "en"
