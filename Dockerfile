@@ -13,8 +13,10 @@ RUN pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}"
 WORKDIR /app
 # Dependencies in their own layer, so code changes do not reinstall them.
 COPY pyproject.toml README.md ./
+# EXTRAS=postgres,multilingual for FACTDESK_MULTILINGUAL=on (claims in other languages).
+ARG EXTRAS=postgres
 RUN mkdir factdesk && touch factdesk/__init__.py \
-    && pip install ".[postgres]" && pip uninstall -y factdesk
+    && pip install ".[${EXTRAS}]" && pip uninstall -y factdesk
 # The wheel, not the source tree: models and the sample corpus are package data.
 COPY factdesk factdesk
 COPY index index

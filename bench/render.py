@@ -820,9 +820,76 @@ def _plot_soak(runs: list[tuple[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+_MULTILINGUAL_CLAIMS = (
+    ("multilingual_dev_claims", "12 translated dev claims (ru, zh, de, fr; held out from every "
+     "fit)"),
+    ("multilingual_news_claims", "40 translated news claims (its thresholds were fitted on "
+     "them: in-sample)"),
+)  # fmt: skip
+
+
+def _claims_row(figures: dict[str, Any]) -> list[object]:
+    lat = figures["latency_ms"]
+    return [
+        figures["n"], f"{figures['accuracy']:.4f}", f"**{figures['macro_f1']:.4f}**",
+        f"{figures['citation_hit_rate']:.4f}", f"{lat['p50']:.1f}", f"{lat['p90']:.1f}",
+    ]  # fmt: skip
+
+
+def _multilingual(out: Path, commands: dict[str, str]) -> list[str]:
+    cross = _load(out, "xnli_cross")
+    lines: list[str] = []
+    if cross:
+        lines += ["## Claims in other languages: the multilingual judge across languages", ""]
+        lines += _header(out, "xnli_cross", commands)
+        lines += [
+            f"Each set judged one way, as served; target ≥ {cross['target_cross']:.2f} for each "
+            "cross-lingual set. Model: "
+            f"`{cross['model']['model'].get('name', '')}`.",
+            "",
+        ]
+        lines += _table(
+            ["set", "rows", "accuracy", "macro-F1", "pairs/s"],
+            [
+                [name, f["rows"], f"**{f['accuracy']:.4f}**", f"{f['macro_f1']:.4f}",
+                 f["pairs_per_second"]]
+                for name, f in cross["model"]["sets"].items()
+            ],
+        )  # fmt: skip
+    runs = [(name, what, _load(out, name)) for name, what in _MULTILINGUAL_CLAIMS]
+    if any(figures for _, _, figures in runs):
+        lines += ["## Claims in other languages, FACTDESK_MULTILINGUAL=on", ""]
+    for name, what, figures in runs:
+        if not figures:
+            continue
+        lines += [f"### {what}", ""]
+        lines += _header(out, name, commands)
+        lines += _table(
+            ["claims", "accuracy", "macro-F1", "citation hit", "p50 ms", "p90 ms"],
+            [_claims_row(figures)],
+        )
+    english, default = _load(out, "dev_claims_multilingual_on"), _load(out, "dev_claims")
+    if english and default:
+        same = all(english[k] == default[k] for k in ("accuracy", "macro_f1", "confusion"))
+        lines += ["### English under FACTDESK_MULTILINGUAL=on: the 25 dev claims", ""]
+        lines += _header(out, "dev_claims_multilingual_on", commands)
+        lines += _table(
+            ["profile", "claims", "accuracy", "macro-F1", "citation hit", "p50 ms", "p90 ms"],
+            [["default", *_claims_row(default)], ["multilingual on", *_claims_row(english)]],
+        )
+        lines += [
+            "Verdicts "
+            + ("identical" if same else "**differ**")
+            + " (accuracy, macro-F1 and the confusion matrix compared); the end-to-end test "
+            "`tests/e2e/test_multilingual.py` compares every English answer field by field.",
+            "",
+        ]
+    return lines
+
+
 SECTIONS: tuple[Section, ...] = (
     _stance, _learning_curve, _same_document, _claims, _calibration, _review, _abstention,
-    _scifact,
+    _multilingual, _scifact,
     _retrieval, _earlier_checks, _speed, _soak,
 )  # fmt: skip
 

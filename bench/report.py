@@ -53,6 +53,19 @@ def benchmarks(shared: Path) -> dict[str, list[str]]:
             "env", ACCURATE,
             *py, "factdesk.cli", "eval", "claims", "bench/data/news_claims.jsonl",
         ],
+        "xnli_cross": [*py, "bench.xnli_cross", "--limit", "2000"],
+        "multilingual_dev_claims": [
+            "env", "FACTDESK_MULTILINGUAL=on",
+            *py, "factdesk.cli", "eval", "claims", str(shared / "claims/dev_multilingual.jsonl"),
+        ],
+        "multilingual_news_claims": [
+            "env", "FACTDESK_MULTILINGUAL=on",
+            *py, "factdesk.cli", "eval", "claims", "bench/data/news_claims_multilingual.jsonl",
+        ],
+        "dev_claims_multilingual_on": [
+            "env", "FACTDESK_MULTILINGUAL=on",
+            *py, "factdesk.cli", "eval", "claims", str(shared / "claims/dev.jsonl"),
+        ],
         "accuracy_topk": [*py, "bench.accuracy_topk"],
         "abstention": [*py, "bench.abstention"],
         "calibration": [*py, "bench.calibration"],

