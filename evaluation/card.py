@@ -256,7 +256,12 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
         parts += [notes.read_text(encoding="utf-8").strip(), ""]
     counterfactuals = any(stage.get("augmented", 0) for stage, _ in chain)
     recipes = {_recipe(stage) for stage, _ in chain}
-    summary = _data_summary(commercial, counterfactuals, multilingual="multilingual" in recipes)
+    summary = _data_summary(
+        commercial,
+        counterfactuals,
+        multilingual="multilingual" in recipes,
+        cross="multilingual-cross" in recipes,
+    )
     parts += ["## Data and licences", "", summary, ""]
     parts += [_licence_terms(commercial, non_commercial, backbone), ""]
     for number, (stage, mix) in enumerate(chain, start=1):
@@ -266,14 +271,23 @@ def card(model_dir: Path, benchmarks: Path, cost: Path | None, notes: Path | Non
     return "\n".join(parts)
 
 
-def _data_summary(commercial: bool, counterfactuals: bool, multilingual: bool = False) -> str:
+def _data_summary(
+    commercial: bool, counterfactuals: bool, multilingual: bool = False, cross: bool = False
+) -> str:
     if multilingual:
         data = (
-            "The sources in the table below (the multilingual recipe of `training/recipe.py`): "
+            "The sources in the tables below (the multilingual recipe of `training/recipe.py`): "
             "slices of the English NLI and claim/evidence sets, Chinese OCNLI train and "
             "German XNLI train, with claims paired with other claims' evidence and sentences "
-            "of unrelated rows crossed as NEUTRAL (`training/neutrals.py`); every pair is in "
-            "one language"
+            "of unrelated rows crossed as NEUTRAL (`training/neutrals.py`)"
+        )
+        data += (
+            "; then (the multilingual-cross recipe) XNLI dev as parallel text: each "
+            "hypothesis in Russian, Chinese, German and French against the English premise, "
+            "the same pair in one language, and hypotheses against another row's English "
+            "premise as NEUTRAL, with a slice of the first mix. XNLI test is never trained on"
+            if cross
+            else "; every pair is in one language"
         )
     elif commercial:
         data = (
@@ -378,11 +392,37 @@ def _pairs_row(chain: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
     return f"| training pairs | {described} |"
 
 
+def _reproduce_converted_stages(
+    chain: list[tuple[dict[str, Any], dict[str, Any]]], name: str, backbone: Backbone
+) -> list[str]:
+    """A model continued on a converted backbone (multilingual-e5-small): each stage from the
+    one before, the last one stripped of the backbone's parts for shipping."""
+    commands = list(backbone.convert)
+    previous: str | None = None
+    for number, (stage, _) in enumerate(chain, start=1):
+        recipe = _recipe(stage)
+        init = f" --init runs/{previous}/model" if previous else ""
+        commands.append(
+            f"factdesk stance train --recipe {recipe}{init} --backbone {stage['backbone']} "
+            f"--out runs/{recipe}{_steps(stage)}   # stage {number}"
+        )
+        previous = recipe
+    commands.append(f"factdesk models ship-e5 runs/{previous}/model --out factdesk/models/{name}")
+    why = (
+        "Each stage continues the model of the stage before; the recipes are in "
+        "`training/recipe.py`. The hyper-parameters below are the last stage's; the earlier "
+        "stages' are in `training.json` under `init.training` (nested)."
+    )
+    return ["```sh", *commands, "```", "", why, ""]
+
+
 def _reproduce(
     chain: list[tuple[dict[str, Any], dict[str, Any]]], name: str, backbone: Backbone
 ) -> list[str]:
     first = _recipe(chain[0][0])
     flag = "" if first == "base" else f" --recipe {first}"
+    if backbone.convert and len(chain) > 1:
+        return _reproduce_converted_stages(chain, name, backbone)
     if len(chain) == 1:
         stage = chain[0][0]
         if backbone.convert:
