@@ -869,21 +869,40 @@ def _multilingual(out: Path, commands: dict[str, str]) -> list[str]:
             [_claims_row(figures)],
         )
     english, default = _load(out, "dev_claims_multilingual_on"), _load(out, "dev_claims")
-    if english and default:
-        same = all(english[k] == default[k] for k in ("accuracy", "macro_f1", "confusion"))
-        lines += ["### English under FACTDESK_MULTILINGUAL=on: the 25 dev claims", ""]
-        lines += _header(out, "dev_claims_multilingual_on", commands)
-        lines += _table(
-            ["profile", "claims", "accuracy", "macro-F1", "citation hit", "p50 ms", "p90 ms"],
-            [["default", *_claims_row(default)], ["multilingual on", *_claims_row(english)]],
-        )
-        lines += [
-            "Verdicts "
-            + ("identical" if same else "**differ**")
-            + " (accuracy, macro-F1 and the confusion matrix compared); the end-to-end test "
-            "`tests/e2e/test_multilingual.py` compares every English answer field by field.",
-            "",
-        ]
+    if english and default and all("language" in c for c in english["claims"]):
+        lines += _english_unchanged(out, commands, english, default)
+    return lines
+
+
+def _answered(claim: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in claim.items() if k != "latency_ms"}
+
+
+def _english_unchanged(
+    out: Path, commands: dict[str, str], english: dict[str, Any], default: dict[str, Any]
+) -> list[str]:
+    """The dev claims answered with the switch on and off: every English claim's answer
+    (verdict, confidence, review flag, citation hit) compared."""
+    pairs = list(zip(default["claims"], english["claims"], strict=True))
+    in_english = [(d, e) for d, e in pairs if d["language"] == "en"]
+    same = sum(_answered(d) == _answered(e) for d, e in in_english)
+    others = ", ".join(f"{d['id']} ({d['language']})" for d, _ in pairs if d["language"] != "en")
+    lines = ["### English under FACTDESK_MULTILINGUAL=on: the 25 dev claims", ""]
+    lines += _header(out, "dev_claims_multilingual_on", commands)
+    lines += _table(
+        ["profile", "claims", "accuracy", "macro-F1", "citation hit", "p50 ms", "p90 ms"],
+        [["default", *_claims_row(default)], ["multilingual on", *_claims_row(english)]],
+    )
+    lines += [
+        f"The {len(in_english)} English claims: {same} answered identically (verdict, "
+        "confidence, review flag, citation hit)"
+        + ("" if same == len(in_english) else ": **they differ**")
+        + (f"; {others}: judged by the multilingual judge with the switch on, "
+           "`language_not_supported` without it" if others else "")
+        + ". The end-to-end test `tests/e2e/test_multilingual.py` compares every English "
+        "answer field by field.",
+        "",
+    ]  # fmt: skip
     return lines
 
 

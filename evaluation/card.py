@@ -399,14 +399,19 @@ def _reproduce_converted_stages(
     one before, the last one stripped of the backbone's parts for shipping."""
     commands = list(backbone.convert)
     previous: str | None = None
+    seen: dict[str, int] = {}
     for number, (stage, _) in enumerate(chain, start=1):
         recipe = _recipe(stage)
+        seen[recipe] = seen.get(recipe, 0) + 1
+        run = recipe if seen[recipe] == 1 else f"{recipe}-{seen[recipe]}"  # a recipe run twice
         init = f" --init runs/{previous}/model" if previous else ""
+        hp = stage["hyper_parameters"]
         commands.append(
             f"factdesk stance train --recipe {recipe}{init} --backbone {stage['backbone']} "
-            f"--out runs/{recipe}{_steps(stage)}   # stage {number}"
+            f"--out runs/{run}{_steps(stage)} --learning-rate {hp['learning_rate']:g} "
+            f"--seed {hp['seed']}   # stage {number}"
         )
-        previous = recipe
+        previous = run
     commands.append(f"factdesk models ship-e5 runs/{previous}/model --out factdesk/models/{name}")
     why = (
         "Each stage continues the model of the stage before; the recipes are in "

@@ -34,6 +34,7 @@ class ClaimOutcome:
     needs_review: bool  # the answer said an editor must look
     citation_hit: bool | None  # None when the claim has no gold evidence
     latency_ms: float
+    language: str | None = None  # the claim's, as the answer gave it
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ClaimsEvalResult:
                     "needs_review": o.needs_review,
                     "citation_hit": o.citation_hit,
                     "latency_ms": o.latency_ms,
+                    "language": o.language,
                 }
                 for o in self.outcomes
             ],
@@ -163,6 +165,7 @@ def evaluate_claims(
                 needs_review=bool(answer["needs_review"]),
                 citation_hit=_hit(answer["citations"], spans) if spans else None,
                 latency_ms=latency,
+                language=answer.get("language"),
             )
         )
     if progress is not None:

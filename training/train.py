@@ -148,11 +148,13 @@ def batch_order(
     return batches
 
 
-def _init_record(init: Path | None) -> dict[str, Any] | None:
-    """What a continued run started from: enough to tell which model it was."""
+def _init_record(init: Path | None, named: str | Path | None = None) -> dict[str, Any] | None:
+    """What a continued run started from: enough to tell which model it was. ``init`` is
+    the folder read (made whole: a shipped model assembled, an adapter merged), ``named``
+    what the command named (a ``pkg:`` reference), recorded as its path."""
     if init is None:
         return None
-    record: dict[str, Any] = {"path": str(init)}
+    record: dict[str, Any] = {"path": str(named or init)}
     for weights in (init / "model.safetensors", init / "adapter_model.safetensors"):
         if weights.exists():
             record["sha256"] = sha256_file(weights)
@@ -259,9 +261,9 @@ def train(
         "recipe": recipe,
         "bf16_autocast_used": use_bf16,
         "backbone": backbone_name or backbone,
-        "init": _init_record(init_source or init),
+        "init": _init_record(init, init_source),
         # The teacher's data mix travels with the student: its licence terms do too.
-        "teacher": _init_record(teacher_source or teacher),
+        "teacher": _init_record(teacher, teacher_source),
         "hyper_parameters": dataclasses.asdict(hp),
         "threads": threads,
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",

@@ -1,3 +1,4 @@
+import json
 import math
 from pathlib import Path
 
@@ -66,3 +67,47 @@ def test_a_teacher_without_a_weight_or_a_weight_without_a_teacher_is_refused(
                 threads=1,
                 teacher=teacher,
             )
+
+
+def test_a_continued_run_records_the_model_it_named_and_that_models_own_record(
+    tmp_path: Path,
+) -> None:
+    from training.train import _init_record
+
+    # A shipped model is continued from the folder it was assembled into: the record names
+    # the reference the command gave and carries the earlier run's training record.
+    assembled = tmp_path / "assembled"
+    assembled.mkdir()
+    (assembled / "model.safetensors").write_bytes(b"weights")
+    earlier = {"recipe": "multilingual", "data_mix": {"ocnli_train": {"used": 3}}}
+    (assembled / "training.json").write_text(json.dumps(earlier), encoding="utf-8")
+    record = _init_record(assembled, "pkg:factdesk/models/stance-e5-small-multilingual-nc")
+    assert record is not None
+    assert record["path"] == "pkg:factdesk/models/stance-e5-small-multilingual-nc"
+    assert record["training"] == {"recipe": "multilingual"}
+    assert record["data_mix"] == {"ocnli_train": {"used": 3}}
+    assert len(record["sha256"]) == 64
+
+
+def test_parallel_pairs_put_the_claim_in_one_language_and_the_evidence_in_another(
+    tmp_path: Path,
+) -> None:
+    from training.data import Source, parallel_pairs, parallel_unrelated_pairs
+
+    rows = [
+        {"label": label, "premise": {"en": f"P{i}", "ru": f"П{i}"},
+         "hypothesis": {"en": f"H{i}", "ru": f"Г{i}"}}
+        for i, label in enumerate(["entailment", "contradiction", "neutral", "entailment"])
+    ]  # fmt: skip
+    path = tmp_path / "parallel.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    source = Source("x", "parallel.jsonl", reader="parallel", languages=(("en", "ru"),))
+    pairs = parallel_pairs(path, source)
+    assert [(p.premise, p.hypothesis) for p in pairs] == [(f"P{i}", f"Г{i}") for i in range(4)]
+    assert pairs[1].allowed == frozenset({Stance.REFUTES})
+    unrelated = parallel_unrelated_pairs(path, source, seed=1)
+    assert unrelated
+    assert all(p.allowed == frozenset({Stance.NEUTRAL}) for p in unrelated)
+    assert all(p.premise[1:] != p.hypothesis[1:] for p in unrelated)  # another row's premise
+    with pytest.raises(ValueError, match="languages"):
+        parallel_pairs(path, Source("y", "parallel.jsonl", reader="parallel"))
