@@ -15,7 +15,7 @@ from factdesk.wiring import build_verifier, index_spec, make_judge
 from index.corpus import Document
 from index.live import LiveIndex, Space
 from index.store import LoadedIndex, build_index, load_index
-from index.versions import SegmentStore, document_fingerprint
+from index.versions import SegmentStore, SharedVectors, document_fingerprint
 from tests.fakes import (
     FakeStanceModel,
     HashingEmbedder,
@@ -63,7 +63,11 @@ def _index(embedder: HashingEmbedder, directory: Path) -> LoadedIndex:
     return load_index(directory, embedding_model=embedder.name, dimension=embedder.dimension)
 
 
-def _live(tmp_path: Path, max_segments: int = 8) -> tuple[LiveIndex[LoadedIndex], MemoryLog]:
+def _live(
+    tmp_path: Path,
+    max_segments: int = 8,
+    shared: tuple[SharedVectors | None, SharedVectors | None] = (None, None),
+) -> tuple[LiveIndex[LoadedIndex], MemoryLog]:
     english, multilingual = HashingEmbedder(), LexiconEmbedder()
     base = _index(english, tmp_path / "index")
     companion = _index(multilingual, tmp_path / "index-multilingual")
@@ -74,7 +78,7 @@ def _live(tmp_path: Path, max_segments: int = 8) -> tuple[LiveIndex[LoadedIndex]
         base,
         base,
         log,
-        SegmentStore(tmp_path / "segments", english, spec),
+        SegmentStore(tmp_path / "segments", english, spec, shared=shared[0]),
         lambda index: index,
         max_segments=max_segments,
         keep_versions=1,
@@ -86,6 +90,7 @@ def _live(tmp_path: Path, max_segments: int = 8) -> tuple[LiveIndex[LoadedIndex]
                     tmp_path / "segments-multilingual",
                     multilingual,
                     index_spec(fake_settings(), multilingual.name),
+                    shared=shared[1],
                 ),
             )
         ],
@@ -195,3 +200,23 @@ def test_vectors_of_both_embedders_differ_but_passages_do_not(tmp_path: Path) ->
     assert not np.array_equal(
         english.sentences.vectors[:, :8], multilingual.sentences.vectors[:, :8]
     )
+
+
+def test_with_milvus_each_embedder_has_its_own_collections_in_one_store(tmp_path: Path) -> None:
+    # As production wires it (factdesk.wiring.shared_vectors): one URI, a collection prefix
+    # per embedder.
+    pytest.importorskip("pymilvus")
+    from index.milvus import MilvusVectors, milvus_index_spec
+
+    uri, spec = str(tmp_path / "milvus.db"), milvus_index_spec(index_spec(fake_settings()))
+    english = MilvusVectors(uri, "test", HashingEmbedder().dimension, spec)
+    multilingual = MilvusVectors(uri, "test_multilingual", LexiconEmbedder().dimension, spec)
+    live, log = _live(tmp_path, shared=(english, multilingual))
+    log.change([NORWAY])
+    index = live.refresh().index
+    companion = index.companions["fake-multilingual"]
+    assert [p.id for p in companion.passages] == [p.id for p in index.passages]
+    assert _top(companion, LexiconEmbedder(), RUSSIAN_CLAIM) == "norway"
+    segment = live.current.space_layouts[0][-1].segment.name
+    assert multilingual.has(segment)
+    assert not english.has(segment)  # each embedder's rows in its own collections
