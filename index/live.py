@@ -164,12 +164,20 @@ class LiveIndex(Generic[Served]):
             if head <= current.version:
                 return current
             wanted = self._log.fingerprints(head)
+            fetched: dict[str, Document] = {}  # read once for every space
+
+            def fetch(ids: Sequence[str]) -> list[Document]:
+                unread = [i for i in ids if i not in fetched]
+                if unread:
+                    fetched.update((d.id, d) for d in self._log.documents(head, unread))
+                return [fetched[i] for i in ids if i in fetched]  # advance checks the rest
+
             layouts = [
                 advance(
                     store,
                     layout,
                     wanted,
-                    lambda ids: self._log.documents(head, ids),
+                    fetch,
                     self._max_segments,
                     reuse_written=reuse_written,
                     await_shared_s=self._shared_wait_s if await_shared else 0.0,
