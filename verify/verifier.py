@@ -238,7 +238,6 @@ class _ClaimWork:
     cache_key: ClaimKey
     trust: PublisherTrust
     judge: int  # position in Verifier.judges
-    index: Manifest  # of the vectors it was retrieved with
     hits: list[PassageHit]
     candidates: dict[SentenceKey, _Candidate]  # the hits' distinct sentences, first seen first
     chosen: list[_Candidate] = field(default_factory=list)  # to be judged
@@ -407,7 +406,7 @@ class Verifier:
                     candidates[scored.sentence.key] = self._candidate(
                         scored.sentence, scored.relevance
                     )
-        work = _ClaimWork(claim, cache_key, asked.trust, judge, route.index, hits, candidates)
+        work = _ClaimWork(claim, cache_key, asked.trust, judge, hits, candidates)
         work.chosen = self._choose(work)
         return work
 
@@ -536,7 +535,7 @@ class Verifier:
             evidence=tuple(evidence),
             reason=self._reason(decision, evidence, candidates, judge.rule),
             review=judge.review.reason(decision.verdict, confidence),
-            index=work.index,
+            index=self._routes[work.judge].index,  # the vectors it was retrieved with
             judge=judge.name,
         )
 
