@@ -151,16 +151,22 @@ def batch_order(
 def _init_record(init: Path | None, named: str | Path | None = None) -> dict[str, Any] | None:
     """What a continued run started from: enough to tell which model it was. ``init`` is
     the folder read (made whole: a shipped model assembled, an adapter merged), ``named``
-    what the command named (a ``pkg:`` reference), recorded as its path."""
+    what the command named, recorded as its path: its own files come first (a grown
+    adapter's progress), then the whole folder's (a ``pkg:`` reference names no folder)."""
     if init is None:
         return None
     record: dict[str, Any] = {"path": str(named or init)}
-    for weights in (init / "model.safetensors", init / "adapter_model.safetensors"):
-        if weights.exists():
-            record["sha256"] = sha256_file(weights)
+    folders = [Path(named), init] if named is not None and Path(named).is_dir() else [init]
+    for folder in folders:
+        weights = [folder / "model.safetensors", folder / "adapter_model.safetensors"]
+        found = [path for path in weights if path.exists()]
+        if found:
+            record["sha256"] = sha256_file(found[-1])
+            break
     # A full model's training.json, or a grown adapter's progress.json (training/adapter.py)
-    for name in ("training.json", "progress.json"):
-        previous = init / name
+    for previous in (
+        folder / name for folder in folders for name in ("training.json", "progress.json")
+    ):
         if previous.exists():
             earlier = json.loads(previous.read_text(encoding="utf-8"))
             record["training"] = {k: v for k, v in earlier.items() if k != "data_mix"}
