@@ -459,7 +459,7 @@ def load_pipeline(
             multilingual_shared,
             settings.multilingual.index_dir,
         )
-        if [p.id for p in companion.passages] != [p.id for p in index.passages]:
+        if not index.same_passages(companion):
             raise InvalidInputError(
                 f"{settings.multilingual.index_dir} holds other passages than "
                 f"{settings.index.index_dir}: remove it, and it is rebuilt on the next start"

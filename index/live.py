@@ -193,7 +193,7 @@ class LiveIndex(Generic[Served]):
             if set(index.documents) != set(wanted):
                 raise RuntimeError(f"version {head} composed with other documents than it holds")
             for space, companion in zip(self._spaces, companions, strict=True):
-                if [p.id for p in companion.passages] != [p.id for p in index.passages]:
+                if not index.same_passages(companion):
                     raise RuntimeError(
                         f"version {head}: the {space.store.embedding_model} vectors hold other "
                         "passages than the index"

@@ -360,6 +360,11 @@ class LoadedIndex:
         """Passages the search parts answer with: equals the manifest's count when whole."""
         return sum(part.searchable for part in self.parts)
 
+    def same_passages(self, other: LoadedIndex) -> bool:
+        """Whether ``other`` holds this index's passages, in its order (another embedder's
+        vectors of them: a companion)."""
+        return [p.id for p in self.passages] == [p.id for p in other.passages]
+
     def own_part(self) -> SearchPart:
         """The FAISS index of an index read from one directory (a segment's)."""
         part = self.parts[0]
